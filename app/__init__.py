@@ -1,0 +1,1 @@
+"""carepost: social media and messaging for medical practices."""

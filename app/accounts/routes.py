@@ -1,0 +1,236 @@
+"""Log-in, registration, the user's own account, user administration, and their API."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from app.accounts import service as accounts
+from app.accounts.models import PatientRegister, Role, User, UserCreate, UserPublic, UserSelf
+from app.audit import service as audit
+from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, client_ip
+from app.errors import DomainError, TooManyRequests
+from app.groups import service as groups
+from app.i18n import LOCALES
+from app.security import new_csrf_token
+from web.forms import safe_next, validation_message
+from web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["accounts"])
+FormStr = Annotated[str, Form()]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _start_session(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session.update(uid=user.id, sv=user.session_version, csrf=new_csrf_token())
+    request.state.user = user
+
+
+@pages.get("/", name="home")
+def home(request: Request, db: SessionDep, user: CurrentUser):
+    is_admin = user.role == Role.admin
+    context = {
+        "counts": accounts.count_by_role(db=db) if is_admin else None,
+        "pending": [u for u in accounts.list_users(db=db, role=Role.clinician) if not u.clinician_verified]
+        if is_admin else [],
+        "groups": groups.memberships_of(db=db, user=user),
+        "events": audit.list_events(db=db, limit=8, actor=None if is_admin else user.username),
+    }
+    return render(request, "home.html", context)
+
+
+@pages.get("/login", name="login")
+def login_form(request: Request, user: OptionalUser, next: str = ""):
+    if user:
+        return _see_other(safe_next(next))
+    return render(request, "accounts/login.html", {"next": next})
+
+
+@pages.post("/login", name="login_submit")
+def login_submit(request: Request, db: SessionDep, username: FormStr = "", password: FormStr = "",
+                 next: FormStr = ""):
+    context = {"next": next, "username": username}
+    try:
+        user = accounts.authenticate(db=db, username=username, password=password, ip=client_ip(request))
+    except TooManyRequests as error:
+        return render(request, "accounts/login.html", {**context, "error": error.message}, 429)
+    if user is None:
+        return render(request, "accounts/login.html",
+                      {**context, "error": "Wrong username or password."}, 401)
+    _start_session(request, user)
+    return _see_other(safe_next(next))
+
+
+@pages.post("/logout", name="logout")
+def logout(request: Request, db: SessionDep, user: OptionalUser):
+    if user:
+        accounts.logout(db=db, user=user, ip=client_ip(request))
+    request.session.clear()
+    return _see_other("/login")
+
+
+@pages.post("/language", name="set_language")
+def set_language(request: Request, lang: FormStr = "", next: FormStr = ""):
+    if lang in LOCALES:
+        request.session["lang"] = lang
+    return _see_other(safe_next(next))
+
+
+@pages.get("/register", name="register")
+def register_form(request: Request):
+    return render(request, "accounts/register.html", {"form": {}})
+
+
+@pages.post("/register", name="register_submit")
+def register_submit(request: Request, db: SessionDep, username: FormStr = "", display_name: FormStr = "",
+                    real_name: FormStr = "", email: FormStr = "", password: FormStr = ""):
+    form = {"username": username, "display_name": display_name, "real_name": real_name, "email": email}
+    try:
+        data = PatientRegister(password=password, **{k: v or None for k, v in form.items()})
+        user = accounts.register_patient(db=db, data=data, ip=client_ip(request))
+    except ValidationError as error:
+        return render(request, "accounts/register.html", {"form": form, "error": validation_message(error)}, 422)
+    except DomainError as error:
+        return render(request, "accounts/register.html", {"form": form, "error": error.message}, error.status_code)
+    _start_session(request, user)
+    return _see_other("/")
+
+
+def _account_page(request: Request, db, user: User, status: int = 200, **extra):
+    return render(request, "accounts/account.html",
+                  {"tokens": accounts.list_tokens(db=db, user=user), **extra}, status)
+
+
+@pages.get("/account", name="account")
+def account(request: Request, db: SessionDep, user: CurrentUser):
+    return _account_page(request, db, user)
+
+
+@pages.post("/account", name="account_submit")
+def account_submit(request: Request, db: SessionDep, user: CurrentUser, display_name: FormStr = "",
+                   locale: FormStr = ""):
+    try:
+        accounts.update_preferences(db=db, user=user, display_name=display_name, locale=locale)
+    except DomainError as error:
+        return _account_page(request, db, user, error.status_code, error=error.message)
+    return _account_page(request, db, user, saved=True)
+
+
+@pages.post("/account/tokens", name="account_token_create")
+def account_token_create(request: Request, db: SessionDep, user: CurrentUser, name: FormStr = ""):
+    try:
+        _token, plain = accounts.create_token(db=db, user=user, name=name)
+    except DomainError as error:
+        return _account_page(request, db, user, error.status_code, error=error.message)
+    return _account_page(request, db, user, new_token=plain)
+
+
+@pages.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
+def account_token_revoke(db: SessionDep, user: CurrentUser, token_id: int):
+    accounts.revoke_token(db=db, user=user, token_id=token_id)
+    return _see_other("/account#tokens")
+
+
+def _users_page(request: Request, db, status: int = 200, **extra):
+    context = {"users": accounts.list_users(db=db), "roles": list(Role), "form": {}, **extra}
+    return render(request, "accounts/users.html", context, status)
+
+
+@pages.get("/admin/users", name="admin_users")
+def admin_users(request: Request, db: SessionDep, _admin: AdminUser):
+    return _users_page(request, db)
+
+
+@pages.post("/admin/users", name="admin_user_create")
+def admin_user_create(request: Request, db: SessionDep, admin: AdminUser, username: FormStr = "",
+                      display_name: FormStr = "", role: FormStr = "", licence_number: FormStr = "",
+                      specialty: FormStr = "", password: FormStr = ""):
+    form = {"username": username, "display_name": display_name, "role": role,
+            "licence_number": licence_number, "specialty": specialty}
+    try:
+        data = UserCreate(password=password, **{k: v or None for k, v in form.items()})
+        accounts.create_user(db=db, data=data, actor=admin)
+    except ValidationError as error:
+        return _users_page(request, db, 422, form=form, error=validation_message(error))
+    except DomainError as error:
+        return _users_page(request, db, error.status_code, form=form, error=error.message)
+    return _see_other("/admin/users")
+
+
+@pages.post("/admin/users/{user_id}/verify", name="admin_user_verify")
+def admin_user_verify(db: SessionDep, admin: AdminUser, user_id: int, licence_number: FormStr = ""):
+    accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=licence_number)
+    return _see_other(f"/admin/users#user-{user_id}")
+
+
+@pages.post("/admin/users/{user_id}/role", name="admin_user_role")
+def admin_user_role(db: SessionDep, admin: AdminUser, user_id: int, role: Annotated[Role, Form()]):
+    accounts.set_role(db=db, user_id=user_id, role=role, actor=admin)
+    return _see_other(f"/admin/users#user-{user_id}")
+
+
+@pages.post("/admin/users/{user_id}/active", name="admin_user_active")
+def admin_user_active(db: SessionDep, admin: AdminUser, user_id: int, active: Annotated[bool, Form()]):
+    accounts.set_active(db=db, user_id=user_id, active=active, actor=admin)
+    return _see_other(f"/admin/users#user-{user_id}")
+
+
+class UserAdminView(UserSelf):
+    is_active: bool
+    licence_number: str | None = None
+
+
+class UserCreateRequest(UserCreate):
+    verified: bool = False
+
+
+class VerifyRequest(BaseModel):
+    licence_number: str | None = Field(default=None, max_length=40)
+
+
+class TokenRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    token: str
+
+
+@api.get("/me", response_model=UserSelf)
+def api_me(user: CurrentUser):
+    return user
+
+
+@api.get("/users", response_model=list[UserAdminView])
+def api_users(db: SessionDep, _admin: AdminUser, role: Role | None = None):
+    return accounts.list_users(db=db, role=role)
+
+
+@api.post("/users", response_model=UserAdminView, status_code=201)
+def api_user_create(db: SessionDep, admin: AdminUser, body: UserCreateRequest):
+    data = UserCreate(**body.model_dump(exclude={"verified"}))
+    return accounts.create_user(db=db, data=data, actor=admin, verified=body.verified)
+
+
+@api.get("/users/{user_id}", response_model=UserPublic)
+def api_user(db: SessionDep, _user: CurrentUser, user_id: int):
+    return accounts.get(db=db, user_id=user_id)
+
+
+@api.post("/users/{user_id}/verify", response_model=UserAdminView)
+def api_user_verify(db: SessionDep, admin: AdminUser, user_id: int, body: VerifyRequest):
+    return accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=body.licence_number)
+
+
+@api.post("/tokens", response_model=TokenCreated, status_code=201)
+def api_token_create(db: SessionDep, user: CurrentUser, body: TokenRequest):
+    token, plain = accounts.create_token(db=db, user=user, name=body.name)
+    return TokenCreated(id=token.id, name=token.name, token=plain)

@@ -1,0 +1,207 @@
+"""Account operations: create, register, authenticate (rate-limited), verify, tokens."""
+
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.accounts.models import ApiToken, LoginAttempt, PatientRegister, Role, User, UserCreate
+from app.audit import service as audit
+from app.clock import utcnow
+from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from app.security import hash_password, hash_token, new_api_token, verify_password
+from app.settings import get_settings
+
+
+def get(*, db: Session, user_id: int) -> User:
+    """The user with this id, or NotFound."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def get_by_username(*, db: Session, username: str) -> User | None:
+    """The user with this username (case-insensitive), if any."""
+    return db.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
+def list_users(*, db: Session, role: Role | None = None) -> list[User]:
+    """All users, optionally of one role, by username."""
+    query = select(User).order_by(User.username)
+    if role:
+        query = query.where(User.role == role)
+    return list(db.exec(query))
+
+
+def count_by_role(*, db: Session) -> dict[str, int]:
+    """How many active users hold each role."""
+    rows = db.exec(select(User.role, func.count()).where(User.is_active).group_by(User.role))
+    return {str(role): count for role, count in rows}
+
+
+def _ensure_free(db: Session, username: str) -> None:
+    if get_by_username(db=db, username=username):
+        raise Conflict(f"the username {username!r} is taken", field="username")
+
+
+def create_user(*, db: Session, data: UserCreate, actor: User | None, verified: bool = False) -> User:
+    """Create an account of any role (admins and the CLI); clinicians start unverified."""
+    _ensure_free(db, data.username)
+    if data.role == Role.clinician and verified and not data.licence_number:
+        raise InvalidInput("a verified clinician needs a licence number", field="licence_number")
+    user = User(
+        **data.model_dump(exclude={"password"}),
+        password_hash=hash_password(data.password),
+        clinician_verified=verified and data.role == Role.clinician,
+    )
+    db.add(user)
+    db.flush()
+    audit.record(db, actor=actor, action="user.create", object_type="user", object_id=user.id,
+                 role=str(user.role), verified=user.clinician_verified)
+    return user
+
+
+def register_patient(*, db: Session, data: PatientRegister, ip: str | None = None) -> User:
+    """Self-registration: always a patient, known to others only by a pseudonym."""
+    _ensure_free(db, data.username)
+    user = User(**data.model_dump(exclude={"password"}), role=Role.patient,
+                password_hash=hash_password(data.password))
+    db.add(user)
+    db.flush()
+    audit.record(db, actor=user, action="user.register", object_type="user", object_id=user.id, ip=ip)
+    return user
+
+
+def _recent_failures(db: Session, *, key: str, ip: str) -> tuple[int, int]:
+    since = utcnow() - timedelta(minutes=get_settings().login_window_minutes)
+    failed = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.at >= since, col(LoginAttempt.succeeded).is_(False))
+    by_key = db.exec(failed.where(LoginAttempt.key == key)).one()
+    by_ip = db.exec(failed.where(LoginAttempt.ip == ip)).one()
+    return by_key, by_ip
+
+
+def authenticate(*, db: Session, username: str, password: str, ip: str) -> User | None:
+    """The user if the password matches; raises TooManyRequests after repeated failures."""
+    settings = get_settings()
+    key = username.strip().lower()[:80]
+    by_key, by_ip = _recent_failures(db, key=key, ip=ip)
+    # An address may try several accounts before it is stopped; one account is protected sooner.
+    if by_key >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
+        raise TooManyRequests("too many failed log-in attempts; try again later",
+                              retry_after=settings.login_window_minutes * 60)
+    user = get_by_username(db=db, username=key)
+    ok = verify_password(password, user.password_hash if user else None) and bool(user and user.is_active)
+    db.add(LoginAttempt(key=key, ip=ip, succeeded=ok))
+    if user:
+        audit.record(db, actor=user, action="login" if ok else "login.failed", object_type="user",
+                     object_id=user.id, ip=ip)
+    return user if ok else None
+
+
+def logout(*, db: Session, user: User, ip: str | None = None) -> None:
+    """Record the log-out (the session cookie is cleared by the caller)."""
+    audit.record(db, actor=user, action="logout", object_type="user", object_id=user.id, ip=ip)
+
+
+def verify_clinician(*, db: Session, user_id: int, actor: User, licence_number: str | None = None) -> User:
+    """An admin confirms a clinician's licence; only then do they see clinical areas."""
+    user = get(db=db, user_id=user_id)
+    if user.role != Role.clinician:
+        raise InvalidInput("only clinician accounts can be verified")
+    licence = (licence_number or user.licence_number or "").strip()
+    if not licence:
+        raise InvalidInput("enter the licence number you checked", field="licence_number")
+    user.licence_number = licence
+    user.clinician_verified = True
+    db.add(user)
+    audit.record(db, actor=actor, action="clinician.verify", object_type="user", object_id=user.id)
+    return user
+
+
+def set_role(*, db: Session, user_id: int, role: Role, actor: User) -> User:
+    """Change a user's role; a role change always drops clinician verification."""
+    user = get(db=db, user_id=user_id)
+    if user.id == actor.id:
+        raise InvalidInput("you cannot change your own role")
+    previous = user.role
+    user.role = role
+    user.clinician_verified = False
+    user.session_version += 1
+    db.add(user)
+    audit.record(db, actor=actor, action="user.role", object_type="user", object_id=user.id,
+                 previous=str(previous), role=str(role))
+    return user
+
+
+def set_active(*, db: Session, user_id: int, active: bool, actor: User) -> User:
+    """Deactivate (or reactivate) an account; deactivation ends its sessions."""
+    user = get(db=db, user_id=user_id)
+    if user.id == actor.id:
+        raise InvalidInput("you cannot deactivate yourself")
+    user.is_active = active
+    user.session_version += 1
+    db.add(user)
+    audit.record(db, actor=actor, action="user.activate" if active else "user.deactivate",
+                 object_type="user", object_id=user.id)
+    return user
+
+
+def update_preferences(*, db: Session, user: User, display_name: str, locale: str | None) -> User:
+    """A user's own display name (pseudonym) and language."""
+    display_name = display_name.strip()
+    if not 2 <= len(display_name) <= 60:
+        raise InvalidInput("the display name must have 2 to 60 characters", field="display_name")
+    if locale not in (None, "", "es", "en"):
+        raise InvalidInput("language must be es or en", field="locale")
+    user.display_name = display_name
+    user.locale = locale or None
+    db.add(user)
+    audit.record(db, actor=user, action="user.preferences", object_type="user", object_id=user.id)
+    return user
+
+
+def create_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for user; the plain text is returned once and never stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= 60:
+        raise InvalidInput("give the token a name of 1 to 60 characters", field="name")
+    plain, prefix, digest = new_api_token()
+    token = ApiToken(user_id=user.id, name=name, prefix=prefix, token_hash=digest)
+    db.add(token)
+    db.flush()
+    audit.record(db, actor=user, action="token.create", object_type="token", object_id=token.id)
+    return token, plain
+
+
+def revoke_token(*, db: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens."""
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("no such token")
+    token.revoked_at = utcnow()
+    db.add(token)
+    audit.record(db, actor=user, action="token.revoke", object_type="token", object_id=token.id)
+
+
+def list_tokens(*, db: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())
+    return list(db.exec(query))
+
+
+def user_for_token(*, db: Session, plain: str) -> User | None:
+    """The active user owning this unrevoked token, if any."""
+    token = db.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = db.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    # Writing on every request would serialise API calls; a minute's precision is plenty.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        db.add(token)
+    return user

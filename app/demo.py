@@ -1,0 +1,53 @@
+"""Demo data: one user per role and a few records, so every page has something to show."""
+
+from sqlmodel import Session, select
+
+from app.accounts import service as accounts
+from app.accounts.models import Role, User, UserCreate
+from app.groups import service as groups
+from app.groups.models import GroupRole, SupportGroup, Visibility
+from app.security import hash_password
+
+DEMO_USERS = [
+    {"username": "admin", "display_name": "Ana (administración)", "role": Role.admin,
+     "password": "demo-admin-2026"},
+    {"username": "marketing", "display_name": "Marta (comunicación)", "role": Role.marketing,
+     "password": "demo-marketing-2026"},
+    {"username": "clinician", "display_name": "Dr. Carlos Ruiz", "role": Role.clinician,
+     "password": "demo-clinician-2026", "licence_number": "28/2812345", "specialty": "Medicina de familia",
+     "verified": True},
+    {"username": "patient", "display_name": "Luz del Norte", "role": Role.patient,
+     "password": "demo-patient-2026", "real_name": "Lucía Fernández"},
+    {"username": "newdoctor", "display_name": "Dra. Elena Soto", "role": Role.clinician,
+     "password": "demo-newdoctor-2026", "licence_number": "08/0876543", "specialty": "Endocrinología"},
+]
+
+DEMO_GROUPS = [
+    ("Diabetes tipo 2: apoyo", "Compartimos el día a día con la diabetes tipo 2.", Visibility.public),
+    ("Cuidadores", "Para quienes cuidan de un familiar. Solo miembros.", Visibility.private),
+]
+
+
+def load(db: Session) -> list[dict]:
+    """Create the demo users and groups if missing; demo passwords are reset so the printed ones work."""
+    users: dict[str, User] = {}
+    for spec in DEMO_USERS:
+        existing = accounts.get_by_username(db=db, username=spec["username"])
+        if existing:
+            existing.password_hash = hash_password(spec["password"])
+            existing.is_active = True
+            db.add(existing)
+            users[spec["username"]] = existing
+            continue
+        data = UserCreate(**{k: v for k, v in spec.items() if k != "verified"})
+        users[spec["username"]] = accounts.create_user(db=db, data=data, actor=None,
+                                                       verified=spec.get("verified", False))
+    for name, description, visibility in DEMO_GROUPS:
+        if db.exec(select(SupportGroup).where(SupportGroup.name == name)).first():
+            continue
+        group = groups.create_group(db=db, name=name, description=description, visibility=visibility,
+                                    actor=users["admin"], rules="Sin consejos médicos personales. / No personal medical advice.")
+        groups.add_member(db=db, group=group, user=users["patient"], role=GroupRole.member, actor=users["admin"])
+        groups.add_member(db=db, group=group, user=users["clinician"], role=GroupRole.moderator, actor=users["admin"])
+    db.flush()
+    return [{"username": s["username"], "role": str(s["role"]), "password": s["password"]} for s in DEMO_USERS]

@@ -1,0 +1,95 @@
+"""Request dependencies as types: the database session, the current user and role guards."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.accounts import service as accounts
+from app.accounts.models import Role, User
+from app.database import get_db
+from app.errors import LoginRequired, PermissionDenied
+from app.security import new_csrf_token, same_secret
+
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_optional_user(request: Request, db: SessionDep) -> User | None:
+    """The user behind the bearer token or the session cookie, if any."""
+    user = None
+    token = bearer_token(request)
+    if token:
+        user = accounts.user_for_token(db=db, plain=token)
+        if user is None:
+            raise LoginRequired()
+    elif (user_id := request.session.get("uid")) is not None:
+        candidate = db.get(User, user_id)
+        if candidate and candidate.is_active and candidate.session_version == request.session.get("sv"):
+            user = candidate
+        else:
+            request.session.pop("uid", None)
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role, verified_clinician: bool = False):
+    """A dependency that lets only the given roles through (403 for the others)."""
+
+    def guard(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise PermissionDenied("your role does not allow this")
+        if verified_clinician and user.role == Role.clinician and not user.clinician_verified:
+            raise PermissionDenied("an administrator must verify your licence first")
+        return user
+
+    return guard
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+StaffUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing, Role.clinician))]
+MarketingUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing))]
+ClinicianUser = Annotated[User, Depends(require_roles(Role.clinician, verified_clinician=True))]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = new_csrf_token()
+    return token
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every unsafe request made with the session cookie must echo the session's CSRF token."""
+    if request.method not in UNSAFE_METHODS or bearer_token(request):
+        return
+    given = request.headers.get("x-csrf-token")
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        given = (await request.form()).get("csrf_token")
+    if not same_secret(str(given) if given else None, request.session.get("csrf")):
+        raise PermissionDenied("the form expired or did not come from carepost; reload and try again")

@@ -1,0 +1,1 @@
+"""Support groups: patients and staff in public, private or hidden groups."""

@@ -1,0 +1,65 @@
+"""The ASGI application: middleware, routers, static files and the health check."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from app import http_errors
+from app.accounts import routes as account_routes
+from app.audit import routes as audit_routes
+from app.database import ping
+from app.deps import csrf_protect
+from app.settings import get_settings
+from web.templating import WEB_DIR
+
+log = logging.getLogger("carepost")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'",
+}
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    yield
+
+
+def create_app() -> FastAPI:
+    """Build the application from the current settings."""
+    settings = get_settings()
+    app = FastAPI(title="carepost", version="0.1.0", lifespan=lifespan,
+                  dependencies=[Depends(csrf_protect)])
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="carepost_session",
+                       max_age=14 * 24 * 3600, same_site="lax", https_only=settings.cookie_secure)
+
+    @app.middleware("http")
+    async def security_headers(request, call_next):
+        response = await call_next(request)
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response
+
+    http_errors.install(app)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    for module in (account_routes, audit_routes):
+        app.include_router(module.pages)
+        app.include_router(module.api)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz():
+        try:
+            ping()
+        except Exception as error:
+            log.error("health check: database unreachable (%s)", type(error).__name__)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return {"status": "ok", "database": "ok"}
+
+    return app

@@ -1,0 +1,114 @@
+"""All settings in one place, read from the environment and an optional .env file."""
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "carepost", "please-change"}
+SECRET_FILE_NAME = ".carepost-secret"
+
+
+class SettingsError(Exception):
+    """A setting has a value carepost cannot use; the message names it."""
+
+
+class Settings(BaseSettings):
+    """carepost's settings; every name is read as CAREPOST_<NAME> except DATABASE_URL."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREPOST_", env_file=".env", extra="ignore",
+                                      populate_by_name=True)
+
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "CAREPOST_DATABASE_URL"),
+        description="SQLAlchemy URL; empty means a SQLite file carepost.db in data_dir",
+    )
+    secret_key: SecretStr | None = None
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default_factory=Path.cwd)
+    timezone: str = "Europe/Madrid"
+    locale: Literal["es", "en"] = "es"
+    practice_name: str = "Carepost"
+    cookie_secure: bool = False
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    run_scheduler: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if value and not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, with the default SQLite file resolved inside data_dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'carepost.db').resolve()}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def secret(self) -> str:
+        """The signing key: from the environment, else generated once and kept in data_dir."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            weak = value.lower() in PLACEHOLDER_SECRETS or len(value) < 32
+            if weak and self.environment == "production":
+                raise SettingsError(
+                    "CAREPOST_SECRET_KEY is a placeholder or shorter than 32 characters; "
+                    "set a random value (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            return value
+        path = self.data_dir / SECRET_FILE_NAME
+        if path.exists():
+            return path.read_text().strip()
+        value = secrets.token_urlsafe(48)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+        return value
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable."""
+    parts = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        name = "DATABASE_URL" if field == "database_url" else f"CAREPOST_{field.upper()}"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into one SettingsError line."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache)."""
+    return load_settings()

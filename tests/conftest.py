@@ -1,0 +1,162 @@
+"""Test harness: every database test runs on SQLite and on PostgreSQL, each in a database of its own.
+
+Choose backends with CAREPOST_TEST_DATABASES (default "sqlite,postgresql") and the server with
+CAREPOST_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+"""
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+from app import database, settings
+from app.accounts import service as accounts
+from app.accounts.models import Role, User, UserCreate
+
+PG_SERVER = os.environ.get("CAREPOST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BACKENDS = [b.strip() for b in os.environ.get("CAREPOST_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+PASSWORD = "correct-horse-battery"
+
+
+def _pg_admin_engine():
+    return create_engine(PG_SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated database for this test session: a SQLite template file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "template.db"
+        database.upgrade(f"sqlite:///{path}")
+        yield f"sqlite:///{path}"
+        return
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means "no server here"
+        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER} ({type(error).__name__}); start it "
+                    "(pg_ctlcluster ... main start) or set CAREPOST_TEST_PG_URL, or "
+                    "CAREPOST_TEST_DATABASES=sqlite to run SQLite only")
+    name = f"carepost_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", PG_SERVER)
+    database.upgrade(url)
+    yield url
+    database.get_engine.cache_clear()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_postgresql(url: str) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        # TRUNCATE does not fire the audit table's row triggers, so tests can start clean.
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(database_url, tmp_path, monkeypatch) -> Iterator[str]:
+    """Point carepost at a clean database for one test."""
+    url = database_url
+    if url.startswith("sqlite"):
+        copy = tmp_path / "carepost.db"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CAREPOST_SECRET_KEY", "test-" + "k" * 40)
+    monkeypatch.setenv("CAREPOST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CAREPOST_LOCALE", "en")
+    monkeypatch.setenv("CAREPOST_RUN_SCHEDULER", "false")
+    settings.get_settings.cache_clear()
+    database.get_engine.cache_clear()
+    yield url
+    database.get_engine().dispose()
+    database.get_engine.cache_clear()
+    settings.get_settings.cache_clear()
+    if url.startswith("postgresql"):
+        _truncate_postgresql(url)
+
+
+@pytest.fixture
+def db(db_url):
+    """A session whose work is committed when the test leaves the block it uses."""
+    with database.session_scope() as session:
+        yield session
+
+
+@pytest.fixture
+def make_user(db_url):
+    """Factory: make_user(Role.patient, verified=False, username=None) -> committed User."""
+
+    def make(role: Role = Role.patient, *, verified: bool = False, username: str | None = None, **extra) -> User:
+        username = username or f"{role}-{uuid.uuid4().hex[:6]}"
+        data = UserCreate(username=username, display_name=extra.pop("display_name", username.title()),
+                          role=role, password=PASSWORD,
+                          licence_number=extra.pop("licence_number", "28/1234" if role == Role.clinician else None),
+                          **extra)
+        with database.session_scope() as session:
+            return accounts.create_user(db=session, data=data, actor=None, verified=verified)
+
+    return make
+
+
+@pytest.fixture
+def app(db_url):
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token of the client's session, read from a page like a browser would."""
+    page = client.get("/login").text
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match, "login page carries a csrf meta tag"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log client in through the form; returns the session's CSRF token for later posts."""
+    token = csrf_of(client)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 303, response.text[:300]
+    return csrf_of_page(client)
+
+
+def csrf_of_page(client: TestClient) -> str:
+    page = client.get("/account").text
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """Factory: login_as(Role.clinician, verified=True) -> (TestClient logged in, user, csrf token)."""
+    clients = []
+
+    def make(role: Role, **kwargs):
+        user = make_user(role, **kwargs)
+        test_client = TestClient(app, follow_redirects=False)
+        clients.append(test_client)
+        token = login(test_client, user.username)
+        return test_client, user, token
+
+    yield make
+    for test_client in clients:
+        test_client.close()

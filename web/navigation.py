@@ -1,0 +1,34 @@
+"""The navigation each role sees; every domain adds its entries here."""
+
+from dataclasses import dataclass
+
+from app.accounts.models import Role, User
+
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str
+    roles: frozenset[Role]
+    clinician_must_be_verified: bool = False
+
+
+NAV: list[NavItem] = [
+    NavItem("Home", "home", EVERYONE),
+    NavItem("Users", "admin_users", frozenset({Role.admin})),
+    NavItem("Audit log", "audit_page", frozenset({Role.admin})),
+    NavItem("My account", "account", EVERYONE),
+]
+
+
+def nav_for(user: User | None) -> list[NavItem]:
+    """The entries this user may open, in menu order."""
+    if user is None:
+        return []
+    return [
+        item for item in NAV
+        if user.role in item.roles
+        and not (item.clinician_must_be_verified and not user.is_verified_clinician)
+    ]
