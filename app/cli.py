@@ -149,3 +149,7 @@ def main() -> None:
         fail(str(error))
     except DomainError as error:
         fail(error.message)
+
+
+if __name__ == "__main__":
+    main()

@@ -50,6 +50,9 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # Detach first so that objects already loaded (the current user, say) stay readable
+            # for the error page instead of being expired by the rollback.
+            session.expunge_all()
             session.rollback()
             raise
 

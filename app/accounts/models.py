@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import Column, String, Index
+from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow

@@ -56,6 +56,8 @@ def login_form(request: Request, user: OptionalUser, next: str = ""):
 def login_submit(request: Request, db: SessionDep, username: FormStr = "", password: FormStr = "",
                  next: FormStr = ""):
     context = {"next": next, "username": username}
+    if not username.strip() or not password:
+        return render(request, "accounts/login.html", {**context, "error": "Enter your username and password."}, 422)
     try:
         user = accounts.authenticate(db=db, username=username, password=password, ip=client_ip(request))
     except TooManyRequests as error:

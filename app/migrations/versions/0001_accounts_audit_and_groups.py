@@ -1,8 +1,7 @@
 """accounts, audit and groups
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 07:45:50.845791
+Revises: (none)
 """
 
 import sqlalchemy as sa
