@@ -35,7 +35,9 @@ def _prepare_database() -> None:
     upgrade()
 
 
-host_option = click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+host_option = click.option(
+    "--host", default="127.0.0.1", show_default=True, help="address to listen on"
+)
 port_option = click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 
 
@@ -91,13 +93,17 @@ def user() -> None:
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "marketing", "clinician", "patient"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "marketing", "clinician", "patient"])
+)
 @click.option("--password", help="at least 10 characters; generated and printed when left out")
 @click.option("--display-name", help="the name others see (default: the username)")
 @click.option("--licence", "licence_number", help="clinician's licence number")
 @click.option("--specialty")
 @click.option("--verified", is_flag=True, help="mark a clinician as verified")
-def user_create(username, role, password, display_name, licence_number, specialty, verified) -> None:
+def user_create(
+    username, role, password, display_name, licence_number, specialty, verified
+) -> None:
     """Create a user account."""
     from app.accounts import service as accounts
     from app.accounts.models import UserCreate
@@ -106,8 +112,14 @@ def user_create(username, role, password, display_name, licence_number, specialt
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:
-        data = UserCreate(username=username, display_name=display_name or username, role=role,
-                          password=password, licence_number=licence_number, specialty=specialty)
+        data = UserCreate(
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            password=password,
+            licence_number=licence_number,
+            specialty=specialty,
+        )
     except ValidationError as error:
         fail(validation_message(error))
     if verified and role != "clinician":

@@ -9,21 +9,50 @@ from app.groups.models import GroupRole, SupportGroup, Visibility
 from app.security import hash_password
 
 DEMO_USERS = [
-    {"username": "admin", "display_name": "Ana (administración)", "role": Role.admin,
-     "password": "demo-admin-2026"},
-    {"username": "marketing", "display_name": "Marta (comunicación)", "role": Role.marketing,
-     "password": "demo-marketing-2026"},
-    {"username": "clinician", "display_name": "Dr. Carlos Ruiz", "role": Role.clinician,
-     "password": "demo-clinician-2026", "licence_number": "28/2812345", "specialty": "Medicina de familia",
-     "verified": True},
-    {"username": "patient", "display_name": "Luz del Norte", "role": Role.patient,
-     "password": "demo-patient-2026", "real_name": "Lucía Fernández"},
-    {"username": "newdoctor", "display_name": "Dra. Elena Soto", "role": Role.clinician,
-     "password": "demo-newdoctor-2026", "licence_number": "08/0876543", "specialty": "Endocrinología"},
+    {
+        "username": "admin",
+        "display_name": "Ana (administración)",
+        "role": Role.admin,
+        "password": "demo-admin-2026",
+    },
+    {
+        "username": "marketing",
+        "display_name": "Marta (comunicación)",
+        "role": Role.marketing,
+        "password": "demo-marketing-2026",
+    },
+    {
+        "username": "clinician",
+        "display_name": "Dr. Carlos Ruiz",
+        "role": Role.clinician,
+        "password": "demo-clinician-2026",
+        "licence_number": "28/2812345",
+        "specialty": "Medicina de familia",
+        "verified": True,
+    },
+    {
+        "username": "patient",
+        "display_name": "Luz del Norte",
+        "role": Role.patient,
+        "password": "demo-patient-2026",
+        "real_name": "Lucía Fernández",
+    },
+    {
+        "username": "newdoctor",
+        "display_name": "Dra. Elena Soto",
+        "role": Role.clinician,
+        "password": "demo-newdoctor-2026",
+        "licence_number": "08/0876543",
+        "specialty": "Endocrinología",
+    },
 ]
 
 DEMO_GROUPS = [
-    ("Diabetes tipo 2: apoyo", "Compartimos el día a día con la diabetes tipo 2.", Visibility.public),
+    (
+        "Diabetes tipo 2: apoyo",
+        "Compartimos el día a día con la diabetes tipo 2.",
+        Visibility.public,
+    ),
     ("Cuidadores", "Para quienes cuidan de un familiar. Solo miembros.", Visibility.private),
 ]
 
@@ -40,14 +69,32 @@ def load(db: Session) -> list[dict]:
             users[spec["username"]] = existing
             continue
         data = UserCreate(**{k: v for k, v in spec.items() if k != "verified"})
-        users[spec["username"]] = accounts.create_user(db=db, data=data, actor=None,
-                                                       verified=spec.get("verified", False))
+        users[spec["username"]] = accounts.create_user(
+            db=db, data=data, actor=None, verified=spec.get("verified", False)
+        )
     for name, description, visibility in DEMO_GROUPS:
         if db.exec(select(SupportGroup).where(SupportGroup.name == name)).first():
             continue
-        group = groups.create_group(db=db, name=name, description=description, visibility=visibility,
-                                    actor=users["admin"], rules="Sin consejos médicos personales. / No personal medical advice.")
-        groups.add_member(db=db, group=group, user=users["patient"], role=GroupRole.member, actor=users["admin"])
-        groups.add_member(db=db, group=group, user=users["clinician"], role=GroupRole.moderator, actor=users["admin"])
+        group = groups.create_group(
+            db=db,
+            name=name,
+            description=description,
+            visibility=visibility,
+            actor=users["admin"],
+            rules="Sin consejos médicos personales. / No personal medical advice.",
+        )
+        groups.add_member(
+            db=db, group=group, user=users["patient"], role=GroupRole.member, actor=users["admin"]
+        )
+        groups.add_member(
+            db=db,
+            group=group,
+            user=users["clinician"],
+            role=GroupRole.moderator,
+            actor=users["admin"],
+        )
     db.flush()
-    return [{"username": s["username"], "role": str(s["role"]), "password": s["password"]} for s in DEMO_USERS]
+    return [
+        {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
+        for s in DEMO_USERS
+    ]

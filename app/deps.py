@@ -35,7 +35,11 @@ def get_optional_user(request: Request, db: SessionDep) -> User | None:
             raise LoginRequired()
     elif (user_id := request.session.get("uid")) is not None:
         candidate = db.get(User, user_id)
-        if candidate and candidate.is_active and candidate.session_version == request.session.get("sv"):
+        if (
+            candidate
+            and candidate.is_active
+            and candidate.session_version == request.session.get("sv")
+        ):
             user = candidate
         else:
             request.session.pop("uid", None)
@@ -92,4 +96,6 @@ async def csrf_protect(request: Request) -> None:
     ):
         given = (await request.form()).get("csrf_token")
     if not same_secret(str(given) if given else None, request.session.get("csrf")):
-        raise PermissionDenied("the form expired or did not come from carepost; reload and try again")
+        raise PermissionDenied(
+            "the form expired or did not come from carepost; reload and try again"
+        )

@@ -22,16 +22,27 @@ PAGE_MESSAGES = {
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api") or path == "/healthz" or "application/json" in request.headers.get("accept", "")
+    return (
+        path.startswith("/api")
+        or path == "/healthz"
+        or "application/json" in request.headers.get("accept", "")
+    )
 
 
-def error_response(request: Request, status: int, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if wants_json(request):
         body = {"detail": message} | ({"field": field} if field else {})
         return JSONResponse(body, status_code=status, headers=headers)
     page_message = PAGE_MESSAGES.get(status, message) if status in (404, 500) else message
-    response = render(request, "error.html", {"status_code": status, "message": page_message}, status)
+    response = render(
+        request, "error.html", {"status_code": status, "message": page_message}, status
+    )
     response.headers.update(headers or {})
     return response
 
@@ -42,8 +53,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _error: LoginRequired):
         if wants_json(request):
-            return JSONResponse({"detail": "log in or send a valid bearer token"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
+            return JSONResponse(
+                {"detail": "log in or send a valid bearer token"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         target = f"/login?next={request.url.path}"
         if request.headers.get("hx-request"):
             return Response(status_code=200, headers={"HX-Redirect": target})
@@ -51,12 +65,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, error: DomainError):
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+        headers = (
+            {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+        )
         return error_response(request, error.status_code, error.message, error.field, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):
-        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
+        errors = [
+            {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()
+        ]
         message = describe_errors(errors)
         if wants_json(request):
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
@@ -65,7 +83,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException):
         message = error.detail if isinstance(error.detail, str) else "request not accepted"
-        return error_response(request, error.status_code, message, headers=getattr(error, "headers", None))
+        return error_response(
+            request, error.status_code, message, headers=getattr(error, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception):

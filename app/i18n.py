@@ -57,8 +57,7 @@ ES: dict[str, str] = {
     "Clinicians waiting for verification": "Clínicos pendientes de verificación",
     "None.": "Ninguno.",
     "Recent activity": "Actividad reciente",
-    "Your account is waiting for an administrator to verify your licence.":
-        "Tu cuenta está pendiente de que la administración verifique tu número de colegiado.",
+    "Your account is waiting for an administrator to verify your licence.": "Tu cuenta está pendiente de que la administración verifique tu número de colegiado.",
     "API tokens": "Tokens de API",
     "Token name": "Nombre del token",
     "Create token": "Crear token",
@@ -76,8 +75,7 @@ ES: dict[str, str] = {
     "Skip to content": "Saltar al contenido",
     "Your groups": "Tus grupos",
     "You are not in any group yet.": "Todavía no estás en ningún grupo.",
-    "Tokens let scripts use the API as you, with the header Authorization: Bearer TOKEN.":
-        "Los tokens permiten a los scripts usar la API en tu nombre, con la cabecera Authorization: Bearer TOKEN.",
+    "Tokens let scripts use the API as you, with the header Authorization: Bearer TOKEN.": "Los tokens permiten a los scripts usar la API en tu nombre, con la cabecera Authorization: Bearer TOKEN.",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

@@ -34,10 +34,17 @@ async def lifespan(_app: FastAPI):
 def create_app() -> FastAPI:
     """Build the application from the current settings."""
     settings = get_settings()
-    app = FastAPI(title="carepost", version="0.1.0", lifespan=lifespan,
-                  dependencies=[Depends(csrf_protect)])
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="carepost_session",
-                       max_age=14 * 24 * 3600, same_site="lax", https_only=settings.cookie_secure)
+    app = FastAPI(
+        title="carepost", version="0.1.0", lifespan=lifespan, dependencies=[Depends(csrf_protect)]
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret(),
+        session_cookie="carepost_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
 
     @app.middleware("http")
     async def security_headers(request, call_next):

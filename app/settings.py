@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "carepost", "please-change"}
+PLACEHOLDER_SECRETS = {
+    "changeme",
+    "change-me",
+    "secret",
+    "dev",
+    "development",
+    "carepost",
+    "please-change",
+}
 SECRET_FILE_NAME = ".carepost-secret"
 
 
@@ -21,8 +29,9 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """carepost's settings; every name is read as CAREPOST_<NAME> except DATABASE_URL."""
 
-    model_config = SettingsConfigDict(env_prefix="CAREPOST_", env_file=".env", extra="ignore",
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CAREPOST_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     database_url: str = Field(
         default="",
@@ -46,7 +55,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)")
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)"
+            )
         return value
 
     @field_validator("database_url")

@@ -19,13 +19,21 @@ from app import database, settings
 from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
 
-PG_SERVER = os.environ.get("CAREPOST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-BACKENDS = [b.strip() for b in os.environ.get("CAREPOST_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+PG_SERVER = os.environ.get(
+    "CAREPOST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("CAREPOST_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if b.strip()
+]
 PASSWORD = "correct-horse-battery"
 
 
 def _pg_admin_engine():
-    return create_engine(PG_SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    return create_engine(
+        PG_SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -41,9 +49,11 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - any failure means "no server here"
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER} ({type(error).__name__}); start it "
-                    "(pg_ctlcluster ... main start) or set CAREPOST_TEST_PG_URL, or "
-                    "CAREPOST_TEST_DATABASES=sqlite to run SQLite only")
+        pytest.skip(
+            f"PostgreSQL not reachable at {PG_SERVER} ({type(error).__name__}); start it "
+            "(pg_ctlcluster ... main start) or set CAREPOST_TEST_PG_URL, or "
+            "CAREPOST_TEST_DATABASES=sqlite to run SQLite only"
+        )
     name = f"carepost_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -99,12 +109,20 @@ def db(db_url):
 def make_user(db_url):
     """Factory: make_user(Role.patient, verified=False, username=None) -> committed User."""
 
-    def make(role: Role = Role.patient, *, verified: bool = False, username: str | None = None, **extra) -> User:
+    def make(
+        role: Role = Role.patient, *, verified: bool = False, username: str | None = None, **extra
+    ) -> User:
         username = username or f"{role}-{uuid.uuid4().hex[:6]}"
-        data = UserCreate(username=username, display_name=extra.pop("display_name", username.title()),
-                          role=role, password=PASSWORD,
-                          licence_number=extra.pop("licence_number", "28/1234" if role == Role.clinician else None),
-                          **extra)
+        data = UserCreate(
+            username=username,
+            display_name=extra.pop("display_name", username.title()),
+            role=role,
+            password=PASSWORD,
+            licence_number=extra.pop(
+                "licence_number", "28/1234" if role == Role.clinician else None
+            ),
+            **extra,
+        )
         with database.session_scope() as session:
             return accounts.create_user(db=session, data=data, actor=None, verified=verified)
 
@@ -135,7 +153,9 @@ def csrf_of(client: TestClient) -> str:
 def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     """Log client in through the form; returns the session's CSRF token for later posts."""
     token = csrf_of(client)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 303, response.text[:300]
     return csrf_of_page(client)
 

@@ -88,9 +88,13 @@ def clients(app, make_user):
     from fastapi.testclient import TestClient
 
     made = {}
-    for name, role, verified in [("admin", Role.admin, False), ("marketing", Role.marketing, False),
-                                 ("clinician", Role.clinician, True), ("unverified", Role.clinician, False),
-                                 ("patient", Role.patient, False)]:
+    for name, role, verified in [
+        ("admin", Role.admin, False),
+        ("marketing", Role.marketing, False),
+        ("clinician", Role.clinician, True),
+        ("unverified", Role.clinician, False),
+        ("patient", Role.patient, False),
+    ]:
         user = make_user(role, verified=verified, username=f"m-{name}")
         client = TestClient(app, follow_redirects=False)
         made[name] = (client, login(client, user.username), user)

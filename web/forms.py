@@ -7,7 +7,11 @@ def describe_errors(errors: list[dict]) -> str:
     """'field: problem; field: problem' from pydantic/FastAPI error dicts."""
     parts = []
     for item in errors:
-        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        location = [
+            str(part)
+            for part in item.get("loc", ())
+            if part not in ("body", "query", "path", "form")
+        ]
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         if "pattern" in message and location and location[-1] == "username":
             message = "use 3 to 40 lowercase letters, digits, '.', '_' or '-'"

@@ -28,7 +28,8 @@ def nav_for(user: User | None) -> list[NavItem]:
     if user is None:
         return []
     return [
-        item for item in NAV
+        item
+        for item in NAV
         if user.role in item.roles
         and not (item.clinician_must_be_verified and not user.is_verified_clinician)
     ]

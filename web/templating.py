@@ -33,8 +33,9 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 templates.env.filters["local"] = local_time
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     """Render a page; htmx requests get only the content block."""
     user = getattr(request.state, "user", None)
     locale = request_locale(request)
@@ -48,4 +49,6 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
         and request.headers.get("hx-boosted") != "true",
         "practice_name": get_settings().practice_name,
     }
-    return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
+    return templates.TemplateResponse(
+        request, name, {**base, **(context or {})}, status_code=status_code
+    )

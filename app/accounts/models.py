@@ -40,7 +40,9 @@ class User(UserBase, table=True):
     locale: str | None = Field(default=None, max_length=5)
     # Bumped on logout-everywhere and password change: older session cookies stop working.
     session_version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
     @property
     def is_verified_clinician(self) -> bool:
@@ -99,7 +101,9 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=60)
     prefix: str = Field(max_length=12)
     token_hash: str = Field(max_length=64, unique=True, index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 

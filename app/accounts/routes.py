@@ -37,8 +37,11 @@ def home(request: Request, db: SessionDep, user: CurrentUser):
     is_admin = user.role == Role.admin
     context = {
         "counts": accounts.count_by_role(db=db) if is_admin else None,
-        "pending": [u for u in accounts.list_users(db=db, role=Role.clinician) if not u.clinician_verified]
-        if is_admin else [],
+        "pending": [
+            u for u in accounts.list_users(db=db, role=Role.clinician) if not u.clinician_verified
+        ]
+        if is_admin
+        else [],
         "groups": groups.memberships_of(db=db, user=user),
         "events": audit.list_events(db=db, limit=8, actor=None if is_admin else user.username),
     }
@@ -53,18 +56,31 @@ def login_form(request: Request, user: OptionalUser, next: str = ""):
 
 
 @pages.post("/login", name="login_submit")
-def login_submit(request: Request, db: SessionDep, username: FormStr = "", password: FormStr = "",
-                 next: FormStr = ""):
+def login_submit(
+    request: Request,
+    db: SessionDep,
+    username: FormStr = "",
+    password: FormStr = "",
+    next: FormStr = "",
+):
     context = {"next": next, "username": username}
     if not username.strip() or not password:
-        return render(request, "accounts/login.html", {**context, "error": "Enter your username and password."}, 422)
+        return render(
+            request,
+            "accounts/login.html",
+            {**context, "error": "Enter your username and password."},
+            422,
+        )
     try:
-        user = accounts.authenticate(db=db, username=username, password=password, ip=client_ip(request))
+        user = accounts.authenticate(
+            db=db, username=username, password=password, ip=client_ip(request)
+        )
     except TooManyRequests as error:
         return render(request, "accounts/login.html", {**context, "error": error.message}, 429)
     if user is None:
-        return render(request, "accounts/login.html",
-                      {**context, "error": "Wrong username or password."}, 401)
+        return render(
+            request, "accounts/login.html", {**context, "error": "Wrong username or password."}, 401
+        )
     _start_session(request, user)
     return _see_other(safe_next(next))
 
@@ -90,23 +106,49 @@ def register_form(request: Request):
 
 
 @pages.post("/register", name="register_submit")
-def register_submit(request: Request, db: SessionDep, username: FormStr = "", display_name: FormStr = "",
-                    real_name: FormStr = "", email: FormStr = "", password: FormStr = ""):
-    form = {"username": username, "display_name": display_name, "real_name": real_name, "email": email}
+def register_submit(
+    request: Request,
+    db: SessionDep,
+    username: FormStr = "",
+    display_name: FormStr = "",
+    real_name: FormStr = "",
+    email: FormStr = "",
+    password: FormStr = "",
+):
+    form = {
+        "username": username,
+        "display_name": display_name,
+        "real_name": real_name,
+        "email": email,
+    }
     try:
         data = PatientRegister(password=password, **{k: v or None for k, v in form.items()})
         user = accounts.register_patient(db=db, data=data, ip=client_ip(request))
     except ValidationError as error:
-        return render(request, "accounts/register.html", {"form": form, "error": validation_message(error)}, 422)
+        return render(
+            request,
+            "accounts/register.html",
+            {"form": form, "error": validation_message(error)},
+            422,
+        )
     except DomainError as error:
-        return render(request, "accounts/register.html", {"form": form, "error": error.message}, error.status_code)
+        return render(
+            request,
+            "accounts/register.html",
+            {"form": form, "error": error.message},
+            error.status_code,
+        )
     _start_session(request, user)
     return _see_other("/")
 
 
 def _account_page(request: Request, db, user: User, status: int = 200, **extra):
-    return render(request, "accounts/account.html",
-                  {"tokens": accounts.list_tokens(db=db, user=user), **extra}, status)
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": accounts.list_tokens(db=db, user=user), **extra},
+        status,
+    )
 
 
 @pages.get("/account", name="account")
@@ -115,8 +157,13 @@ def account(request: Request, db: SessionDep, user: CurrentUser):
 
 
 @pages.post("/account", name="account_submit")
-def account_submit(request: Request, db: SessionDep, user: CurrentUser, display_name: FormStr = "",
-                   locale: FormStr = ""):
+def account_submit(
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    display_name: FormStr = "",
+    locale: FormStr = "",
+):
     try:
         accounts.update_preferences(db=db, user=user, display_name=display_name, locale=locale)
     except DomainError as error:
@@ -150,11 +197,24 @@ def admin_users(request: Request, db: SessionDep, _admin: AdminUser):
 
 
 @pages.post("/admin/users", name="admin_user_create")
-def admin_user_create(request: Request, db: SessionDep, admin: AdminUser, username: FormStr = "",
-                      display_name: FormStr = "", role: FormStr = "", licence_number: FormStr = "",
-                      specialty: FormStr = "", password: FormStr = ""):
-    form = {"username": username, "display_name": display_name, "role": role,
-            "licence_number": licence_number, "specialty": specialty}
+def admin_user_create(
+    request: Request,
+    db: SessionDep,
+    admin: AdminUser,
+    username: FormStr = "",
+    display_name: FormStr = "",
+    role: FormStr = "",
+    licence_number: FormStr = "",
+    specialty: FormStr = "",
+    password: FormStr = "",
+):
+    form = {
+        "username": username,
+        "display_name": display_name,
+        "role": role,
+        "licence_number": licence_number,
+        "specialty": specialty,
+    }
     try:
         data = UserCreate(password=password, **{k: v or None for k, v in form.items()})
         accounts.create_user(db=db, data=data, actor=admin)
@@ -178,7 +238,9 @@ def admin_user_role(db: SessionDep, admin: AdminUser, user_id: int, role: Annota
 
 
 @pages.post("/admin/users/{user_id}/active", name="admin_user_active")
-def admin_user_active(db: SessionDep, admin: AdminUser, user_id: int, active: Annotated[bool, Form()]):
+def admin_user_active(
+    db: SessionDep, admin: AdminUser, user_id: int, active: Annotated[bool, Form()]
+):
     accounts.set_active(db=db, user_id=user_id, active=active, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
 
@@ -229,7 +291,9 @@ def api_user(db: SessionDep, _user: CurrentUser, user_id: int):
 
 @api.post("/users/{user_id}/verify", response_model=UserAdminView)
 def api_user_verify(db: SessionDep, admin: AdminUser, user_id: int, body: VerifyRequest):
-    return accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=body.licence_number)
+    return accounts.verify_clinician(
+        db=db, user_id=user_id, actor=admin, licence_number=body.licence_number
+    )
 
 
 @api.post("/tokens", response_model=TokenCreated, status_code=201)

@@ -45,7 +45,9 @@ def _ensure_free(db: Session, username: str) -> None:
         raise Conflict(f"the username {username!r} is taken", field="username")
 
 
-def create_user(*, db: Session, data: UserCreate, actor: User | None, verified: bool = False) -> User:
+def create_user(
+    *, db: Session, data: UserCreate, actor: User | None, verified: bool = False
+) -> User:
     """Create an account of any role (admins and the CLI); clinicians start unverified."""
     _ensure_free(db, data.username)
     if data.role == Role.clinician and verified and not data.licence_number:
@@ -57,26 +59,41 @@ def create_user(*, db: Session, data: UserCreate, actor: User | None, verified: 
     )
     db.add(user)
     db.flush()
-    audit.record(db, actor=actor, action="user.create", object_type="user", object_id=user.id,
-                 role=str(user.role), verified=user.clinician_verified)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        role=str(user.role),
+        verified=user.clinician_verified,
+    )
     return user
 
 
 def register_patient(*, db: Session, data: PatientRegister, ip: str | None = None) -> User:
     """Self-registration: always a patient, known to others only by a pseudonym."""
     _ensure_free(db, data.username)
-    user = User(**data.model_dump(exclude={"password"}), role=Role.patient,
-                password_hash=hash_password(data.password))
+    user = User(
+        **data.model_dump(exclude={"password"}),
+        role=Role.patient,
+        password_hash=hash_password(data.password),
+    )
     db.add(user)
     db.flush()
-    audit.record(db, actor=user, action="user.register", object_type="user", object_id=user.id, ip=ip)
+    audit.record(
+        db, actor=user, action="user.register", object_type="user", object_id=user.id, ip=ip
+    )
     return user
 
 
 def _recent_failures(db: Session, *, key: str, ip: str) -> tuple[int, int]:
     since = utcnow() - timedelta(minutes=get_settings().login_window_minutes)
-    failed = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.at >= since, col(LoginAttempt.succeeded).is_(False))
+    failed = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.at >= since, col(LoginAttempt.succeeded).is_(False))
+    )
     by_key = db.exec(failed.where(LoginAttempt.key == key)).one()
     by_ip = db.exec(failed.where(LoginAttempt.ip == ip)).one()
     return by_key, by_ip
@@ -89,14 +106,24 @@ def authenticate(*, db: Session, username: str, password: str, ip: str) -> User 
     by_key, by_ip = _recent_failures(db, key=key, ip=ip)
     # An address may try several accounts before it is stopped; one account is protected sooner.
     if by_key >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
-        raise TooManyRequests("too many failed log-in attempts; try again later",
-                              retry_after=settings.login_window_minutes * 60)
+        raise TooManyRequests(
+            "too many failed log-in attempts; try again later",
+            retry_after=settings.login_window_minutes * 60,
+        )
     user = get_by_username(db=db, username=key)
-    ok = verify_password(password, user.password_hash if user else None) and bool(user and user.is_active)
+    ok = verify_password(password, user.password_hash if user else None) and bool(
+        user and user.is_active
+    )
     db.add(LoginAttempt(key=key, ip=ip, succeeded=ok))
     if user:
-        audit.record(db, actor=user, action="login" if ok else "login.failed", object_type="user",
-                     object_id=user.id, ip=ip)
+        audit.record(
+            db,
+            actor=user,
+            action="login" if ok else "login.failed",
+            object_type="user",
+            object_id=user.id,
+            ip=ip,
+        )
     return user if ok else None
 
 
@@ -105,7 +132,9 @@ def logout(*, db: Session, user: User, ip: str | None = None) -> None:
     audit.record(db, actor=user, action="logout", object_type="user", object_id=user.id, ip=ip)
 
 
-def verify_clinician(*, db: Session, user_id: int, actor: User, licence_number: str | None = None) -> User:
+def verify_clinician(
+    *, db: Session, user_id: int, actor: User, licence_number: str | None = None
+) -> User:
     """An admin confirms a clinician's licence; only then do they see clinical areas."""
     user = get(db=db, user_id=user_id)
     if user.role != Role.clinician:
@@ -130,8 +159,15 @@ def set_role(*, db: Session, user_id: int, role: Role, actor: User) -> User:
     user.clinician_verified = False
     user.session_version += 1
     db.add(user)
-    audit.record(db, actor=actor, action="user.role", object_type="user", object_id=user.id,
-                 previous=str(previous), role=str(role))
+    audit.record(
+        db,
+        actor=actor,
+        action="user.role",
+        object_type="user",
+        object_id=user.id,
+        previous=str(previous),
+        role=str(role),
+    )
     return user
 
 
@@ -143,8 +179,13 @@ def set_active(*, db: Session, user_id: int, active: bool, actor: User) -> User:
     user.is_active = active
     user.session_version += 1
     db.add(user)
-    audit.record(db, actor=actor, action="user.activate" if active else "user.deactivate",
-                 object_type="user", object_id=user.id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.id,
+    )
     return user
 
 

@@ -11,7 +11,9 @@ from app.clock import UTCDateTime, utcnow
 
 class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
     actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     actor_label: str = Field(max_length=60)
     action: str = Field(max_length=60, index=True)

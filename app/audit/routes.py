@@ -16,8 +16,15 @@ PAGE_SIZE = 50
 
 
 @pages.get("/admin/audit", name="audit_page")
-def audit_page(request: Request, db: SessionDep, _admin: AdminUser, action: str = "", actor: str = "",
-               object_type: str = "", before: int | None = None):
+def audit_page(
+    request: Request,
+    db: SessionDep,
+    _admin: AdminUser,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    before: int | None = None,
+):
     filters = {"action": action, "actor": actor, "object_type": object_type}
     events = audit.list_events(db=db, before_id=before, limit=PAGE_SIZE, **filters)
     next_cursor = events[-1].id if len(events) == PAGE_SIZE else None
@@ -26,14 +33,32 @@ def audit_page(request: Request, db: SessionDep, _admin: AdminUser, action: str 
         "filters": filters,
         "actions": audit.known_actions(db),
         "next_cursor": next_cursor,
-        "next_query": urlencode({**{k: v for k, v in filters.items() if v}, "before": next_cursor or ""}),
+        "next_query": urlencode(
+            {**{k: v for k, v in filters.items() if v}, "before": next_cursor or ""}
+        ),
     }
     return render(request, "audit/list.html", context)
 
 
 @api.get("/audit", response_model=list[AuditEventPublic])
-def api_audit(db: SessionDep, _admin: AdminUser, action: str | None = None, actor: str | None = None,
-              object_type: str | None = None, since: datetime | None = None, until: datetime | None = None,
-              before: int | None = None, limit: int = 50):
-    return audit.list_events(db=db, action=action, actor=actor, object_type=object_type, since=since,
-                             until=until, before_id=before, limit=max(1, min(limit, 500)))
+def api_audit(
+    db: SessionDep,
+    _admin: AdminUser,
+    action: str | None = None,
+    actor: str | None = None,
+    object_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    limit: int = 50,
+):
+    return audit.list_events(
+        db=db,
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        since=since,
+        until=until,
+        before_id=before,
+        limit=max(1, min(limit, 500)),
+    )

@@ -9,10 +9,25 @@ from app.accounts.models import User
 from app.audit.models import AuditEvent
 
 # Keys whose values could carry message bodies, secrets or health data: never stored.
-FORBIDDEN_KEYS = frozenset({
-    "text", "body", "message", "content", "password", "token", "secret", "diagnosis",
-    "comment", "answer", "question", "real_name", "email", "phone", "note",
-})
+FORBIDDEN_KEYS = frozenset(
+    {
+        "text",
+        "body",
+        "message",
+        "content",
+        "password",
+        "token",
+        "secret",
+        "diagnosis",
+        "comment",
+        "answer",
+        "question",
+        "real_name",
+        "email",
+        "phone",
+        "note",
+    }
+)
 MAX_VALUE_LENGTH = 120
 
 

@@ -35,7 +35,9 @@ class SupportGroup(SQLModel, table=True):
     rules: str = Field(default="", max_length=4000)
     visibility: Visibility = Field(default=Visibility.public, sa_type=String(10))
     created_by: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class GroupMembership(SQLModel, table=True):
@@ -50,4 +52,6 @@ class GroupMembership(SQLModel, table=True):
     muted_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     ban_reason: str | None = Field(default=None, max_length=300)
     banned_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    joined_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    joined_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -6,7 +6,9 @@ from tests.conftest import PASSWORD, csrf_of, login
 
 def test_anonymous_page_request_is_sent_to_login(client):
     response = client.get("/admin/users")
-    assert response.status_code == 303 and response.headers["location"] == "/login?next=/admin/users"
+    assert (
+        response.status_code == 303 and response.headers["location"] == "/login?next=/admin/users"
+    )
 
 
 def test_anonymous_api_request_gets_401_json(client):
@@ -17,8 +19,10 @@ def test_anonymous_api_request_gets_401_json(client):
 def test_wrong_password_shows_the_form_again_with_an_error(client, make_user):
     user = make_user(Role.patient)
     token = csrf_of(client)
-    response = client.post("/login", data={"username": user.username, "password": "nope-nope-nope",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": "nope-nope-nope", "csrf_token": token},
+    )
     assert response.status_code == 401 and "Wrong username or password." in response.text
 
 
@@ -32,8 +36,15 @@ def test_login_without_csrf_token_is_refused(client, make_user):
 def test_login_follows_only_local_next(client, make_user):
     user = make_user(Role.patient)
     token = csrf_of(client)
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/x"})
+    response = client.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+    )
     assert response.headers["location"] == "/"
 
 
@@ -41,7 +52,9 @@ def test_api_me_with_session_and_logout_ends_it(client, make_user):
     user = make_user(Role.marketing)
     token = login(client, user.username)
     me = client.get("/api/me").json()
-    assert me["username"] == user.username and me["role"] == "marketing" and "password_hash" not in me
+    assert (
+        me["username"] == user.username and me["role"] == "marketing" and "password_hash" not in me
+    )
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
     assert client.get("/api/me").status_code == 401
 
@@ -50,15 +63,24 @@ def test_session_cookie_stops_working_after_role_change(client, login_as, make_u
     admin_client, _admin, admin_csrf = login_as(Role.admin)
     user = make_user(Role.marketing)
     login(client, user.username)
-    admin_client.post(f"/admin/users/{user.id}/role", data={"role": "patient", "csrf_token": admin_csrf})
+    admin_client.post(
+        f"/admin/users/{user.id}/role", data={"role": "patient", "csrf_token": admin_csrf}
+    )
     assert client.get("/api/me").status_code == 401
 
 
 def test_patient_registration_creates_a_pseudonymous_patient(client):
     token = csrf_of(client)
-    response = client.post("/register", data={"username": "sol", "display_name": "Sol de Mayo",
-                                              "real_name": "Soledad Pérez", "password": PASSWORD,
-                                              "csrf_token": token})
+    response = client.post(
+        "/register",
+        data={
+            "username": "sol",
+            "display_name": "Sol de Mayo",
+            "real_name": "Soledad Pérez",
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
     me = client.get("/api/me").json()
     assert me["role"] == "patient" and me["display_name"] == "Sol de Mayo"
@@ -66,8 +88,10 @@ def test_patient_registration_creates_a_pseudonymous_patient(client):
 
 def test_registration_error_names_the_field(client):
     token = csrf_of(client)
-    response = client.post("/register", data={"username": "A B", "display_name": "x", "password": "short",
-                                              "csrf_token": token})
+    response = client.post(
+        "/register",
+        data={"username": "A B", "display_name": "x", "password": "short", "csrf_token": token},
+    )
     assert response.status_code == 422
     assert "username" in response.text and "password" in response.text
 
@@ -97,9 +121,17 @@ def test_api_write_with_session_needs_the_csrf_header(login_as):
 def test_admin_creates_and_verifies_a_clinician_through_the_api(login_as):
     admin, _user, csrf = login_as(Role.admin)
     headers = {"X-CSRF-Token": csrf}
-    created = admin.post("/api/users", headers=headers, json={
-        "username": "drlopez", "display_name": "Dr. López", "role": "clinician", "password": PASSWORD,
-        "licence_number": "41/1234"})
+    created = admin.post(
+        "/api/users",
+        headers=headers,
+        json={
+            "username": "drlopez",
+            "display_name": "Dr. López",
+            "role": "clinician",
+            "password": PASSWORD,
+            "licence_number": "41/1234",
+        },
+    )
     assert created.status_code == 201 and created.json()["clinician_verified"] is False
     verified = admin.post(f"/api/users/{created.json()['id']}/verify", headers=headers, json={})
     assert verified.status_code == 200 and verified.json()["clinician_verified"] is True
@@ -107,36 +139,50 @@ def test_admin_creates_and_verifies_a_clinician_through_the_api(login_as):
 
 def test_api_validation_error_is_422_naming_the_field(login_as):
     admin, _user, csrf = login_as(Role.admin)
-    response = admin.post("/api/users", headers={"X-CSRF-Token": csrf},
-                          json={"username": "ok-name", "display_name": "Ok", "role": "wizard", "password": PASSWORD})
+    response = admin.post(
+        "/api/users",
+        headers={"X-CSRF-Token": csrf},
+        json={"username": "ok-name", "display_name": "Ok", "role": "wizard", "password": PASSWORD},
+    )
     assert response.status_code == 422 and "role" in response.json()["detail"]
 
 
 def test_duplicate_username_is_409(login_as, make_user):
     admin, _user, csrf = login_as(Role.admin)
     make_user(Role.patient, username="taken")
-    response = admin.post("/api/users", headers={"X-CSRF-Token": csrf}, json={
-        "username": "taken", "display_name": "Dup", "role": "patient", "password": PASSWORD})
+    response = admin.post(
+        "/api/users",
+        headers={"X-CSRF-Token": csrf},
+        json={"username": "taken", "display_name": "Dup", "role": "patient", "password": PASSWORD},
+    )
     assert response.status_code == 409 and response.json()["field"] == "username"
 
 
 def test_malformed_json_body_is_a_4xx_not_a_500(login_as):
     admin, _user, csrf = login_as(Role.admin)
-    response = admin.post("/api/users", headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
-                          content=b"{not json")
+    response = admin.post(
+        "/api/users",
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+        content=b"{not json",
+    )
     assert response.status_code == 422
 
 
 def test_unknown_object_is_404(login_as):
     admin, _user, csrf = login_as(Role.admin)
-    assert admin.post("/api/users/99999/verify", headers={"X-CSRF-Token": csrf}, json={}).status_code == 404
+    assert (
+        admin.post("/api/users/99999/verify", headers={"X-CSRF-Token": csrf}, json={}).status_code
+        == 404
+    )
     assert admin.get("/no/such/page").status_code == 404
 
 
 def test_language_preference_changes_the_ui(login_as):
     patient, user, csrf = login_as(Role.patient)
     assert "My account" in patient.get("/account").text
-    patient.post("/account", data={"display_name": user.display_name, "locale": "es", "csrf_token": csrf})
+    patient.post(
+        "/account", data={"display_name": user.display_name, "locale": "es", "csrf_token": csrf}
+    )
     assert "Mi cuenta" in patient.get("/account").text
 
 
@@ -146,7 +192,10 @@ def test_healthz_reports_the_database(client):
 
 def test_pages_carry_security_headers(client):
     headers = client.get("/login").headers
-    assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert (
+        headers["x-frame-options"] == "DENY"
+        and "frame-ancestors 'none'" in headers["content-security-policy"]
+    )
 
 
 def test_htmx_request_gets_only_the_content_block(login_as):

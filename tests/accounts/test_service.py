@@ -18,14 +18,20 @@ def test_password_is_stored_hashed(db, make_user):
 def test_username_is_unique_case_insensitively(db, make_user):
     make_user(Role.patient, username="maria")
     with pytest.raises(Conflict):
-        accounts.register_patient(db=db, data=PatientRegister(username="MARIA", display_name="Otra",
-                                                               password=PASSWORD))
+        accounts.register_patient(
+            db=db, data=PatientRegister(username="MARIA", display_name="Otra", password=PASSWORD)
+        )
 
 
 def test_login_is_refused_after_repeated_failures_even_with_the_right_password(db, make_user):
     user = make_user(Role.patient)
     for _ in range(5):
-        assert accounts.authenticate(db=db, username=user.username, password="wrong-wrong", ip="10.0.0.1") is None
+        assert (
+            accounts.authenticate(
+                db=db, username=user.username, password="wrong-wrong", ip="10.0.0.1"
+            )
+            is None
+        )
     db.flush()
     with pytest.raises(TooManyRequests):
         accounts.authenticate(db=db, username=user.username, password=PASSWORD, ip="10.0.0.2")
@@ -43,7 +49,10 @@ def test_failed_logins_are_recorded_without_the_password(db, make_user):
 def test_inactive_user_cannot_log_in(db, make_user):
     admin, user = make_user(Role.admin), make_user(Role.patient)
     accounts.set_active(db=db, user_id=user.id, active=False, actor=admin)
-    assert accounts.authenticate(db=db, username=user.username, password=PASSWORD, ip="1.1.1.1") is None
+    assert (
+        accounts.authenticate(db=db, username=user.username, password=PASSWORD, ip="1.1.1.1")
+        is None
+    )
 
 
 def test_verifying_a_clinician_needs_a_licence_number(db, make_user):
@@ -51,7 +60,9 @@ def test_verifying_a_clinician_needs_a_licence_number(db, make_user):
     doctor = make_user(Role.clinician, licence_number=None)
     with pytest.raises(InvalidInput):
         accounts.verify_clinician(db=db, user_id=doctor.id, actor=admin)
-    verified = accounts.verify_clinician(db=db, user_id=doctor.id, actor=admin, licence_number="28/99")
+    verified = accounts.verify_clinician(
+        db=db, user_id=doctor.id, actor=admin, licence_number="28/99"
+    )
     assert verified.is_verified_clinician
 
 

@@ -32,7 +32,10 @@ def test_events_cannot_be_changed_or_deleted(db_url):
     with pytest.raises((IntegrityError, DBAPIError)), session_scope() as db:
         db.delete(db.get(AuditEvent, event_id))
     with session_scope() as db:
-        assert db.exec(select(AuditEvent.action).where(AuditEvent.id == event_id)).one() == "test.event"
+        assert (
+            db.exec(select(AuditEvent.action).where(AuditEvent.id == event_id)).one()
+            == "test.event"
+        )
 
 
 def test_listing_filters_and_pages_newest_first(db):

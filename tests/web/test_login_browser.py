@@ -42,5 +42,7 @@ def test_admin_filters_the_audit_log_with_htmx(page, live_server):
     page.goto(live_server + "/admin/audit")
     page.select_option("select[name=action]", "group.create")
     page.wait_for_url("**action=group.create**")
-    actions = page.eval_on_selector_all("#audit-table tbody tr td:nth-child(3)", "cells => cells.map(c => c.innerText)")
+    actions = page.eval_on_selector_all(
+        "#audit-table tbody tr td:nth-child(3)", "cells => cells.map(c => c.innerText)"
+    )
     assert actions and set(actions) == {"group.create"}
