@@ -30,6 +30,19 @@ BACKENDS = [
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at production cost takes ~60 ms a hash; tests use the cheapest valid parameters."""
+    from argon2 import PasswordHasher
+
+    from app import security
+
+    original = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    security._hasher = original
+
+
 def _pg_admin_engine():
     return create_engine(
         PG_SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
