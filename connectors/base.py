@@ -1,0 +1,168 @@
+"""The one interface every channel implements, and the one way channel errors are classified."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+import requests
+
+# Client libraries log request bodies and headers (tokens) at DEBUG: keep them quiet at any root level.
+for _name in ("tweepy", "pyfacebook", "urllib3", "requests_oauthlib", "oauthlib"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+DEFAULT_TIMEOUT = (5.0, 20.0)  # connect, read
+
+
+class ErrorKind(StrEnum):
+    retryable = "retryable"  # nothing can have been posted: try again later
+    unknown = "unknown"  # the request may have gone through: look it up before any retry
+    final = "final"  # retrying will not help: a person must act
+
+
+class ChannelError(Exception):
+    """A channel refused or failed; message is written for a marketer, not a developer."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        retry_at: datetime | None = None,
+        reconnect: bool = False,
+        code: str | None = None,
+    ):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_at = retry_at
+        self.reconnect = reconnect
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Media:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    link: str | None = None
+    media: tuple[Media, ...] = ()
+
+    @property
+    def body(self) -> str:
+        """The text as published: the link is appended where the channel has no link field."""
+        if self.link and self.link not in self.text:
+            return f"{self.text}\n{self.link}"
+        return self.text
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str
+    url: str | None
+
+
+@dataclass
+class Problem:
+    field: str
+    message: str
+
+
+@dataclass
+class Limits:
+    max_text: int
+    max_media: int
+    media_types: frozenset[str]
+    max_media_bytes: int
+    extra: dict = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    """What the dispatcher and the compose page need from a channel."""
+
+    kind: str
+    limits: Limits
+
+    def validate(self, draft: Draft) -> list[Problem]:
+        """Problems that would make the channel refuse the draft (empty when it is fine)."""
+
+    def publish(self, draft: Draft) -> Published:
+        """Post the draft; raises ChannelError."""
+
+    def find_published(self, draft: Draft, since: datetime) -> Published | None:
+        """The post with this draft's text published since `since`, if the channel shows one."""
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """Engagement counters of a published post."""
+
+    def test_connection(self) -> str:
+        """Call the channel and return the account's name; raises ChannelError."""
+
+
+def validate_media(draft: Draft, limits: Limits, channel: str) -> list[Problem]:
+    """Media count, types and sizes against a channel's limits."""
+    problems = []
+    if len(draft.media) > limits.max_media:
+        problems.append(Problem("media", f"{channel} accepts at most {limits.max_media} images"))
+    for item in draft.media:
+        if item.mime_type not in limits.media_types:
+            problems.append(
+                Problem("media", f"{channel} does not accept {item.mime_type} ({item.filename})")
+            )
+        if len(item.data) > limits.max_media_bytes:
+            mb = limits.max_media_bytes // (1024 * 1024)
+            problems.append(
+                Problem("media", f"{item.filename} is larger than {mb} MB, the {channel} limit")
+            )
+    return problems
+
+
+class TimeoutSession(requests.Session):
+    """A requests session that always applies a timeout (client libraries often pass none)."""
+
+    def __init__(self, timeout=DEFAULT_TIMEOUT):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        return super().request(method, url, **kwargs)
+
+
+def transport_error(error: requests.RequestException, channel: str) -> ChannelError:
+    """Classify a failure below HTTP: refused connections sent nothing, the rest may have."""
+    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError) or (
+        isinstance(error, requests.ConnectionError)
+        and not isinstance(error, requests.ReadTimeout)
+        and "Connection refused" in str(error)
+    ):
+        return ChannelError(
+            ErrorKind.retryable, f"{channel} could not be reached; carepost will try again"
+        )
+    if isinstance(error, requests.Timeout):
+        return ChannelError(
+            ErrorKind.unknown,
+            f"{channel} did not answer in time; carepost will check "
+            "whether the post went out before trying again",
+        )
+    return ChannelError(
+        ErrorKind.unknown,
+        f"the connection to {channel} dropped; carepost will check "
+        "whether the post went out before trying again",
+    )
+
+
+def same_text(published: str, draft: Draft) -> bool:
+    """Whether a channel's copy of a post is this draft (channels rewrite links and spacing)."""
+
+    def norm(value: str) -> str:
+        words = [w for w in value.split() if not w.startswith(("http://", "https://"))]
+        return " ".join(words).casefold()
+
+    return norm(published) == norm(draft.body)

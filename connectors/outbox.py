@@ -1,0 +1,56 @@
+"""The local outbox: a channel that records posts in carepost's own database (demo and tests)."""
+
+from datetime import datetime
+from typing import Protocol
+
+from connectors.base import Draft, Limits, Problem, Published, validate_media
+
+LIMITS = Limits(
+    max_text=5000,
+    max_media=4,
+    media_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
+    max_media_bytes=10 * 1024 * 1024,
+)
+
+
+class OutboxStore(Protocol):
+    """Where the outbox keeps what it "publishes"; the app provides it."""
+
+    def add(self, channel_id: int, text: str, link: str | None, media_count: int) -> str: ...
+
+    def find(self, channel_id: int, text: str, since: datetime) -> str | None: ...
+
+    def counters(self, remote_id: str) -> dict[str, int]: ...
+
+
+class OutboxConnector:
+    kind = "outbox"
+    limits = LIMITS
+
+    def __init__(self, channel_id: int, store: OutboxStore, base_url: str = ""):
+        self.channel_id = channel_id
+        self.store = store
+        self.base_url = base_url
+
+    def validate(self, draft: Draft) -> list[Problem]:
+        problems = [] if draft.text.strip() else [Problem("text", "the outbox needs text")]
+        if len(draft.text) > LIMITS.max_text:
+            problems.append(Problem("text", f"the outbox allows {LIMITS.max_text} characters"))
+        return problems + validate_media(draft, LIMITS, "the outbox")
+
+    def _url(self, remote_id: str) -> str:
+        return f"{self.base_url}/outbox/{remote_id}"
+
+    def publish(self, draft: Draft) -> Published:
+        remote_id = self.store.add(self.channel_id, draft.text, draft.link, len(draft.media))
+        return Published(remote_id, self._url(remote_id))
+
+    def find_published(self, draft: Draft, since: datetime) -> Published | None:
+        remote_id = self.store.find(self.channel_id, draft.text, since)
+        return Published(remote_id, self._url(remote_id)) if remote_id else None
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        return self.store.counters(remote_id)
+
+    def test_connection(self) -> str:
+        return "local outbox"

@@ -1,0 +1,227 @@
+"""X (Twitter) through tweepy's v2 Client; media through the v2 chunked upload, signed the same way."""
+
+from datetime import UTC, datetime, timedelta
+
+import requests
+import tweepy
+from requests_oauthlib import OAuth1
+
+from connectors.base import (
+    ChannelError,
+    Draft,
+    ErrorKind,
+    Limits,
+    Problem,
+    Published,
+    TimeoutSession,
+    same_text,
+    transport_error,
+    validate_media,
+)
+from connectors.xtext import MAX_WEIGHTED, weighted_length
+
+API = "https://api.twitter.com"
+MEDIA_API = "https://api.x.com/2/media/upload"
+CHUNK = 4 * 1024 * 1024
+LIMITS = Limits(
+    max_text=MAX_WEIGHTED,
+    max_media=4,
+    media_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"}),
+    max_media_bytes=5 * 1024 * 1024,
+)
+
+
+class XConnector:
+    """Posts as one X account, with OAuth 1.0a user tokens or an OAuth 2.0 user access token."""
+
+    kind = "x"
+    limits = LIMITS
+
+    def __init__(self, credentials: dict, *, timeout=None):
+        self.credentials = credentials
+        self.oauth2 = bool(credentials.get("oauth2_access_token"))
+        session = TimeoutSession(timeout) if timeout else TimeoutSession()
+        if self.oauth2:
+            self.client = tweepy.Client(bearer_token=credentials["oauth2_access_token"])
+        else:
+            self.client = tweepy.Client(
+                consumer_key=credentials["consumer_key"],
+                consumer_secret=credentials["consumer_secret"],
+                access_token=credentials["access_token"],
+                access_token_secret=credentials["access_token_secret"],
+            )
+        # tweepy sets no timeout of its own: a hung connection would block a worker forever.
+        self.client.session = session
+        self.session = session
+        self.user_auth = not self.oauth2
+
+    def validate(self, draft: Draft) -> list[Problem]:
+        problems = []
+        length = weighted_length(draft.body)
+        if not draft.body.strip() and not draft.media:
+            problems.append(Problem("text", "X needs text or an image"))
+        if length > MAX_WEIGHTED:
+            problems.append(
+                Problem(
+                    "text",
+                    f"X allows {MAX_WEIGHTED} characters; this text counts {length} "
+                    "(links count as 23, emoji and CJK characters as 2)",
+                )
+            )
+        return problems + validate_media(draft, LIMITS, "X")
+
+    def _call(self, action, *, sending: bool):
+        try:
+            return action()
+        except tweepy.TooManyRequests as error:
+            reset = error.reset_time
+            retry_at = (
+                datetime.fromtimestamp(reset, UTC)
+                if reset
+                else datetime.now(UTC) + timedelta(minutes=15)
+            )
+            raise ChannelError(
+                ErrorKind.retryable,
+                f"X's rate limit is reached; carepost will send after {retry_at:%H:%M} UTC",
+                retry_at=retry_at,
+                code="429",
+            )
+        except tweepy.Unauthorized:
+            raise ChannelError(
+                ErrorKind.final,
+                "X no longer accepts this account's access: reconnect the channel",
+                reconnect=True,
+                code="401",
+            )
+        except tweepy.Forbidden as error:
+            text = " ".join(error.api_messages).lower()
+            if "duplicate" in text:
+                raise ChannelError(
+                    ErrorKind.final,
+                    "X refused the post as a duplicate of a recent one",
+                    code="duplicate",
+                )
+            raise ChannelError(
+                ErrorKind.final,
+                "X refused the post (forbidden): check the account's permissions or the content",
+                reconnect="permission" in text,
+                code="403",
+            )
+        except tweepy.BadRequest as error:
+            raise ChannelError(
+                ErrorKind.final,
+                "X rejected the post: " + "; ".join(error.api_messages)[:200],
+                code="400",
+            )
+        except tweepy.TwitterServerError as error:
+            kind = ErrorKind.unknown if sending else ErrorKind.retryable
+            raise ChannelError(
+                kind,
+                f"X had an internal error ({error.response.status_code}); carepost "
+                "will check whether the post went out before trying again",
+                code="5xx",
+            )
+        except tweepy.HTTPException as error:
+            raise ChannelError(
+                ErrorKind.final, f"X answered {error.response.status_code}", code="http"
+            )
+        except requests.RequestException as error:
+            raise transport_error(error, "X") from None
+
+    def _auth(self):
+        if self.oauth2:
+            return None
+        c = self.credentials
+        return OAuth1(
+            c["consumer_key"], c["consumer_secret"], c["access_token"], c["access_token_secret"]
+        )
+
+    def _media_request(self, url: str, **kwargs) -> dict:
+        headers = (
+            {"Authorization": f"Bearer {self.credentials['oauth2_access_token']}"}
+            if self.oauth2
+            else {}
+        )
+        response = self.session.post(url, auth=self._auth(), headers=headers, **kwargs)
+        if response.status_code == 429:
+            raise tweepy.TooManyRequests(
+                response, reset_time=int(response.headers.get("x-rate-limit-reset", 0)) or None
+            )
+        if response.status_code == 401:
+            raise tweepy.Unauthorized(response)
+        if response.status_code == 403:
+            raise tweepy.Forbidden(response)
+        if response.status_code >= 500:
+            raise tweepy.TwitterServerError(response)
+        if response.status_code >= 400:
+            raise tweepy.BadRequest(response)
+        return response.json() if response.content else {}
+
+    def upload(self, media) -> str:
+        """Upload one image by the v2 chunked flow and return its media id."""
+        init = self._media_request(
+            f"{MEDIA_API}/initialize",
+            json={
+                "media_type": media.mime_type,
+                "total_bytes": len(media.data),
+                "media_category": "tweet_image",
+            },
+        )
+        media_id = init["data"]["id"]
+        for index, start in enumerate(range(0, len(media.data), CHUNK)):
+            self._media_request(
+                f"{MEDIA_API}/{media_id}/append",
+                data={"segment_index": str(index)},
+                files={
+                    "media": (
+                        media.filename,
+                        media.data[start : start + CHUNK],
+                        "application/octet-stream",
+                    )
+                },
+            )
+        self._media_request(f"{MEDIA_API}/{media_id}/finalize")
+        return media_id
+
+    def publish(self, draft: Draft) -> Published:
+        # Uploads post nothing visible, so their failures are never "unknown outcome".
+        media_ids = [self._call(lambda m=m: self.upload(m), sending=False) for m in draft.media]
+        response = self._call(
+            lambda: self.client.create_tweet(
+                text=draft.body, media_ids=media_ids or None, user_auth=self.user_auth
+            ),
+            sending=True,
+        )
+        tweet_id = str(response.data["id"])
+        return Published(tweet_id, f"https://x.com/i/web/status/{tweet_id}")
+
+    def _me_id(self) -> str:
+        me = self._call(lambda: self.client.get_me(user_auth=self.user_auth), sending=False)
+        return str(me.data.id)
+
+    def find_published(self, draft: Draft, since: datetime) -> Published | None:
+        user_id = self.credentials.get("user_id") or self._me_id()
+        start = (since - timedelta(minutes=5)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = self._call(
+            lambda: self.client.get_users_tweets(
+                user_id, start_time=start, max_results=20, user_auth=self.user_auth
+            ),
+            sending=False,
+        )
+        for tweet in response.data or []:
+            if same_text(tweet.text, draft):
+                return Published(str(tweet.id), f"https://x.com/i/web/status/{tweet.id}")
+        return None
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        response = self._call(
+            lambda: self.client.get_tweet(
+                remote_id, tweet_fields=["public_metrics"], user_auth=self.user_auth
+            ),
+            sending=False,
+        )
+        return {k: int(v) for k, v in (response.data.public_metrics or {}).items()}
+
+    def test_connection(self) -> str:
+        me = self._call(lambda: self.client.get_me(user_auth=self.user_auth), sending=False)
+        return f"@{me.data.username}"

@@ -1,0 +1,206 @@
+"""The X connector drives the real tweepy client; HTTP is intercepted with `responses`."""
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+import requests
+import responses
+
+from connectors.base import ChannelError, Draft, ErrorKind, Media
+from connectors.x import XConnector
+from connectors.xtext import weighted_length
+
+OAUTH1 = {
+    "consumer_key": "ck",
+    "consumer_secret": "cs",
+    "access_token": "at",
+    "access_token_secret": "ats",
+}
+TWEETS = "https://api.twitter.com/2/tweets"
+
+
+def auth_header(call) -> str:
+    value = call.request.headers["Authorization"]
+    return value.decode() if isinstance(value, bytes) else value
+
+
+@pytest.fixture
+def x():
+    return XConnector(OAUTH1)
+
+
+@responses.activate
+def test_publish_posts_the_text_signed_with_oauth1(x):
+    responses.post(TWEETS, json={"data": {"id": "1850", "text": "Hola"}}, status=201)
+    published = x.publish(Draft("Hola", link="https://example.org/gripe"))
+    call = responses.calls[0]
+    assert call.request.method == "POST" and call.request.url == TWEETS
+    assert json.loads(call.request.body) == {"text": "Hola\nhttps://example.org/gripe"}
+    assert (
+        call.request.headers["Authorization"].startswith("OAuth ")
+        and 'oauth_consumer_key="ck"' in call.request.headers["Authorization"]
+    )
+    assert published.remote_id == "1850" and published.url.endswith("/1850")
+
+
+@responses.activate
+def test_oauth2_user_token_is_sent_as_bearer():
+    responses.post(TWEETS, json={"data": {"id": "7", "text": "x"}}, status=201)
+    XConnector({"oauth2_access_token": "user-token"}).publish(Draft("x"))
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer user-token"
+
+
+@responses.activate
+def test_images_go_through_the_v2_chunked_upload_then_the_tweet(x):
+    base = "https://api.x.com/2/media/upload"
+    responses.post(
+        f"{base}/initialize",
+        json={"data": {"id": "m1", "media_key": "3_m1", "expires_after_secs": 86400}},
+    )
+    responses.post(f"{base}/m1/append", status=204)
+    responses.post(f"{base}/m1/finalize", json={"data": {"id": "m1", "media_key": "3_m1"}})
+    responses.post(TWEETS, json={"data": {"id": "9", "text": "foto"}}, status=201)
+    x.publish(Draft("foto", media=(Media("a.png", "image/png", b"\x89PNG" + b"0" * 100),)))
+    urls = [c.request.url for c in responses.calls]
+    assert urls == [f"{base}/initialize", f"{base}/m1/append", f"{base}/m1/finalize", TWEETS]
+    assert json.loads(responses.calls[0].request.body) == {
+        "media_type": "image/png",
+        "total_bytes": 104,
+        "media_category": "tweet_image",
+    }
+    assert b'name="segment_index"' in responses.calls[1].request.body
+    assert all(auth_header(c).startswith("OAuth ") for c in responses.calls)
+    assert json.loads(responses.calls[3].request.body)["media"] == {"media_ids": ["m1"]}
+
+
+@responses.activate
+def test_429_is_retryable_at_the_reset_time(x):
+    reset = int(time.time()) + 600
+    responses.post(
+        TWEETS,
+        status=429,
+        json={"title": "Too Many Requests"},
+        headers={"x-rate-limit-reset": str(reset)},
+    )
+    with pytest.raises(ChannelError) as error:
+        x.publish(Draft("hola"))
+    assert (
+        error.value.kind == ErrorKind.retryable
+        and error.value.retry_at == datetime.fromtimestamp(reset, UTC)
+    )
+
+
+@responses.activate
+def test_401_is_final_and_asks_to_reconnect(x):
+    responses.post(TWEETS, status=401, json={"title": "Unauthorized", "detail": "Unauthorized"})
+    with pytest.raises(ChannelError) as error:
+        x.publish(Draft("hola"))
+    assert (
+        error.value.kind == ErrorKind.final
+        and error.value.reconnect
+        and "reconnect" in error.value.message
+    )
+
+
+@responses.activate
+def test_duplicate_content_is_final(x):
+    responses.post(
+        TWEETS,
+        status=403,
+        json={
+            "detail": "You are not allowed to create a Tweet with duplicate content.",
+            "title": "Forbidden",
+        },
+    )
+    with pytest.raises(ChannelError) as error:
+        x.publish(Draft("hola"))
+    assert error.value.kind == ErrorKind.final and "duplicate" in error.value.message
+
+
+@responses.activate
+def test_5xx_while_sending_is_an_unknown_outcome(x):
+    responses.post(TWEETS, status=503, json={"title": "Service Unavailable"})
+    with pytest.raises(ChannelError) as error:
+        x.publish(Draft("hola"))
+    assert error.value.kind == ErrorKind.unknown
+
+
+@responses.activate
+def test_timeout_is_an_unknown_outcome_and_refused_connection_is_retryable(x):
+    responses.post(TWEETS, body=requests.ReadTimeout("read timed out"))
+    with pytest.raises(ChannelError) as error:
+        x.publish(Draft("hola"))
+    assert error.value.kind == ErrorKind.unknown
+    responses.replace(
+        responses.POST, TWEETS, body=requests.ConnectionError("[Errno 111] Connection refused")
+    )
+    with pytest.raises(ChannelError) as error:
+        x.publish(Draft("hola"))
+    assert error.value.kind == ErrorKind.retryable
+
+
+@responses.activate
+def test_find_published_looks_the_text_up_in_recent_tweets(x):
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "Clinica", "username": "clinica"}},
+    )
+    responses.get(
+        "https://api.twitter.com/2/users/42/tweets",
+        json={
+            "data": [
+                {"id": "100", "text": "otra cosa", "edit_history_tweet_ids": ["100"]},
+                {
+                    "id": "101",
+                    "text": "Vacúnate https://t.co/abc",
+                    "edit_history_tweet_ids": ["101"],
+                },
+            ]
+        },
+    )
+    found = x.find_published(Draft("Vacúnate", link="https://example.org"), datetime.now(UTC))
+    assert found.remote_id == "101"
+    assert "start_time=" in responses.calls[1].request.url
+
+
+@responses.activate
+def test_metrics_and_test_connection(x):
+    responses.get(
+        "https://api.twitter.com/2/tweets/55",
+        json={
+            "data": {
+                "id": "55",
+                "text": "t",
+                "edit_history_tweet_ids": ["55"],
+                "public_metrics": {
+                    "retweet_count": 2,
+                    "reply_count": 1,
+                    "like_count": 9,
+                    "quote_count": 0,
+                    "impression_count": 300,
+                },
+            }
+        },
+    )
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "clinica"}},
+    )
+    assert x.metrics("55")["like_count"] == 9
+    assert "tweet.fields=public_metrics" in responses.calls[0].request.url
+    assert x.test_connection() == "@clinica"
+
+
+def test_validation_counts_like_x():
+    x = XConnector(OAUTH1)
+    assert weighted_length("https://example.org/" + "a" * 200) == 23
+    assert x.validate(Draft("a" * 280)) == []
+    problems = x.validate(Draft("a" * 281))
+    assert problems and "281" in problems[0].message
+    assert x.validate(Draft("日" * 141))[0].field == "text"
+    assert (
+        x.validate(Draft("ok", media=(Media("a.pdf", "application/pdf", b"x"),)))[0].field
+        == "media"
+    )
