@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     run_scheduler: bool = True
+    graph_api_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$")
+    dispatch_interval_seconds: float = Field(default=1.0, gt=0)
+    dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
+    dispatch_threads: int = Field(default=8, ge=1, le=64)
+    dispatch_lease_seconds: int = Field(default=120, ge=10)
+    dispatch_max_attempts: int = Field(default=8, ge=1)
+    metrics_refresh_minutes: int = Field(default=60, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -50,7 +50,8 @@ class FacebookConnector:
         # pyfacebook passes its timeout through; the session guarantees one even when it is None.
         self.api.session = TimeoutSession(timeout) if timeout else TimeoutSession()
 
-    def validate(self, draft: Draft) -> list[Problem]:
+    @staticmethod
+    def validate(draft: Draft) -> list[Problem]:
         problems = []
         if not draft.text.strip() and not draft.media and not draft.link:
             problems.append(Problem("text", "Facebook needs text, a link or an image"))

@@ -32,7 +32,8 @@ class OutboxConnector:
         self.store = store
         self.base_url = base_url
 
-    def validate(self, draft: Draft) -> list[Problem]:
+    @staticmethod
+    def validate(draft: Draft) -> list[Problem]:
         problems = [] if draft.text.strip() else [Problem("text", "the outbox needs text")]
         if len(draft.text) > LIMITS.max_text:
             problems.append(Problem("text", f"the outbox allows {LIMITS.max_text} characters"))

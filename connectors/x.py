@@ -55,7 +55,8 @@ class XConnector:
         self.session = session
         self.user_auth = not self.oauth2
 
-    def validate(self, draft: Draft) -> list[Problem]:
+    @staticmethod
+    def validate(draft: Draft) -> list[Problem]:
         problems = []
         length = weighted_length(draft.body)
         if not draft.body.strip() and not draft.media:

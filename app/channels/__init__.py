@@ -1,0 +1,1 @@
+"""Channels: the practice's connected accounts (X, Facebook Pages, the local outbox)."""

@@ -1,0 +1,60 @@
+"""Connected channels; their credentials are stored only encrypted."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.clock import UTCDateTime, utcnow
+
+
+class ChannelKind(StrEnum):
+    outbox = "outbox"
+    x = "x"
+    facebook = "facebook"
+
+
+class ChannelStatus(StrEnum):
+    active = "active"
+    reconnect_needed = "reconnect_needed"
+    disabled = "disabled"
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ChannelKind = Field(sa_type=String(20))
+    name: str = Field(max_length=60, unique=True)
+    account_label: str | None = Field(default=None, max_length=120)
+    credentials_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    status: ChannelStatus = Field(default=ChannelStatus.active, sa_type=String(20))
+    status_reason: str | None = Field(default=None, max_length=300)
+    throttled_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class ChannelPublic(SQLModel):
+    """A channel as shown: never its credentials."""
+
+    id: int
+    kind: ChannelKind
+    name: str
+    account_label: str | None
+    status: ChannelStatus
+    status_reason: str | None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """What the local outbox channel 'published'."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    link: str | None = Field(default=None, max_length=2000)
+    media_count: int = 0
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

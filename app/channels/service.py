@@ -1,0 +1,195 @@
+"""Connecting channels, building their connectors, and the outbox's storage."""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.audit import service as audit
+from app.channels import crypto
+from app.channels.models import Channel, ChannelKind, ChannelStatus, OutboxMessage
+from app.errors import Conflict, InvalidInput, NotFound
+from app.settings import get_settings
+from connectors.base import ChannelError, Connector
+from connectors.facebook import FacebookConnector
+from connectors.outbox import OutboxConnector
+from connectors.x import XConnector
+
+REQUIRED = {
+    ChannelKind.outbox: (),
+    ChannelKind.x: ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+    ChannelKind.facebook: ("page_id", "page_access_token"),
+}
+OPTIONAL = {
+    ChannelKind.x: ("oauth2_access_token",),
+    ChannelKind.facebook: ("app_secret",),
+    ChannelKind.outbox: (),
+}
+
+
+def _clean_credentials(kind: ChannelKind, given: dict) -> dict:
+    values = {k: str(v).strip() for k, v in given.items() if v and str(v).strip()}
+    if kind == ChannelKind.x and values.get("oauth2_access_token"):
+        return {"oauth2_access_token": values["oauth2_access_token"]}
+    missing = [name for name in REQUIRED[kind] if not values.get(name)]
+    if missing:
+        raise InvalidInput(f"missing {', '.join(missing)}", field=missing[0])
+    return {k: values[k] for k in REQUIRED[kind] + OPTIONAL[kind] if k in values}
+
+
+def create(*, db: Session, kind: ChannelKind, name: str, credentials: dict, actor: User) -> Channel:
+    """Connect a channel; credentials are encrypted before they reach the database."""
+    name = name.strip()
+    if not 1 <= len(name) <= 60:
+        raise InvalidInput("give the channel a name of 1 to 60 characters", field="name")
+    if db.exec(select(Channel).where(Channel.name == name)).first():
+        raise Conflict(f"a channel named {name!r} exists already", field="name")
+    channel = Channel(
+        kind=kind,
+        name=name,
+        credentials_encrypted=crypto.encrypt(_clean_credentials(kind, credentials)),
+        created_by=actor.id,
+        account_label="local outbox" if kind == ChannelKind.outbox else None,
+    )
+    db.add(channel)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="channel.connect",
+        object_type="channel",
+        object_id=channel.id,
+        kind=str(kind),
+    )
+    return channel
+
+
+def get(*, db: Session, channel_id: int) -> Channel:
+    """The channel with this id, or NotFound."""
+    channel = db.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound("no such channel")
+    return channel
+
+
+def list_channels(*, db: Session, usable_only: bool = False) -> list[Channel]:
+    """All channels by name; usable_only leaves out disabled ones."""
+    query = select(Channel).order_by(Channel.name)
+    if usable_only:
+        query = query.where(Channel.status != ChannelStatus.disabled)
+    return list(db.exec(query))
+
+
+def resolve(*, db: Session, refs: list[int | str]) -> list[Channel]:
+    """Channels named by id, name or kind; an unknown one is a 422 that names it."""
+    channels = list_channels(db=db, usable_only=True)
+    found, unknown = [], []
+    for ref in refs:
+        match = [
+            c
+            for c in channels
+            if c.id == ref
+            or (isinstance(ref, str) and ref.strip().lower() in (c.name.lower(), str(c.kind)))
+        ]
+        if not match:
+            unknown.append(str(ref))
+        elif match[0] not in found:
+            found.append(match[0])
+    if unknown:
+        raise InvalidInput(f"unknown channel: {', '.join(unknown)}", field="channels")
+    if not found:
+        raise InvalidInput("choose at least one channel", field="channels")
+    return found
+
+
+class DatabaseOutbox:
+    """The outbox connector's storage: a table in carepost's database, in its own short transaction."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def add(self, channel_id: int, text: str, link: str | None, media_count: int) -> str:
+        with Session(self.engine) as db:
+            message = OutboxMessage(
+                channel_id=channel_id, text=text, link=link, media_count=media_count
+            )
+            db.add(message)
+            db.commit()
+            return str(message.id)
+
+    def find(self, channel_id: int, text: str, since: datetime) -> str | None:
+        with Session(self.engine) as db:
+            query = select(OutboxMessage.id).where(
+                OutboxMessage.channel_id == channel_id,
+                OutboxMessage.text == text,
+                OutboxMessage.created_at >= since,
+            )
+            found = db.exec(query.order_by(col(OutboxMessage.id).desc())).first()
+            return str(found) if found else None
+
+    def counters(self, remote_id: str) -> dict[str, int]:
+        return {"views": 0}
+
+
+def connector_for(channel: Channel, engine=None, *, timeout=None) -> Connector:
+    """The connector that speaks for this channel, with its credentials decrypted."""
+    from app.database import get_engine
+
+    credentials = crypto.decrypt(channel.credentials_encrypted)
+    if channel.kind == ChannelKind.x:
+        return XConnector(credentials, timeout=timeout)
+    if channel.kind == ChannelKind.facebook:
+        return FacebookConnector(
+            credentials, version=get_settings().graph_api_version, timeout=timeout
+        )
+    return OutboxConnector(channel.id, DatabaseOutbox(engine or get_engine()))
+
+
+def test_connection(*, db: Session, channel_id: int, actor: User) -> tuple[bool, str]:
+    """Call the channel; on success store the account's name and clear a reconnect flag."""
+    channel = get(db=db, channel_id=channel_id)
+    try:
+        label = connector_for(channel).test_connection()
+    except ChannelError as error:
+        audit.record(
+            db,
+            actor=actor,
+            action="channel.test",
+            object_type="channel",
+            object_id=channel.id,
+            ok=False,
+        )
+        return False, error.message
+    except ValueError as error:
+        return False, str(error)
+    channel.account_label = label[:120]
+    if channel.status == ChannelStatus.reconnect_needed:
+        channel.status, channel.status_reason = ChannelStatus.active, None
+    db.add(channel)
+    audit.record(
+        db, actor=actor, action="channel.test", object_type="channel", object_id=channel.id, ok=True
+    )
+    return True, label
+
+
+def set_status(
+    *, db: Session, channel: Channel, status: ChannelStatus, reason: str | None, actor: User | None
+) -> None:
+    """Change a channel's status (disable, re-enable, or mark it as needing a reconnect)."""
+    channel.status, channel.status_reason = status, reason
+    db.add(channel)
+    audit.record(
+        db, actor=actor, action=f"channel.{status}", object_type="channel", object_id=channel.id
+    )
+
+
+def update_credentials(*, db: Session, channel_id: int, credentials: dict, actor: User) -> Channel:
+    """Reconnect: replace the credentials and make the channel active again."""
+    channel = get(db=db, channel_id=channel_id)
+    channel.credentials_encrypted = crypto.encrypt(_clean_credentials(channel.kind, credentials))
+    channel.status, channel.status_reason = ChannelStatus.active, None
+    db.add(channel)
+    audit.record(
+        db, actor=actor, action="channel.reconnect", object_type="channel", object_id=channel.id
+    )
+    return channel

@@ -1,0 +1,1 @@
+"""In-app notifications: the bell with its unread count."""

@@ -1,0 +1,46 @@
+"""Sending and reading in-app notifications."""
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.notifications.models import Notification
+
+
+def notify(
+    *, db: Session, user_id: int, kind: str, message: str, link: str | None = None
+) -> Notification:
+    """Queue a notification for one user (committed with the caller's transaction)."""
+    item = Notification(user_id=user_id, kind=kind, message=message[:300], link=link)
+    db.add(item)
+    return item
+
+
+def unread_count(*, db: Session, user_id: int) -> int:
+    """How many notifications the user has not read."""
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
+    )
+    return db.exec(query).one()
+
+
+def recent(*, db: Session, user_id: int, limit: int = 50) -> list[Notification]:
+    """The user's latest notifications, newest first."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(col(Notification.id).desc())
+        .limit(limit)
+    )
+    return list(db.exec(query))
+
+
+def mark_all_read(*, db: Session, user_id: int) -> None:
+    """Mark every unread notification of the user as read."""
+    db.exec(
+        update(Notification)
+        .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )

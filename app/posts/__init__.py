@@ -1,0 +1,1 @@
+"""Posts: compose, approve, schedule and follow practice posts on every channel."""

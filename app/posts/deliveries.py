@@ -1,0 +1,331 @@
+"""Delivery state changes the dispatcher makes: claim, record, recover, and lay out recurrences.
+
+Exactly once: a delivery is claimed (pending -> sending, with a lease) in a short transaction that skips
+rows other workers hold; the result is recorded only by the claim's holder; a claim whose lease ran
+out is never resent blindly but looked up on the channel first (needs_reconcile).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.channels import service as channels
+from app.channels.models import Channel, ChannelStatus
+from app.notifications import service as notifications
+from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
+from app.settings import get_settings
+from connectors.base import ChannelError, Draft, ErrorKind, Media, Published
+from scheduler.recurrence import Rule, latest_due, next_after
+from scheduler.retries import next_attempt
+
+
+@dataclass
+class Job:
+    """Everything needed to send one claimed delivery, read in the claim's transaction."""
+
+    delivery_id: int
+    claim: str
+    channel: Channel
+    draft: Draft
+    needs_reconcile: bool
+    since: datetime
+    attempts: int
+    post_id: int
+    author_id: int
+
+
+def claim(*, db: Session, worker: str, now: datetime, limit: int) -> list[int]:
+    """Mark up to `limit` due deliveries as sending for this worker; returns their ids.
+
+    On PostgreSQL the inner SELECT takes row locks with SKIP LOCKED, so concurrent workers pick
+    disjoint rows; on SQLite the single UPDATE is atomic because SQLite has one writer at a time.
+    """
+    lease = now + timedelta(seconds=get_settings().dispatch_lease_seconds)
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == DeliveryStatus.pending,
+            Delivery.due_at <= now,
+            or_(col(Delivery.next_attempt_at).is_(None), Delivery.next_attempt_at <= now),
+            exists().where(Post.id == Delivery.post_id, Post.status == PostStatus.scheduled),
+            exists().where(
+                Channel.id == Delivery.channel_id,
+                Channel.status == ChannelStatus.active,
+                or_(col(Channel.throttled_until).is_(None), Channel.throttled_until <= now),
+            ),
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.pending
+        )
+        .values(
+            status=DeliveryStatus.sending,
+            claimed_by=worker,
+            lease_until=lease,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [row[0] for row in db.execute(statement)]
+
+
+def load_job(*, db: Session, delivery_id: int, worker: str, media_loader) -> Job | None:
+    """Read a claimed delivery with its post's current text; None if the claim is no longer ours."""
+    delivery = db.get(Delivery, delivery_id)
+    if (
+        delivery is None
+        or delivery.claimed_by != worker
+        or delivery.status != DeliveryStatus.sending
+    ):
+        return None
+    post = db.get(Post, delivery.post_id)
+    channel = db.get(Channel, delivery.channel_id)
+    target = db.exec(
+        select(PostChannel).where(
+            PostChannel.post_id == post.id, PostChannel.channel_id == channel.id
+        )
+    ).first()
+    text = target.text_override if target and target.text_override else post.text
+    media_rows = db.exec(
+        select(PostMedia).where(PostMedia.post_id == post.id).order_by(PostMedia.id)
+    ).all()
+    media = tuple(Media(m.filename, m.mime_type, media_loader(m)) for m in media_rows)
+    db.expunge(channel)
+    return Job(
+        delivery.id,
+        worker,
+        channel,
+        Draft(text, link=post.link, media=media),
+        delivery.needs_reconcile,
+        delivery.first_sent_at or delivery.created_at,
+        delivery.attempts,
+        post.id,
+        post.author_id,
+    )
+
+
+def still_wanted(*, db: Session, job: Job) -> bool:
+    """Read the post's state at send time: an edit, pause or cancel after the claim wins."""
+    status = db.exec(select(Post.status).where(Post.id == job.post_id)).one()
+    if status == PostStatus.scheduled:
+        return True
+    release(db=db, job=job)
+    return False
+
+
+def release(*, db: Session, job: Job) -> None:
+    """Give an unsent claim back (the post was paused or edited meanwhile)."""
+    db.exec(
+        update(Delivery)
+        .where(Delivery.id == job.delivery_id, Delivery.claimed_by == job.claim)
+        .values(
+            status=DeliveryStatus.pending,
+            claimed_by=None,
+            lease_until=None,
+            attempts=Delivery.attempts - 1,
+        )
+    )
+
+
+def _owned(job: Job):
+    return and_(
+        Delivery.id == job.delivery_id,
+        Delivery.claimed_by == job.claim,
+        Delivery.status == DeliveryStatus.sending,
+    )
+
+
+def mark_attempt_started(*, db: Session, job: Job, now: datetime) -> None:
+    """Remember when the first real send began: reconciliation looks for the post from then on."""
+    db.exec(
+        update(Delivery)
+        .where(_owned(job), col(Delivery.first_sent_at).is_(None))
+        .values(first_sent_at=now)
+    )
+
+
+def record_published(
+    *, db: Session, job: Job, result: Published, now: datetime, reconciled: bool = False
+) -> bool:
+    """Store the remote id; False when the claim was lost (another worker recovered it)."""
+    done = db.execute(
+        update(Delivery)
+        .where(_owned(job))
+        .values(
+            status=DeliveryStatus.published,
+            remote_id=result.remote_id,
+            remote_url=result.url,
+            sent_at=now,
+            claimed_by=None,
+            lease_until=None,
+            needs_reconcile=False,
+            last_error=None,
+            error_code=None,
+        )
+    ).rowcount
+    if done:
+        audit.record(
+            db,
+            actor=None,
+            action="delivery.published",
+            object_type="delivery",
+            object_id=job.delivery_id,
+            channel=str(job.channel.kind),
+            reconciled=reconciled,
+        )
+        _finish_post_if_complete(db, job.post_id)
+    return bool(done)
+
+
+def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime) -> str:
+    """Retry, reconcile or fail the delivery as the error's kind says; returns the new status."""
+    max_attempts = get_settings().dispatch_max_attempts
+    values: dict = {
+        "claimed_by": None,
+        "lease_until": None,
+        "last_error": error.message[:500],
+        "error_code": error.code,
+    }
+    if error.kind == ErrorKind.final or job.attempts >= max_attempts:
+        status = DeliveryStatus.failed
+        if error.kind != ErrorKind.final:
+            values["last_error"] = f"gave up after {job.attempts} attempts: {error.message}"[:500]
+        if error.kind == ErrorKind.unknown or job.needs_reconcile:
+            # It may have gone out: a person must look before anything is sent again.
+            status = DeliveryStatus.uncertain
+    else:
+        status = DeliveryStatus.pending
+        values["next_attempt_at"] = next_attempt(now, job.attempts, error.retry_at)
+        values["needs_reconcile"] = job.needs_reconcile or error.kind == ErrorKind.unknown
+    values["status"] = status
+    if not db.execute(update(Delivery).where(_owned(job)).values(**values)).rowcount:
+        return "lost"
+    if error.reconnect:
+        channel = db.get(Channel, job.channel.id)
+        channels.set_status(
+            db=db,
+            channel=channel,
+            status=ChannelStatus.reconnect_needed,
+            reason=error.message[:300],
+            actor=None,
+        )
+    if error.retry_at and error.kind == ErrorKind.retryable:
+        db.exec(
+            update(Channel)
+            .where(Channel.id == job.channel.id)
+            .values(throttled_until=error.retry_at)
+        )
+    if status in (DeliveryStatus.failed, DeliveryStatus.uncertain):
+        notifications.notify(
+            db=db,
+            user_id=job.author_id,
+            kind=f"delivery.{status}",
+            message=f"Post #{job.post_id} on {job.channel.name}: {values['last_error']}",
+            link=f"/posts/{job.post_id}",
+        )
+        audit.record(
+            db,
+            actor=None,
+            action=f"delivery.{status}",
+            object_type="delivery",
+            object_id=job.delivery_id,
+            channel=str(job.channel.kind),
+            code=error.code,
+        )
+        _finish_post_if_complete(db, job.post_id)
+    return str(status)
+
+
+def throttle(*, db: Session, channel_id: int, until: datetime) -> None:
+    """Hold a channel's deliveries until `until` (the channel asked callers to slow down)."""
+    db.exec(update(Channel).where(Channel.id == channel_id).values(throttled_until=until))
+
+
+def recover_expired(*, db: Session, now: datetime) -> int:
+    """Claims whose lease ran out (a worker died mid-send): back to pending, to be looked up first."""
+    result = db.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.sending, Delivery.lease_until < now)
+        .values(
+            status=DeliveryStatus.pending,
+            claimed_by=None,
+            lease_until=None,
+            needs_reconcile=True,
+            next_attempt_at=now,
+        )
+    )
+    return result.rowcount
+
+
+def _finish_post_if_complete(db: Session, post_id: int) -> None:
+    post = db.get(Post, post_id)
+    if post is None or post.recurrence or post.status != PostStatus.scheduled:
+        return
+    open_ = db.exec(
+        select(Delivery.id).where(
+            Delivery.post_id == post_id,
+            col(Delivery.status).in_([DeliveryStatus.pending, DeliveryStatus.sending]),
+        )
+    ).first()
+    if open_ is None:
+        post.status = PostStatus.done
+        db.add(post)
+
+
+def materialize_recurrences(*, db: Session, now: datetime) -> int:
+    """Lay out the next occurrence of each recurring post that has come due.
+
+    After downtime only the latest missed occurrence is sent, once; the post says how many were skipped.
+    """
+    zone = get_settings().zone
+    posts = db.exec(
+        select(Post)
+        .where(
+            Post.status == PostStatus.scheduled,
+            col(Post.next_run_at).is_not(None),
+            Post.next_run_at <= now,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for post in posts:
+        rule = Rule.from_dict(post.recurrence)
+        due, skipped = latest_due(post.scheduled_at, rule, zone, post.next_run_at, now)
+        if due is not None:
+            _add_occurrence(db, post, due)
+        if skipped:
+            post.note = (
+                f"{skipped} occurrence(s) fell while carepost was not running; only the latest "
+                f"({due.astimezone(zone):%Y-%m-%d %H:%M}) was sent"
+            )[:500]
+            notifications.notify(
+                db=db,
+                user_id=post.author_id,
+                kind="recurrence.skipped",
+                message=post.note,
+                link=f"/posts/{post.id}",
+            )
+        post.next_run_at = next_after(post.scheduled_at, rule, zone, max(now, due or now))
+        db.add(post)
+    return len(posts)
+
+
+def _add_occurrence(db: Session, post: Post, due: datetime) -> None:
+    channel_ids = db.exec(
+        select(PostChannel.channel_id).where(PostChannel.post_id == post.id)
+    ).all()
+    for channel_id in channel_ids:
+        try:
+            with db.begin_nested():
+                db.add(Delivery(post_id=post.id, channel_id=channel_id, due_at=due))
+        except IntegrityError:
+            pass  # this occurrence is laid out already (unique post, channel, due_at)

@@ -1,0 +1,150 @@
+"""Posts, their target channels, media, per-channel deliveries and engagement snapshots."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.clock import UTCDateTime, utcnow
+
+
+class PostStatus(StrEnum):
+    draft = "draft"
+    awaiting_approval = "awaiting_approval"
+    approved = "approved"
+    rejected = "rejected"
+    scheduled = "scheduled"
+    paused = "paused"
+    cancelled = "cancelled"
+    done = "done"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    published = "published"
+    failed = "failed"
+    uncertain = "uncertain"
+    cancelled = "cancelled"
+
+
+class Post(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    link: str | None = Field(default=None, max_length=2000)
+    health_claim: bool = False
+    status: PostStatus = Field(default=PostStatus.draft, sa_type=String(20), index=True)
+    scheduled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    recurrence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    next_run_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    review_comment: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=500)
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class PostChannel(SQLModel, table=True):
+    """A channel the post goes to, with an optional text written for that channel."""
+
+    __table_args__ = (UniqueConstraint("post_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    text_override: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class PostMedia(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    filename: str = Field(max_length=200)
+    mime_type: str = Field(max_length=60)
+    size: int
+    sha256: str = Field(max_length=64)
+
+
+class Delivery(SQLModel, table=True):
+    """One post going to one channel at one occurrence: the unit the dispatcher claims and sends."""
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel_id", "due_at"),
+        Index("ix_delivery_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(20))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    needs_reconcile: bool = False
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    first_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_error: str | None = Field(default=None, max_length=500)
+    error_code: str | None = Field(default=None, max_length=20)
+    remote_id: str | None = Field(default=None, max_length=100)
+    remote_url: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class MetricSnapshot(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    values: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PostCreate(SQLModel):
+    """What a marketer submits (API or form)."""
+
+    text: str = Field(min_length=1, max_length=63206)
+    link: str | None = Field(default=None, max_length=2000, regex=r"^https?://\S+$")
+    channels: list[int | str] = Field(min_length=1)
+    channel_texts: dict[str, str] = Field(default_factory=dict)
+    scheduled_at: datetime | None = None
+    health_claim: bool = False
+    recurrence: dict[str, Any] | None = None
+
+
+class DeliveryPublic(SQLModel):
+    id: int
+    channel_id: int
+    channel: str
+    due_at: datetime
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    remote_id: str | None
+    remote_url: str | None
+    sent_at: datetime | None
+
+
+class PostPublic(SQLModel):
+    id: int
+    text: str
+    link: str | None
+    health_claim: bool
+    status: PostStatus
+    scheduled_at: datetime | None
+    recurrence: dict[str, Any] | None
+    next_run_at: datetime | None
+    note: str | None
+    review_comment: str | None
+    version: int
+    channels: list[str]
+    deliveries: list[DeliveryPublic]

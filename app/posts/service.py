@@ -1,0 +1,438 @@
+"""The editorial life of a post: compose, approve, schedule, edit, pause, cancel."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.channels import service as channels
+from app.channels.models import Channel
+from app.clock import utcnow
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.notifications import service as notifications
+from app.posts.models import (
+    Delivery,
+    DeliveryPublic,
+    DeliveryStatus,
+    Post,
+    PostChannel,
+    PostCreate,
+    PostPublic,
+    PostStatus,
+)
+from app.settings import get_settings
+from connectors import registry
+from connectors.base import Draft
+from scheduler.recurrence import Rule, next_after
+
+EDITABLE = {
+    PostStatus.draft,
+    PostStatus.awaiting_approval,
+    PostStatus.approved,
+    PostStatus.rejected,
+    PostStatus.scheduled,
+    PostStatus.paused,
+}
+# A post scheduled "now" from a form or import is a few seconds old when it arrives.
+PAST_TOLERANCE = timedelta(seconds=60)
+
+
+def get(*, db: Session, post_id: int) -> Post:
+    """The post with this id, or NotFound."""
+    post = db.get(Post, post_id)
+    if post is None:
+        raise NotFound("no such post")
+    return post
+
+
+def targets(*, db: Session, post: Post) -> list[tuple[PostChannel, Channel]]:
+    """The post's channels with their per-channel texts."""
+    query = (
+        select(PostChannel, Channel)
+        .join(Channel, Channel.id == PostChannel.channel_id)
+        .where(PostChannel.post_id == post.id)
+        .order_by(Channel.name)
+    )
+    return list(db.exec(query))
+
+
+def text_for(post: Post, target: PostChannel) -> str:
+    return target.text_override or post.text
+
+
+def check_texts(kind_texts: list[tuple[Channel, str]], link: str | None) -> None:
+    """Every channel's text fits that channel; the error names the channel."""
+    problems = []
+    for channel, text in kind_texts:
+        for problem in registry.validate(str(channel.kind), Draft(text, link=link)):
+            problems.append(f"{channel.name}: {problem.message}")
+    if problems:
+        raise InvalidInput("; ".join(problems), field="text")
+
+
+def _parse_schedule(data: PostCreate) -> tuple[datetime | None, Rule | None]:
+    when = data.scheduled_at
+    if when is not None:
+        if when.tzinfo is None:
+            raise InvalidInput(
+                "scheduled_at needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00",
+                field="scheduled_at",
+            )
+        if when < utcnow() - PAST_TOLERANCE:
+            raise InvalidInput("scheduled_at is in the past", field="scheduled_at")
+    rule = None
+    if data.recurrence:
+        if when is None:
+            raise InvalidInput(
+                "a recurring post needs scheduled_at for its first occurrence", field="scheduled_at"
+            )
+        try:
+            rule = Rule.from_dict(data.recurrence)
+        except (ValueError, TypeError) as error:
+            raise InvalidInput(f"recurrence: {error}", field="recurrence") from None
+    return when, rule
+
+
+def _channel_texts(db: Session, data: PostCreate) -> list[tuple[Channel, str]]:
+    chosen = channels.resolve(db=db, refs=data.channels)
+    overrides = {}
+    for key, text in data.channel_texts.items():
+        if text and text.strip():
+            overrides[channels.resolve(db=db, refs=[int(key) if key.isdigit() else key])[0].id] = (
+                text.strip()
+            )
+    return [(channel, overrides.get(channel.id, data.text)) for channel in chosen]
+
+
+def _set_targets(db: Session, post: Post, texts: list[tuple[Channel, str]]) -> None:
+    db.exec(delete(PostChannel).where(PostChannel.post_id == post.id))
+    for channel, text in texts:
+        db.add(
+            PostChannel(
+                post_id=post.id,
+                channel_id=channel.id,
+                text_override=None if text == post.text else text,
+            )
+        )
+
+
+def _create_deliveries(db: Session, post: Post, due_at: datetime) -> None:
+    for target, _channel in targets(db=db, post=post):
+        db.add(Delivery(post_id=post.id, channel_id=target.channel_id, due_at=due_at))
+
+
+def _reset_schedule(db: Session, post: Post) -> None:
+    """Drop deliveries not yet sent and lay out the first occurrence again (edits always win)."""
+    sending = db.exec(
+        select(Delivery.id).where(
+            Delivery.post_id == post.id, Delivery.status == DeliveryStatus.sending
+        )
+    ).first()
+    if sending:
+        raise Conflict("this post is being sent right now; try again in a minute")
+    db.exec(
+        delete(Delivery).where(
+            Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending
+        )
+    )
+    db.flush()
+    post.next_run_at = None
+    if post.scheduled_at is None:
+        return
+    first = post.scheduled_at
+    if post.recurrence:
+        rule = Rule.from_dict(post.recurrence)
+        first = max(first, utcnow() - PAST_TOLERANCE)
+        first = next((m for m in _occurrences_from(post, rule) if m >= first), None)
+        if first is None:
+            return
+        post.next_run_at = next_after(post.scheduled_at, rule, get_settings().zone, first)
+    existing = db.exec(
+        select(Delivery.channel_id).where(Delivery.post_id == post.id, Delivery.due_at == first)
+    )
+    done = set(existing)
+    for target, _channel in targets(db=db, post=post):
+        if target.channel_id not in done:
+            db.add(Delivery(post_id=post.id, channel_id=target.channel_id, due_at=first))
+
+
+def _occurrences_from(post: Post, rule: Rule):
+    from scheduler.recurrence import occurrences
+
+    return occurrences(post.scheduled_at, rule, get_settings().zone)
+
+
+def _status_after_change(post: Post) -> PostStatus:
+    if post.health_claim and post.reviewed_at is None:
+        return PostStatus.awaiting_approval
+    return (
+        PostStatus.scheduled
+        if post.scheduled_at
+        else (PostStatus.approved if post.reviewed_at else PostStatus.draft)
+    )
+
+
+def create(*, db: Session, author: User, data: PostCreate) -> Post:
+    """A new post; health claims wait for a clinician, others are scheduled when a time is given."""
+    texts = _channel_texts(db, data)
+    check_texts(texts, data.link)
+    when, rule = _parse_schedule(data)
+    post = Post(
+        author_id=author.id,
+        text=data.text.strip(),
+        link=data.link,
+        health_claim=data.health_claim,
+        scheduled_at=when,
+        recurrence=rule.to_dict() if rule else None,
+    )
+    db.add(post)
+    db.flush()
+    _set_targets(db, post, texts)
+    db.flush()
+    post.status = _status_after_change(post)
+    _reset_schedule(db, post)
+    audit.record(
+        db,
+        actor=author,
+        action="post.create",
+        object_type="post",
+        object_id=post.id,
+        status=str(post.status),
+        health_claim=post.health_claim,
+        channels=len(texts),
+    )
+    if post.status == PostStatus.awaiting_approval:
+        _ask_clinicians(db, post)
+    return post
+
+
+def update(
+    *, db: Session, post: Post, data: PostCreate, actor: User, expected_version: int | None = None
+) -> Post:
+    """Edit a post; any change to an approved health claim sends it back for approval."""
+    if post.status not in EDITABLE:
+        raise Conflict(f"a {post.status} post cannot be edited")
+    if expected_version is not None and expected_version != post.version:
+        raise Conflict("someone else changed this post meanwhile; reload it")
+    texts = _channel_texts(db, data)
+    check_texts(texts, data.link)
+    when, rule = _parse_schedule(data)
+    post.text, post.link, post.health_claim = data.text.strip(), data.link, data.health_claim
+    post.scheduled_at, post.recurrence = when, rule.to_dict() if rule else None
+    was_approved = post.reviewed_at is not None
+    post.reviewed_at = post.reviewed_by = None
+    post.review_comment = None
+    post.version += 1
+    post.updated_at = utcnow()
+    _set_targets(db, post, texts)
+    db.flush()
+    post.status = _status_after_change(post)
+    _reset_schedule(db, post)
+    db.add(post)
+    audit.record(
+        db,
+        actor=actor,
+        action="post.edit",
+        object_type="post",
+        object_id=post.id,
+        status=str(post.status),
+        reapproval=was_approved and post.health_claim,
+    )
+    if post.status == PostStatus.awaiting_approval:
+        _ask_clinicians(db, post)
+    return post
+
+
+def _ask_clinicians(db: Session, post: Post) -> None:
+    query = select(User.id).where(
+        User.role == Role.clinician, User.clinician_verified, User.is_active
+    )
+    for clinician_id in db.exec(query):
+        notifications.notify(
+            db=db,
+            user_id=clinician_id,
+            kind="approval.requested",
+            message=f"Post #{post.id} makes a health claim and waits for your review",
+            link=f"/posts/{post.id}",
+        )
+
+
+def review(
+    *,
+    db: Session,
+    post: Post,
+    clinician: User,
+    approve: bool,
+    comment: str | None,
+    expected_version: int | None = None,
+) -> Post:
+    """A verified clinician approves or rejects a post awaiting approval."""
+    if not clinician.is_verified_clinician:
+        raise PermissionDenied("only verified clinicians review health claims")
+    if post.status != PostStatus.awaiting_approval:
+        raise Conflict("this post is not waiting for approval")
+    if expected_version is not None and expected_version != post.version:
+        raise Conflict("the post changed since you opened it; review the new version")
+    if not approve and not (comment and comment.strip()):
+        raise InvalidInput(
+            "say why the post is rejected, so the author can fix it", field="comment"
+        )
+    post.reviewed_by, post.reviewed_at = clinician.id, utcnow()
+    post.review_comment = (comment or "").strip()[:1000] or None
+    if approve:
+        post.status = PostStatus.scheduled if post.scheduled_at else PostStatus.approved
+    else:
+        post.status, post.reviewed_at = PostStatus.rejected, None
+    post.version += 1
+    db.add(post)
+    audit.record(
+        db,
+        actor=clinician,
+        action="post.approve" if approve else "post.reject",
+        object_type="post",
+        object_id=post.id,
+    )
+    verdict = "approved" if approve else "rejected"
+    notifications.notify(
+        db=db,
+        user_id=post.author_id,
+        kind=f"post.{verdict}",
+        message=f"Post #{post.id} was {verdict} by {clinician.display_name}",
+        link=f"/posts/{post.id}",
+    )
+    return post
+
+
+def submit_for_approval(*, db: Session, post: Post, actor: User) -> Post:
+    """Ask clinicians to review a draft or a rejected post."""
+    if post.status not in (PostStatus.draft, PostStatus.rejected):
+        raise Conflict(f"a {post.status} post cannot be sent for approval")
+    post.health_claim = True
+    post.status = PostStatus.awaiting_approval
+    post.version += 1
+    db.add(post)
+    audit.record(db, actor=actor, action="post.submit", object_type="post", object_id=post.id)
+    _ask_clinicians(db, post)
+    return post
+
+
+def schedule(
+    *, db: Session, post: Post, when: datetime, actor: User, recurrence: dict | None = None
+) -> Post:
+    """Schedule (or reschedule) an approved or plain post for `when`."""
+    if post.status in (PostStatus.cancelled, PostStatus.done):
+        raise Conflict(f"a {post.status} post cannot be scheduled")
+    if post.health_claim and post.reviewed_at is None:
+        raise Conflict("a clinician must approve this health claim before it is scheduled")
+    data = PostCreate(
+        text=post.text,
+        link=post.link,
+        channels=[t.channel_id for t, _c in targets(db=db, post=post)],
+        scheduled_at=when,
+        recurrence=recurrence if recurrence is not None else post.recurrence,
+    )
+    scheduled_at, rule = _parse_schedule(data)
+    post.scheduled_at, post.recurrence = scheduled_at, rule.to_dict() if rule else None
+    post.status = PostStatus.scheduled
+    post.version += 1
+    _reset_schedule(db, post)
+    db.add(post)
+    audit.record(db, actor=actor, action="post.schedule", object_type="post", object_id=post.id)
+    return post
+
+
+def publish_now(*, db: Session, post: Post, actor: User) -> Post:
+    """Send at once (the dispatcher picks it up on its next tick); a recurring post keeps its rhythm."""
+    if not post.recurrence:
+        return schedule(db=db, post=post, when=utcnow(), actor=actor)
+    if post.status != PostStatus.scheduled:
+        raise Conflict("schedule or resume this recurring post first")
+    _create_deliveries(db, post, utcnow())
+    audit.record(db, actor=actor, action="post.publish_now", object_type="post", object_id=post.id)
+    return post
+
+
+def set_paused(*, db: Session, post: Post, paused: bool, actor: User) -> Post:
+    """Pause a scheduled post (nothing is sent) or resume it."""
+    if paused and post.status != PostStatus.scheduled:
+        raise Conflict("only a scheduled post can be paused")
+    if not paused and post.status != PostStatus.paused:
+        raise Conflict("this post is not paused")
+    post.status = PostStatus.paused if paused else PostStatus.scheduled
+    post.version += 1
+    db.add(post)
+    audit.record(
+        db,
+        actor=actor,
+        action="post.pause" if paused else "post.resume",
+        object_type="post",
+        object_id=post.id,
+    )
+    return post
+
+
+def cancel(*, db: Session, post: Post, actor: User) -> Post:
+    """Cancel: nothing more goes out; what is already published stays."""
+    if post.status in (PostStatus.cancelled, PostStatus.done):
+        raise Conflict(f"this post is already {post.status}")
+    post.status = PostStatus.cancelled
+    post.next_run_at = None
+    post.version += 1
+    db.exec(
+        delete(Delivery).where(
+            Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending
+        )
+    )
+    db.add(post)
+    audit.record(db, actor=actor, action="post.cancel", object_type="post", object_id=post.id)
+    return post
+
+
+def list_posts(
+    *,
+    db: Session,
+    status: PostStatus | None = None,
+    channel_id: int | None = None,
+    limit: int = 200,
+) -> list[Post]:
+    """Posts, soonest scheduled first, then newest drafts."""
+    query = (
+        select(Post)
+        .order_by(col(Post.scheduled_at).is_(None), Post.scheduled_at, col(Post.id).desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(Post.status == status)
+    if channel_id:
+        query = query.where(
+            col(Post.id).in_(
+                select(PostChannel.post_id).where(PostChannel.channel_id == channel_id)
+            )
+        )
+    return list(db.exec(query))
+
+
+def deliveries_of(*, db: Session, post: Post) -> list[tuple[Delivery, Channel]]:
+    """The post's deliveries with their channels, newest occurrence first."""
+    query = (
+        select(Delivery, Channel)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(Delivery.post_id == post.id)
+        .order_by(col(Delivery.due_at).desc(), Channel.name)
+    )
+    return list(db.exec(query))
+
+
+def public_view(*, db: Session, post: Post) -> PostPublic:
+    """The post as the API shows it, with each delivery's state."""
+    deliveries = [
+        DeliveryPublic(channel=channel.name, **delivery.model_dump())
+        for delivery, channel in deliveries_of(db=db, post=post)
+    ]
+    return PostPublic(
+        **post.model_dump(),
+        channels=[c.name for _t, c in targets(db=db, post=post)],
+        deliveries=deliveries,
+    )

@@ -1,0 +1,1 @@
+"""Scheduling: recurrence rules, retry back-off, the dispatcher and its APScheduler wiring."""

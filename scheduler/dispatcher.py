@@ -1,0 +1,102 @@
+"""The dispatcher: claim due deliveries, send them through their connectors, record what happened."""
+
+import logging
+import os
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from app.channels.service import connector_for
+from app.clock import utcnow
+from app.database import session_scope
+from app.posts import deliveries, media
+from app.settings import get_settings
+from connectors.base import ChannelError, ErrorKind
+
+log = logging.getLogger("carepost.dispatcher")
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class TickResult:
+    recovered: int = 0
+    claimed: int = 0
+    published: int = 0
+    failed: int = 0
+
+
+def send_one(delivery_id: int, claim: str) -> str:
+    """Send one claimed delivery; returns what became of it (published, pending, failed, …)."""
+    with session_scope() as db:
+        job = deliveries.load_job(
+            db=db, delivery_id=delivery_id, worker=claim, media_loader=media.read
+        )
+        if job is None or not deliveries.still_wanted(db=db, job=job):
+            return "skipped"
+        deliveries.mark_attempt_started(db=db, job=job, now=utcnow())
+    try:
+        connector = connector_for(job.channel)
+        found = connector.find_published(job.draft, job.since) if job.needs_reconcile else None
+        result = found or connector.publish(job.draft)
+    except ChannelError as error:
+        with session_scope() as db:
+            return deliveries.record_failure(db=db, job=job, error=error, now=utcnow())
+    except ValueError as error:  # unreadable credentials: nothing was sent
+        failure = ChannelError(ErrorKind.final, str(error), reconnect=True, code="credentials")
+        with session_scope() as db:
+            return deliveries.record_failure(db=db, job=job, error=failure, now=utcnow())
+    with session_scope() as db:
+        deliveries.record_published(
+            db=db, job=job, result=result, now=utcnow(), reconciled=found is not None
+        )
+        pause_until = getattr(connector, "backoff_until", lambda: None)()
+        if pause_until:
+            deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
+    log.info("delivery %s published on %s", delivery_id, job.channel.kind)
+    return "published"
+
+
+def tick(
+    *,
+    worker: str = WORKER_ID,
+    budget_seconds: float = 50.0,
+    executor: ThreadPoolExecutor | None = None,
+) -> TickResult:
+    """One round: recover dead claims, lay out recurrences, then send batches until nothing is due."""
+    settings = get_settings()
+    result = TickResult()
+    with session_scope() as db:
+        now = utcnow()
+        result.recovered = deliveries.recover_expired(db=db, now=now)
+        deliveries.materialize_recurrences(db=db, now=now)
+    own_pool = executor is None
+    pool = executor or ThreadPoolExecutor(settings.dispatch_threads, thread_name_prefix="dispatch")
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < budget_seconds:
+            claim = f"{worker}:{uuid.uuid4().hex[:12]}"
+            with session_scope() as db:
+                ids = deliveries.claim(
+                    db=db, worker=claim, now=utcnow(), limit=settings.dispatch_batch_size
+                )
+            if not ids:
+                break
+            result.claimed += len(ids)
+            for outcome in pool.map(lambda i, c=claim: _safe_send(i, c), ids):
+                result.published += outcome == "published"
+                result.failed += outcome in ("failed", "uncertain")
+    finally:
+        if own_pool:
+            pool.shutdown(wait=True)
+    return result
+
+
+def _safe_send(delivery_id: int, claim: str) -> str:
+    try:
+        return send_one(delivery_id, claim)
+    except Exception as error:  # noqa: BLE001 - one bad delivery must not stop the batch
+        # The claim stays in `sending` until its lease runs out, then it is reconciled, never resent blindly.
+        log.error("delivery %s: unexpected %s", delivery_id, type(error).__name__)
+        return "error"

@@ -1,0 +1,72 @@
+"""APScheduler wiring: the dispatcher and metrics jobs, in the web process or in `carepost worker`."""
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from app.settings import get_settings
+
+log = logging.getLogger("carepost.scheduler")
+
+
+def dispatch_job() -> None:
+    """Module-level so a persistent job store could reference it; it reads everything from the database."""
+    from scheduler.dispatcher import tick
+
+    result = tick()
+    if result.claimed or result.recovered:
+        log.info(
+            "dispatch: claimed %s, published %s, failed %s, recovered %s",
+            result.claimed,
+            result.published,
+            result.failed,
+            result.recovered,
+        )
+
+
+def metrics_job() -> None:
+    from scheduler.metrics import refresh
+
+    refresh()
+
+
+def _add_jobs(scheduler) -> None:
+    settings = get_settings()
+    # coalesce + one instance: a slow round is never run twice at once, and missed rounds collapse into one.
+    scheduler.add_job(
+        dispatch_job,
+        "interval",
+        seconds=settings.dispatch_interval_seconds,
+        id="dispatch",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        metrics_job,
+        "interval",
+        minutes=max(1, settings.metrics_refresh_minutes // 4),
+        id="metrics",
+        max_instances=1,
+        coalesce=True,
+    )
+
+
+def start_background() -> BackgroundScheduler:
+    """Run the jobs on threads of this process (the web server's default)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_jobs(scheduler)
+    scheduler.start()
+    return scheduler
+
+
+def run_worker() -> None:
+    """Run the jobs in the foreground until interrupted (`carepost worker`)."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    _add_jobs(scheduler)
+    log.info("worker started")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

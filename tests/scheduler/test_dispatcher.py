@@ -1,0 +1,230 @@
+"""The dispatcher sends each delivery once, reads the post at send time, retries and reconciles."""
+
+import json
+import time
+from datetime import timedelta
+
+import requests
+import responses
+from sqlmodel import select
+
+from app.channels.models import Channel, ChannelStatus, OutboxMessage
+from app.clock import utcnow
+from app.database import session_scope
+from app.notifications.models import Notification
+from app.posts import deliveries
+from app.posts import service as posts
+from app.posts.models import Delivery, DeliveryStatus, Post, PostCreate, PostStatus
+from scheduler.dispatcher import send_one, tick
+
+TWEETS = "https://api.twitter.com/2/tweets"
+
+
+def delivery_of(post_id: int) -> Delivery:
+    with session_scope() as db:
+        return db.exec(select(Delivery).where(Delivery.post_id == post_id)).one()
+
+
+def outbox_count() -> int:
+    with session_scope() as db:
+        return len(db.exec(select(OutboxMessage)).all())
+
+
+def make_due(post_id: int) -> None:
+    """Move a delivery's retry time into the past, as if the back-off had elapsed."""
+    with session_scope() as db:
+        for delivery in db.exec(select(Delivery).where(Delivery.post_id == post_id)):
+            delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+            db.add(delivery)
+
+
+def test_due_post_is_published_once_and_the_post_is_done(outbox, new_post):
+    post_id = new_post([outbox])
+    assert tick().published == 1
+    assert tick().claimed == 0
+    delivery = delivery_of(post_id)
+    assert delivery.status == DeliveryStatus.published and delivery.remote_url.endswith(
+        f"/outbox/{delivery.remote_id}"
+    )
+    assert outbox_count() == 1
+    with session_scope() as db:
+        assert db.get(Post, post_id).status == PostStatus.done
+
+
+def test_future_post_is_not_sent_early(outbox, new_post):
+    new_post([outbox], in_seconds=3600)
+    assert tick().claimed == 0
+
+
+def test_cancelled_post_is_never_published(outbox, new_post, marketer):
+    post_id = new_post([outbox])
+    with session_scope() as db:
+        posts.cancel(db=db, post=db.get(Post, post_id), actor=marketer)
+    assert tick().claimed == 0 and outbox_count() == 0
+
+
+def test_edit_after_claim_wins_over_the_send(outbox, new_post, marketer):
+    post_id = new_post([outbox])
+    with session_scope() as db:
+        [delivery_id] = deliveries.claim(db=db, worker="w1", now=utcnow(), limit=10)
+    with session_scope() as db:
+        post = db.get(Post, post_id)
+        post.status = PostStatus.paused  # what set_paused does, raced against the claimed send
+        db.add(post)
+    assert send_one(delivery_id, "w1") == "skipped"
+    assert outbox_count() == 0 and delivery_of(post_id).status == DeliveryStatus.pending
+
+
+def test_health_claim_waits_for_a_clinician(outbox, new_post, clinician):
+    post_id = new_post([outbox], health_claim=True)
+    assert tick().claimed == 0
+    with session_scope() as db:
+        posts.review(
+            db=db, post=db.get(Post, post_id), clinician=clinician, approve=True, comment="ok"
+        )
+    assert tick().published == 1
+
+
+@responses.activate
+def test_429_waits_for_the_reset_time_then_sends(x_channel, new_post):
+    reset = int(time.time()) + 900
+    responses.post(
+        TWEETS,
+        status=429,
+        json={"title": "Too Many Requests"},
+        headers={"x-rate-limit-reset": str(reset)},
+    )
+    post_id = new_post([x_channel])
+    tick()
+    delivery = delivery_of(post_id)
+    assert (
+        delivery.status == DeliveryStatus.pending and delivery.next_attempt_at.timestamp() >= reset
+    )
+    assert "rate limit" in delivery.last_error
+    with session_scope() as db:
+        assert db.get(Channel, x_channel.id).throttled_until.timestamp() == reset
+
+
+@responses.activate
+def test_timeout_is_reconciled_and_not_resent_when_the_tweet_exists(x_channel, new_post):
+    responses.post(TWEETS, body=requests.ReadTimeout("timed out"))
+    post_id = new_post([x_channel], text="Campaña de vacunación")
+    tick()
+    assert delivery_of(post_id).needs_reconcile
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "c"}},
+    )
+    responses.get(
+        "https://api.twitter.com/2/users/42/tweets",
+        json={
+            "data": [
+                {"id": "777", "text": "Campaña de vacunación", "edit_history_tweet_ids": ["777"]}
+            ]
+        },
+    )
+    make_due(post_id)
+    tick()
+    delivery = delivery_of(post_id)
+    assert delivery.status == DeliveryStatus.published and delivery.remote_id == "777"
+    assert len([c for c in responses.calls if c.request.url == TWEETS]) == 1
+
+
+@responses.activate
+def test_5xx_is_resent_only_when_the_tweet_is_not_found(x_channel, new_post):
+    responses.post(TWEETS, status=503, json={"title": "Service Unavailable"})
+    post_id = new_post([x_channel], text="Horario de Navidad")
+    tick()
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "c"}},
+    )
+    responses.get("https://api.twitter.com/2/users/42/tweets", json={"meta": {"result_count": 0}})
+    responses.replace(
+        responses.POST,
+        TWEETS,
+        json={"data": {"id": "900", "text": "Horario de Navidad"}},
+        status=201,
+    )
+    make_due(post_id)
+    tick()
+    assert delivery_of(post_id).remote_id == "900"
+    assert [
+        json.loads(c.request.body)["text"] for c in responses.calls if c.request.url == TWEETS
+    ] == ["Horario de Navidad"] * 2
+
+
+@responses.activate
+def test_revoked_token_fails_marks_reconnect_and_tells_the_author(x_channel, new_post, marketer):
+    responses.post(TWEETS, status=401, json={"title": "Unauthorized"})
+    post_id = new_post([x_channel])
+    tick()
+    delivery = delivery_of(post_id)
+    assert delivery.status == DeliveryStatus.failed and "reconnect" in delivery.last_error
+    with session_scope() as db:
+        assert db.get(Channel, x_channel.id).status == ChannelStatus.reconnect_needed
+        note = db.exec(select(Notification).where(Notification.user_id == marketer.id)).one()
+        assert f"/posts/{post_id}" == note.link
+    # Other posts for the channel wait until it is reconnected instead of failing one by one.
+    new_post([x_channel])
+    assert tick().claimed == 0
+
+
+def test_worker_dying_mid_send_is_reconciled_without_a_duplicate(outbox, new_post):
+    post_id = new_post([outbox], text="Jornada de cribado")
+    with session_scope() as db:
+        [delivery_id] = deliveries.claim(db=db, worker="dead-worker", now=utcnow(), limit=10)
+    # The dead worker got as far as publishing, but never recorded the result.
+    from app.channels.service import connector_for
+    from connectors.base import Draft
+
+    with session_scope() as db:
+        channel = db.get(Channel, outbox.id)
+        db.expunge(channel)
+    connector_for(channel).publish(Draft("Jornada de cribado"))
+    with session_scope() as db:
+        delivery = db.get(Delivery, delivery_id)
+        delivery.lease_until = utcnow() - timedelta(seconds=1)
+        delivery.first_sent_at = utcnow() - timedelta(seconds=5)
+        db.add(delivery)
+    result = tick()
+    assert result.recovered == 1 and outbox_count() == 1
+    assert delivery_of(post_id).status == DeliveryStatus.published
+
+
+def test_recurring_post_after_downtime_sends_only_the_latest_missed_occurrence(outbox, marketer):
+    start = utcnow() + timedelta(seconds=30)
+    with session_scope() as db:
+        post = posts.create(
+            db=db,
+            author=marketer,
+            data=PostCreate(
+                text="Recordatorio semanal",
+                channels=[outbox.id],
+                scheduled_at=start,
+                recurrence={"freq": "weekly"},
+            ),
+        )
+        post_id = post.id
+    # Pretend carepost was off for three weeks: the first occurrence and two more were missed.
+    with session_scope() as db:
+        post = db.get(Post, post_id)
+        shift = timedelta(weeks=3)
+        post.scheduled_at -= shift
+        post.next_run_at -= shift
+        db.add(post)
+        for delivery in db.exec(select(Delivery).where(Delivery.post_id == post_id)):
+            delivery.due_at -= shift
+            db.add(delivery)
+    tick()
+    tick()
+    with session_scope() as db:
+        sent = db.exec(
+            select(Delivery).where(
+                Delivery.post_id == post_id, Delivery.status == DeliveryStatus.published
+            )
+        ).all()
+        post = db.get(Post, post_id)
+    # The first occurrence's delivery was already laid out and goes; of the later ones only the latest.
+    assert len(sent) == 2 and "only the latest" in post.note
+    assert post.next_run_at > utcnow()
