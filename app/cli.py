@@ -71,6 +71,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         _serve(host, port)
 
 
+@cli.command()
+def worker() -> None:
+    """Run the dispatcher and metrics jobs in this process (start one or many; PostgreSQL for many)."""
+    import logging
+
+    from scheduler.runner import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_worker()
+
+
 @cli.group()
 def db() -> None:
     """Database migrations."""

@@ -27,15 +27,11 @@ class TickResult:
     failed: int = 0
 
 
-def send_one(delivery_id: int, claim: str) -> str:
+def send_one(job: deliveries.Job) -> str:
     """Send one claimed delivery; returns what became of it (published, pending, failed, …)."""
     with session_scope() as db:
-        job = deliveries.load_job(
-            db=db, delivery_id=delivery_id, worker=claim, media_loader=media.read
-        )
-        if job is None or not deliveries.still_wanted(db=db, job=job):
+        if not deliveries.still_wanted(db=db, job=job):
             return "skipped"
-        deliveries.mark_attempt_started(db=db, job=job, now=utcnow())
     try:
         connector = connector_for(job.channel)
         found = connector.find_published(job.draft, job.since) if job.needs_reconcile else None
@@ -48,22 +44,25 @@ def send_one(delivery_id: int, claim: str) -> str:
         with session_scope() as db:
             return deliveries.record_failure(db=db, job=job, error=failure, now=utcnow())
     with session_scope() as db:
-        deliveries.record_published(
-            db=db, job=job, result=result, now=utcnow(), reconciled=found is not None
-        )
+        deliveries.record_published(db=db, job=job, result=result, now=utcnow(), reconciled=found is not None)
         pause_until = getattr(connector, "backoff_until", lambda: None)()
         if pause_until:
             deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
-    log.info("delivery %s published on %s", delivery_id, job.channel.kind)
+    log.debug("delivery %s published on %s", job.delivery_id, job.channel.kind)
     return "published"
 
 
-def tick(
-    *,
-    worker: str = WORKER_ID,
-    budget_seconds: float = 50.0,
-    executor: ThreadPoolExecutor | None = None,
-) -> TickResult:
+def send_batch(ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str]:
+    """Load a claimed batch at once, send its deliveries in parallel, then close finished posts."""
+    with session_scope() as db:
+        jobs = deliveries.load_jobs(db=db, ids=ids, worker=claim, media_loader=media.read)
+    outcomes = list(pool.map(_safe_send, jobs))
+    with session_scope() as db:
+        deliveries.finish_posts(db=db, post_ids={job.post_id for job in jobs})
+    return outcomes
+
+
+def tick(*, worker: str = WORKER_ID, budget_seconds: float = 50.0, executor: ThreadPoolExecutor | None = None) -> TickResult:
     """One round: recover dead claims, lay out recurrences, then send batches until nothing is due."""
     settings = get_settings()
     result = TickResult()
@@ -78,13 +77,11 @@ def tick(
         while time.monotonic() - started < budget_seconds:
             claim = f"{worker}:{uuid.uuid4().hex[:12]}"
             with session_scope() as db:
-                ids = deliveries.claim(
-                    db=db, worker=claim, now=utcnow(), limit=settings.dispatch_batch_size
-                )
+                ids = deliveries.claim(db=db, worker=claim, now=utcnow(), limit=settings.dispatch_batch_size)
             if not ids:
                 break
             result.claimed += len(ids)
-            for outcome in pool.map(lambda i, c=claim: _safe_send(i, c), ids):
+            for outcome in send_batch(ids, claim, pool):
                 result.published += outcome == "published"
                 result.failed += outcome in ("failed", "uncertain")
     finally:
@@ -93,10 +90,10 @@ def tick(
     return result
 
 
-def _safe_send(delivery_id: int, claim: str) -> str:
+def _safe_send(job: deliveries.Job) -> str:
     try:
-        return send_one(delivery_id, claim)
+        return send_one(job)
     except Exception as error:  # noqa: BLE001 - one bad delivery must not stop the batch
         # The claim stays in `sending` until its lease runs out, then it is reconciled, never resent blindly.
-        log.error("delivery %s: unexpected %s", delivery_id, type(error).__name__)
+        log.error("delivery %s: unexpected %s", job.delivery_id, type(error).__name__)
         return "error"

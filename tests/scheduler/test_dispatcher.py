@@ -71,7 +71,9 @@ def test_edit_after_claim_wins_over_the_send(outbox, new_post, marketer):
         post = db.get(Post, post_id)
         post.status = PostStatus.paused  # what set_paused does, raced against the claimed send
         db.add(post)
-    assert send_one(delivery_id, "w1") == "skipped"
+    with session_scope() as db:
+        [job] = deliveries.load_jobs(db=db, ids=[delivery_id], worker="w1", media_loader=bytes)
+    assert send_one(job) == "skipped"
     assert outbox_count() == 0 and delivery_of(post_id).status == DeliveryStatus.pending
 
 
