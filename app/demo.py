@@ -1,6 +1,15 @@
 """Demo data: one user per role and a few records, so every page has something to show."""
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
+
+from app.channels import service as channels
+from app.channels.models import Channel, ChannelKind
+from app.clock import utcnow
+from app.posts import service as posts
+from app.posts.models import Post, PostCreate
+from app.settings import get_settings
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
@@ -98,3 +107,30 @@ def load(db: Session) -> list[dict]:
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
     ]
+
+
+def _next_weekday_at(weekday: int, hour: int):
+    zone = get_settings().zone
+    now = utcnow().astimezone(zone)
+    days = (weekday - now.weekday()) % 7 or 7
+    return (now + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def _load_posts(db: Session, users: dict[str, User]) -> None:
+    """An outbox channel and a handful of posts in different states (once)."""
+    if db.exec(select(Channel)).first() or db.exec(select(Post)).first():
+        return
+    outbox = channels.create(db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=users["admin"])
+    author = users["marketing"]
+    posts.create(db=db, author=author, data=PostCreate(
+        text="Horario de invierno: abrimos de lunes a viernes de 8:00 a 20:00. / Winter hours: Monday to Friday, 8am to 8pm.",
+        channels=[outbox.id], scheduled_at=utcnow() + timedelta(seconds=5)))
+    posts.create(db=db, author=author, data=PostCreate(
+        text="Recordatorio: los lunes hay consulta de vacunación de la gripe sin cita, de 9:00 a 13:00.",
+        channels=[outbox.id], scheduled_at=_next_weekday_at(0, 9), recurrence={"freq": "weekly"}))
+    posts.create(db=db, author=author, data=PostCreate(
+        text="La vacuna de la gripe está recomendada durante el embarazo, en cualquier trimestre. Pide cita.",
+        channels=[outbox.id], scheduled_at=_next_weekday_at(2, 10), health_claim=True))
+    posts.create(db=db, author=author, data=PostCreate(
+        text="Marzo es el mes de la prevención del cáncer colorrectal. Si tienes entre 50 y 69 años, participa en el cribado.",
+        channels=[outbox.id]))

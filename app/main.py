@@ -11,6 +11,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import http_errors
 from app.accounts import routes as account_routes
 from app.audit import routes as audit_routes
+from app.channels import routes as channel_routes
+from app.notifications import routes as notification_routes
+from app.posts import routes as post_routes
 from app.database import ping
 from app.deps import csrf_protect
 from app.settings import get_settings
@@ -28,7 +31,15 @@ SECURITY_HEADERS = {
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
+    """Run the dispatcher inside the web process unless CAREPOST_RUN_SCHEDULER=false (separate workers)."""
+    scheduler = None
+    if get_settings().run_scheduler:
+        from scheduler.runner import start_background
+
+        scheduler = start_background()
     yield
+    if scheduler:
+        scheduler.shutdown(wait=False)
 
 
 def create_app() -> FastAPI:
@@ -56,7 +67,7 @@ def create_app() -> FastAPI:
 
     http_errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (account_routes, audit_routes):
+    for module in (account_routes, audit_routes, channel_routes, post_routes, notification_routes):
         app.include_router(module.pages)
         app.include_router(module.api)
 

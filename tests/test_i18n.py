@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 from app.accounts.models import Role
+from app.channels.models import ChannelStatus
+from app.posts.models import DeliveryStatus, PostStatus
 from app.i18n import ES, translator
 from web.navigation import NAV
 
@@ -14,7 +16,11 @@ def ui_strings() -> set[str]:
     found = set()
     for path in TEMPLATES.rglob("*.html"):
         found |= set(re.findall(r'_\("([^"]+)"', path.read_text()))
-    return found | {item.label for item in NAV} | {str(role) for role in Role}
+        found |= set(re.findall(r"\('[^']*', '([^']+)'", path.read_text()))  # (value, 'label') pairs and macros
+    enums = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus]
+    weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Tue", "Wed",
+                "Thu", "Fri", "Sat", "Sun"]
+    return found | {item.label for item in NAV} | {str(value) for value in enums} | set(weekdays)
 
 
 def test_every_ui_string_has_a_spanish_translation():

@@ -15,8 +15,13 @@ class NavItem:
     clinician_must_be_verified: bool = False
 
 
+STAFF = frozenset({Role.admin, Role.marketing, Role.clinician})
+
 NAV: list[NavItem] = [
     NavItem("Home", "home", EVERYONE),
+    NavItem("Posts", "post_list", STAFF, clinician_must_be_verified=True),
+    NavItem("Calendar", "calendar", STAFF, clinician_must_be_verified=True),
+    NavItem("Channels", "channel_list", frozenset({Role.admin})),
     NavItem("Users", "admin_users", frozenset({Role.admin})),
     NavItem("Audit log", "audit_page", frozenset({Role.admin})),
     NavItem("My account", "account", EVERYONE),

@@ -390,6 +390,31 @@ def cancel(*, db: Session, post: Post, actor: User) -> Post:
     return post
 
 
+def resolve_uncertain(*, db: Session, post_id: int, delivery_id: int, published: bool, url: str | None,
+                      actor: User) -> Delivery:
+    """A person confirms what happened to a delivery carepost could not confirm itself."""
+    delivery = db.get(Delivery, delivery_id)
+    if delivery is None or delivery.post_id != post_id:
+        raise NotFound("no such delivery")
+    if delivery.status not in (DeliveryStatus.uncertain, DeliveryStatus.failed):
+        raise Conflict("only an uncertain or failed delivery can be resolved by hand")
+    if published:
+        if url and not url.startswith(("https://", "http://")):
+            raise InvalidInput("the link must start with https://", field="url")
+        delivery.status, delivery.remote_url, delivery.sent_at = DeliveryStatus.published, url, utcnow()
+    else:
+        # Confirmed not published: send it again on the next tick.
+        delivery.status, delivery.needs_reconcile, delivery.next_attempt_at = DeliveryStatus.pending, False, None
+        post = db.get(Post, post_id)
+        if post.status == PostStatus.done:
+            post.status = PostStatus.scheduled
+            db.add(post)
+    db.add(delivery)
+    audit.record(db, actor=actor, action="delivery.resolve", object_type="delivery", object_id=delivery.id,
+                 published=published)
+    return delivery
+
+
 def list_posts(
     *,
     db: Session,

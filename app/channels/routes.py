@@ -1,0 +1,88 @@
+"""Connecting channels (admins), the outbox's published posts, and the channels API."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import col, select
+
+from app.channels import service as channels
+from app.channels.models import ChannelKind, ChannelPublic, ChannelStatus, OutboxMessage
+from app.deps import AdminUser, SessionDep, StaffUser
+from app.errors import DomainError, NotFound
+from web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["channels"])
+CREDENTIAL_FIELDS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret",
+                     "oauth2_access_token", "page_id", "page_access_token", "app_secret")
+
+
+def _page(request: Request, db, status: int = 200, **extra):
+    context = {"channels": channels.list_channels(db=db), "kinds": list(ChannelKind), **extra}
+    return render(request, "channels/list.html", context, status)
+
+
+@pages.get("/channels", name="channel_list")
+def channel_list(request: Request, db: SessionDep, _admin: AdminUser):
+    return _page(request, db)
+
+
+@pages.post("/channels", name="channel_create")
+async def channel_create(request: Request, db: SessionDep, admin: AdminUser):
+    form = await request.form()
+    credentials = {name: str(form.get(name, "")) for name in CREDENTIAL_FIELDS}
+    try:
+        kind = ChannelKind(str(form.get("kind", "")))
+        channels.create(db=db, kind=kind, name=str(form.get("name", "")), credentials=credentials, actor=admin)
+    except ValueError:
+        return _page(request, db, 422, error="choose a channel type")
+    except DomainError as error:
+        return _page(request, db, error.status_code, error=error.message)
+    return RedirectResponse("/channels", status_code=303)
+
+
+@pages.post("/channels/{channel_id}/test", name="channel_test")
+def channel_test(request: Request, db: SessionDep, admin: AdminUser, channel_id: int):
+    ok, message = channels.test_connection(db=db, channel_id=channel_id, actor=admin)
+    return render(request, "channels/_test_result.html", {"ok": ok, "message": message})
+
+
+@pages.post("/channels/{channel_id}/reconnect", name="channel_reconnect")
+async def channel_reconnect(request: Request, db: SessionDep, admin: AdminUser, channel_id: int):
+    form = await request.form()
+    credentials = {name: str(form.get(name, "")) for name in CREDENTIAL_FIELDS}
+    try:
+        channels.update_credentials(db=db, channel_id=channel_id, credentials=credentials, actor=admin)
+    except DomainError as error:
+        if error.status_code == 404:
+            raise
+        return _page(request, db, error.status_code, error=error.message)
+    return RedirectResponse("/channels", status_code=303)
+
+
+@pages.post("/channels/{channel_id}/status", name="channel_status")
+def channel_status(db: SessionDep, admin: AdminUser, channel_id: int,
+                   status: Annotated[ChannelStatus, Form()]):
+    channel = channels.get(db=db, channel_id=channel_id)
+    channels.set_status(db=db, channel=channel, status=status, reason=None, actor=admin)
+    return RedirectResponse("/channels", status_code=303)
+
+
+@pages.get("/outbox", name="outbox_list")
+def outbox_list(request: Request, db: SessionDep, _staff: StaffUser):
+    messages = db.exec(select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(100)).all()
+    return render(request, "channels/outbox.html", {"messages": messages})
+
+
+@pages.get("/outbox/{message_id}", name="outbox_message")
+def outbox_message(request: Request, db: SessionDep, _staff: StaffUser, message_id: int):
+    message = db.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("no such outbox message")
+    return render(request, "channels/outbox.html", {"messages": [message], "single": True})
+
+
+@api.get("/channels", response_model=list[ChannelPublic])
+def api_channels(db: SessionDep, _staff: StaffUser):
+    return channels.list_channels(db=db)
