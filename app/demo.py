@@ -4,18 +4,17 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from app.accounts import service as accounts
+from app.accounts.models import Role, User, UserCreate
 from app.channels import service as channels
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
-from app.posts import service as posts
-from app.posts.models import Post, PostCreate
-from app.settings import get_settings
-
-from app.accounts import service as accounts
-from app.accounts.models import Role, User, UserCreate
 from app.groups import service as groups
 from app.groups.models import GroupRole, SupportGroup, Visibility
+from app.posts import service as posts
+from app.posts.models import Post, PostCreate
 from app.security import hash_password
+from app.settings import get_settings
 
 DEMO_USERS = [
     {
@@ -120,17 +119,44 @@ def _load_posts(db: Session, users: dict[str, User]) -> None:
     """An outbox channel and a handful of posts in different states (once)."""
     if db.exec(select(Channel)).first() or db.exec(select(Post)).first():
         return
-    outbox = channels.create(db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=users["admin"])
+    outbox = channels.create(
+        db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=users["admin"]
+    )
     author = users["marketing"]
-    posts.create(db=db, author=author, data=PostCreate(
-        text="Horario de invierno: abrimos de lunes a viernes de 8:00 a 20:00. / Winter hours: Monday to Friday, 8am to 8pm.",
-        channels=[outbox.id], scheduled_at=utcnow() + timedelta(seconds=5)))
-    posts.create(db=db, author=author, data=PostCreate(
-        text="Recordatorio: los lunes hay consulta de vacunación de la gripe sin cita, de 9:00 a 13:00.",
-        channels=[outbox.id], scheduled_at=_next_weekday_at(0, 9), recurrence={"freq": "weekly"}))
-    posts.create(db=db, author=author, data=PostCreate(
-        text="La vacuna de la gripe está recomendada durante el embarazo, en cualquier trimestre. Pide cita.",
-        channels=[outbox.id], scheduled_at=_next_weekday_at(2, 10), health_claim=True))
-    posts.create(db=db, author=author, data=PostCreate(
-        text="Marzo es el mes de la prevención del cáncer colorrectal. Si tienes entre 50 y 69 años, participa en el cribado.",
-        channels=[outbox.id]))
+    posts.create(
+        db=db,
+        author=author,
+        data=PostCreate(
+            text="Horario de invierno: abrimos de lunes a viernes de 8:00 a 20:00. / Winter hours: Monday to Friday, 8am to 8pm.",
+            channels=[outbox.id],
+            scheduled_at=utcnow() + timedelta(seconds=5),
+        ),
+    )
+    posts.create(
+        db=db,
+        author=author,
+        data=PostCreate(
+            text="Recordatorio: los lunes hay consulta de vacunación de la gripe sin cita, de 9:00 a 13:00.",
+            channels=[outbox.id],
+            scheduled_at=_next_weekday_at(0, 9),
+            recurrence={"freq": "weekly"},
+        ),
+    )
+    posts.create(
+        db=db,
+        author=author,
+        data=PostCreate(
+            text="La vacuna de la gripe está recomendada durante el embarazo, en cualquier trimestre. Pide cita.",
+            channels=[outbox.id],
+            scheduled_at=_next_weekday_at(2, 10),
+            health_claim=True,
+        ),
+    )
+    posts.create(
+        db=db,
+        author=author,
+        data=PostCreate(
+            text="Marzo es el mes de la prevención del cáncer colorrectal. Si tienes entre 50 y 69 años, participa en el cribado.",
+            channels=[outbox.id],
+        ),
+    )

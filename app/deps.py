@@ -78,7 +78,8 @@ MarketingUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing
 ClinicianUser = Annotated[User, Depends(require_roles(Role.clinician, verified_clinician=True))]
 # Who may read the publishing queue: the staff who compose it and the clinicians who sign it off.
 PostViewer = Annotated[
-    User, Depends(require_roles(Role.admin, Role.marketing, Role.clinician, verified_clinician=True))
+    User,
+    Depends(require_roles(Role.admin, Role.marketing, Role.clinician, verified_clinician=True)),
 ]
 
 

@@ -12,10 +12,10 @@ from app import http_errors
 from app.accounts import routes as account_routes
 from app.audit import routes as audit_routes
 from app.channels import routes as channel_routes
-from app.notifications import routes as notification_routes
-from app.posts import routes as post_routes
 from app.database import ping
 from app.deps import csrf_protect
+from app.notifications import routes as notification_routes
+from app.posts import routes as post_routes
 from app.settings import get_settings
 from web.templating import WEB_DIR
 

@@ -44,7 +44,9 @@ def send_one(job: deliveries.Job) -> str:
         with session_scope() as db:
             return deliveries.record_failure(db=db, job=job, error=failure, now=utcnow())
     with session_scope() as db:
-        deliveries.record_published(db=db, job=job, result=result, now=utcnow(), reconciled=found is not None)
+        deliveries.record_published(
+            db=db, job=job, result=result, now=utcnow(), reconciled=found is not None
+        )
         pause_until = getattr(connector, "backoff_until", lambda: None)()
         if pause_until:
             deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
@@ -62,7 +64,12 @@ def send_batch(ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str
     return outcomes
 
 
-def tick(*, worker: str = WORKER_ID, budget_seconds: float = 50.0, executor: ThreadPoolExecutor | None = None) -> TickResult:
+def tick(
+    *,
+    worker: str = WORKER_ID,
+    budget_seconds: float = 50.0,
+    executor: ThreadPoolExecutor | None = None,
+) -> TickResult:
     """One round: recover dead claims, lay out recurrences, then send batches until nothing is due."""
     settings = get_settings()
     result = TickResult()
@@ -77,7 +84,9 @@ def tick(*, worker: str = WORKER_ID, budget_seconds: float = 50.0, executor: Thr
         while time.monotonic() - started < budget_seconds:
             claim = f"{worker}:{uuid.uuid4().hex[:12]}"
             with session_scope() as db:
-                ids = deliveries.claim(db=db, worker=claim, now=utcnow(), limit=settings.dispatch_batch_size)
+                ids = deliveries.claim(
+                    db=db, worker=claim, now=utcnow(), limit=settings.dispatch_batch_size
+                )
             if not ids:
                 break
             result.claimed += len(ids)

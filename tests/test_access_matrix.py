@@ -9,7 +9,11 @@ from starlette.routing import Route
 
 from app.accounts import service as accounts
 from app.accounts.models import Role
-from app.database import session_scope
+from app.channels import service as channels
+from app.channels.models import ChannelKind
+from app.database import get_engine, session_scope
+from app.posts import service as posts
+from app.posts.models import PostCreate
 from tests.conftest import csrf_of, login
 
 ROLES = ("anon", "admin", "marketing", "clinician", "unverified", "patient")
@@ -26,6 +30,24 @@ def same(code: int, anon: int) -> dict[str, int]:
 
 def admin_only(code: int, anon: int = 303) -> dict[str, int]:
     return row(anon, code, 403, 403, 403, 403)
+
+
+def staff(code: int, anon: int = 303) -> dict[str, int]:
+    """Admins, marketing and clinicians (verified or not)."""
+    return row(anon, code, code, code, code, 403)
+
+
+def viewers(code: int, anon: int = 303) -> dict[str, int]:
+    """Who reads the publishing queue: admins, marketing, verified clinicians."""
+    return row(anon, code, code, code, 403, 403)
+
+
+def marketing(code: int, anon: int = 303) -> dict[str, int]:
+    return row(anon, code, code, 403, 403, 403)
+
+
+def clinician_only(code: int, anon: int = 303) -> dict[str, int]:
+    return row(anon, 403, 403, code, 403, 403)
 
 
 # (method, path) -> expected status per role; bodies are in BODIES.
@@ -54,6 +76,42 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/users/{user_id}/verify"): admin_only(200, anon=401),
     ("POST", "/api/tokens"): same(422, anon=401),
     ("GET", "/api/audit"): admin_only(200, anon=401),
+    ("GET", "/channels"): admin_only(200),
+    ("POST", "/channels"): admin_only(422),
+    ("POST", "/channels/{channel_id}/test"): admin_only(200),
+    ("POST", "/channels/{channel_id}/reconnect"): admin_only(303),
+    ("POST", "/channels/{channel_id}/status"): admin_only(303),
+    ("GET", "/outbox"): staff(200),
+    ("GET", "/outbox/{message_id}"): staff(200),
+    ("GET", "/api/channels"): staff(200, anon=401),
+    ("GET", "/posts"): viewers(200),
+    ("GET", "/posts/new"): marketing(200),
+    ("POST", "/posts/preview"): marketing(200),
+    ("POST", "/posts"): marketing(422),
+    ("GET", "/posts/{post_id}"): viewers(200),
+    ("GET", "/posts/{post_id}/edit"): marketing(200),
+    ("POST", "/posts/{post_id}/edit"): marketing(422),
+    ("POST", "/posts/{post_id}/submit"): marketing(303),
+    ("POST", "/posts/{post_id}/review"): clinician_only(422),
+    ("POST", "/posts/{post_id}/schedule"): marketing(422),
+    ("POST", "/posts/{post_id}/publish-now"): marketing(303),
+    ("POST", "/posts/{post_id}/pause"): marketing(409),
+    ("POST", "/posts/{post_id}/resume"): marketing(409),
+    ("POST", "/posts/{post_id}/cancel"): marketing(303),
+    ("POST", "/posts/{post_id}/deliveries/{delivery_id}/resolve"): marketing(422),
+    ("GET", "/calendar"): viewers(200),
+    ("GET", "/posts-import"): marketing(200),
+    ("POST", "/posts-import"): marketing(422),
+    ("GET", "/posts-export.csv"): viewers(200),
+    ("POST", "/api/posts"): marketing(422, anon=401),
+    ("GET", "/api/posts"): viewers(200, anon=401),
+    ("GET", "/api/posts/{post_id}"): viewers(200, anon=401),
+    ("POST", "/api/posts/{post_id}/review"): clinician_only(422, anon=401),
+    ("POST", "/api/posts/{post_id}/cancel"): marketing(200, anon=401),
+    ("GET", "/notifications"): same(200, anon=303),
+    ("GET", "/notifications/bell"): same(200, anon=303),
+    ("POST", "/notifications/read"): same(303, anon=303),
+    ("GET", "/api/notifications"): same(200, anon=401),
     ("GET", "/healthz"): same(200, anon=200),
     ("GET", "/openapi.json"): same(200, anon=200),
     ("GET", "/docs"): same(200, anon=200),
@@ -62,6 +120,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 }
 
 FORM_BODIES = {
+    "/channels/{channel_id}/status": {"status": "active"},
     "/admin/users/{user_id}/role": {"role": "patient"},
     "/admin/users/{user_id}/active": {"active": "false"},
     "/admin/users/{user_id}/verify": {"licence_number": "28/55"},
@@ -111,11 +170,27 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
         admin = accounts.get_by_username(db=db, username="m-admin")
         token, _plain = accounts.create_token(db=db, user=admin, name="matrix")
         token_id = token.id
+        outbox = channels.create(
+            db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=admin
+        )
+    message_id = channels.DatabaseOutbox(get_engine()).add(outbox.id, "hola", None, 0)
     got = {}
     for role in ROLES:
         client, csrf, _user = clients[role]
         target = make_user(Role.clinician, licence_number="28/77")
-        url = path.format(user_id=target.id, token_id=token_id)
+        with session_scope() as db:
+            post = posts.create(
+                db=db, author=admin, data=PostCreate(text="Horario", channels=[outbox.id])
+            )
+            post_id = post.id
+        url = path.format(
+            user_id=target.id,
+            token_id=token_id,
+            channel_id=outbox.id,
+            message_id=message_id,
+            post_id=post_id,
+            delivery_id=1,
+        )
         if method == "GET":
             response = client.get(url)
         elif url.startswith("/api/"):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from app.accounts.models import Role
 from app.channels.models import ChannelStatus
-from app.posts.models import DeliveryStatus, PostStatus
 from app.i18n import ES, translator
+from app.posts.models import DeliveryStatus, PostStatus
 from web.navigation import NAV
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -16,10 +16,26 @@ def ui_strings() -> set[str]:
     found = set()
     for path in TEMPLATES.rglob("*.html"):
         found |= set(re.findall(r'_\("([^"]+)"', path.read_text()))
-        found |= set(re.findall(r"\('[^']*', '([^']+)'", path.read_text()))  # (value, 'label') pairs and macros
+        found |= set(
+            re.findall(r"\('[^']*', '([^']+)'", path.read_text())
+        )  # (value, 'label') pairs and macros
     enums = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus]
-    weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Tue", "Wed",
-                "Thu", "Fri", "Sat", "Sun"]
+    weekdays = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
     return found | {item.label for item in NAV} | {str(value) for value in enums} | set(weekdays)
 
 

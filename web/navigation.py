@@ -36,5 +36,9 @@ def nav_for(user: User | None) -> list[NavItem]:
         item
         for item in NAV
         if user.role in item.roles
-        and not (item.clinician_must_be_verified and not user.is_verified_clinician)
+        and not (
+            item.clinician_must_be_verified
+            and user.role == Role.clinician
+            and not user.clinician_verified
+        )
     ]

@@ -14,8 +14,16 @@ from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["channels"])
-CREDENTIAL_FIELDS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret",
-                     "oauth2_access_token", "page_id", "page_access_token", "app_secret")
+CREDENTIAL_FIELDS = (
+    "consumer_key",
+    "consumer_secret",
+    "access_token",
+    "access_token_secret",
+    "oauth2_access_token",
+    "page_id",
+    "page_access_token",
+    "app_secret",
+)
 
 
 def _page(request: Request, db, status: int = 200, **extra):
@@ -34,7 +42,9 @@ async def channel_create(request: Request, db: SessionDep, admin: AdminUser):
     credentials = {name: str(form.get(name, "")) for name in CREDENTIAL_FIELDS}
     try:
         kind = ChannelKind(str(form.get("kind", "")))
-        channels.create(db=db, kind=kind, name=str(form.get("name", "")), credentials=credentials, actor=admin)
+        channels.create(
+            db=db, kind=kind, name=str(form.get("name", "")), credentials=credentials, actor=admin
+        )
     except ValueError:
         return _page(request, db, 422, error="choose a channel type")
     except DomainError as error:
@@ -53,7 +63,9 @@ async def channel_reconnect(request: Request, db: SessionDep, admin: AdminUser, 
     form = await request.form()
     credentials = {name: str(form.get(name, "")) for name in CREDENTIAL_FIELDS}
     try:
-        channels.update_credentials(db=db, channel_id=channel_id, credentials=credentials, actor=admin)
+        channels.update_credentials(
+            db=db, channel_id=channel_id, credentials=credentials, actor=admin
+        )
     except DomainError as error:
         if error.status_code == 404:
             raise
@@ -62,8 +74,9 @@ async def channel_reconnect(request: Request, db: SessionDep, admin: AdminUser, 
 
 
 @pages.post("/channels/{channel_id}/status", name="channel_status")
-def channel_status(db: SessionDep, admin: AdminUser, channel_id: int,
-                   status: Annotated[ChannelStatus, Form()]):
+def channel_status(
+    db: SessionDep, admin: AdminUser, channel_id: int, status: Annotated[ChannelStatus, Form()]
+):
     channel = channels.get(db=db, channel_id=channel_id)
     channels.set_status(db=db, channel=channel, status=status, reason=None, actor=admin)
     return RedirectResponse("/channels", status_code=303)
@@ -71,7 +84,9 @@ def channel_status(db: SessionDep, admin: AdminUser, channel_id: int,
 
 @pages.get("/outbox", name="outbox_list")
 def outbox_list(request: Request, db: SessionDep, _staff: StaffUser):
-    messages = db.exec(select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(100)).all()
+    messages = db.exec(
+        select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(100)
+    ).all()
     return render(request, "channels/outbox.html", {"messages": messages})
 
 

@@ -22,7 +22,11 @@ def notification_list(request: Request, db: SessionDep, user: CurrentUser):
 
 @pages.get("/notifications/bell", name="notification_bell")
 def notification_bell(request: Request, db: SessionDep, user: CurrentUser):
-    return render(request, "notifications/_bell.html", {"unread": notifications.unread_count(db=db, user_id=user.id)})
+    return render(
+        request,
+        "notifications/_bell.html",
+        {"unread": notifications.unread_count(db=db, user_id=user.id)},
+    )
 
 
 @pages.post("/notifications/read", name="notification_read")
@@ -42,4 +46,7 @@ class NotificationPublic(BaseModel):
 
 @api.get("/notifications", response_model=list[NotificationPublic])
 def api_notifications(db: SessionDep, user: CurrentUser):
-    return [NotificationPublic.model_validate(n, from_attributes=True) for n in notifications.recent(db=db, user_id=user.id)]
+    return [
+        NotificationPublic.model_validate(n, from_attributes=True)
+        for n in notifications.recent(db=db, user_id=user.id)
+    ]

@@ -62,23 +62,37 @@ def build(*, db: Session, month: str = "", week: str = "") -> CalendarView:
     upper = datetime.combine(end, time(), tzinfo=zone).astimezone(UTC)
     entries: dict[date, list[Entry]] = defaultdict(list)
     grouped: dict[tuple[int, datetime], Entry] = {}
-    rows = db.exec(select(Delivery, Post, Channel).join(Post, Post.id == Delivery.post_id)
-                   .join(Channel, Channel.id == Delivery.channel_id)
-                   .where(Delivery.due_at >= lower, Delivery.due_at < upper).order_by(Delivery.due_at))
+    rows = db.exec(
+        select(Delivery, Post, Channel)
+        .join(Post, Post.id == Delivery.post_id)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(Delivery.due_at >= lower, Delivery.due_at < upper)
+        .order_by(Delivery.due_at)
+    )
     for delivery, post, channel in rows:
         key = (post.id, delivery.due_at)
         if key not in grouped:
             grouped[key] = Entry(post.id, delivery.due_at, post.text, str(delivery.status))
             entries[delivery.due_at.astimezone(zone).date()].append(grouped[key])
         grouped[key].channels.append(channel.name)
-    recurring = db.exec(select(Post).where(Post.status == PostStatus.scheduled, col(Post.recurrence).is_not(None)))
+    recurring = db.exec(
+        select(Post).where(Post.status == PostStatus.scheduled, col(Post.recurrence).is_not(None))
+    )
     for post in recurring:
         for moment in occurrences(post.scheduled_at, Rule.from_dict(post.recurrence), zone):
             if moment >= upper:
                 break
-            if moment >= lower and (post.id, moment) not in grouped and (post.next_run_at and moment >= post.next_run_at):
-                entries[moment.astimezone(zone).date()].append(Entry(post.id, moment, post.text, "planned", projected=True))
+            if (
+                moment >= lower
+                and (post.id, moment) not in grouped
+                and (post.next_run_at and moment >= post.next_run_at)
+            ):
+                entries[moment.astimezone(zone).date()].append(
+                    Entry(post.id, moment, post.text, "planned", projected=True)
+                )
     grid_start = start - timedelta(days=start.weekday())
     days = (end - grid_start).days
-    weeks = [[grid_start + timedelta(days=w * 7 + d) for d in range(7)] for w in range((days + 6) // 7)]
+    weeks = [
+        [grid_start + timedelta(days=w * 7 + d) for d in range(7)] for w in range((days + 6) // 7)
+    ]
     return CalendarView(mode, start, end, weeks, dict(entries), previous, following, title)

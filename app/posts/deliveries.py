@@ -52,8 +52,11 @@ def claim(*, db: Session, worker: str, now: datetime, limit: int) -> list[int]:
             Delivery.due_at <= now,
             or_(col(Delivery.next_attempt_at).is_(None), Delivery.next_attempt_at <= now),
             exists().where(Post.id == Delivery.post_id, Post.status == PostStatus.scheduled),
-            exists().where(Channel.id == Delivery.channel_id, Channel.status == ChannelStatus.active,
-                           or_(col(Channel.throttled_until).is_(None), Channel.throttled_until <= now)),
+            exists().where(
+                Channel.id == Delivery.channel_id,
+                Channel.status == ChannelStatus.active,
+                or_(col(Channel.throttled_until).is_(None), Channel.throttled_until <= now),
+            ),
         )
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
@@ -63,8 +66,13 @@ def claim(*, db: Session, worker: str, now: datetime, limit: int) -> list[int]:
     statement = (
         update(Delivery)
         .where(Delivery.id == due.c.id, Delivery.status == DeliveryStatus.pending)
-        .values(status=DeliveryStatus.sending, claimed_by=worker, lease_until=lease,
-                attempts=Delivery.attempts + 1, first_sent_at=func.coalesce(Delivery.first_sent_at, now))
+        .values(
+            status=DeliveryStatus.sending,
+            claimed_by=worker,
+            lease_until=lease,
+            attempts=Delivery.attempts + 1,
+            first_sent_at=func.coalesce(Delivery.first_sent_at, now),
+        )
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
@@ -73,24 +81,55 @@ def claim(*, db: Session, worker: str, now: datetime, limit: int) -> list[int]:
 
 def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list[Job]:
     """Read a claimed batch with its posts, channels, texts and media in a handful of queries."""
-    rows = db.exec(select(Delivery, Post).join(Post, Post.id == Delivery.post_id).where(
-        col(Delivery.id).in_(ids), Delivery.claimed_by == worker, Delivery.status == DeliveryStatus.sending)).all()
+    rows = db.exec(
+        select(Delivery, Post)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(
+            col(Delivery.id).in_(ids),
+            Delivery.claimed_by == worker,
+            Delivery.status == DeliveryStatus.sending,
+        )
+    ).all()
     post_ids = {post.id for _d, post in rows}
-    channels_by_id = {c.id: c for c in db.exec(select(Channel).where(
-        col(Channel.id).in_({d.channel_id for d, _p in rows})))}
-    overrides = {(t.post_id, t.channel_id): t.text_override for t in db.exec(select(PostChannel).where(
-        col(PostChannel.post_id).in_(post_ids), col(PostChannel.text_override).is_not(None)))}
+    channels_by_id = {
+        c.id: c
+        for c in db.exec(
+            select(Channel).where(col(Channel.id).in_({d.channel_id for d, _p in rows}))
+        )
+    }
+    overrides = {
+        (t.post_id, t.channel_id): t.text_override
+        for t in db.exec(
+            select(PostChannel).where(
+                col(PostChannel.post_id).in_(post_ids), col(PostChannel.text_override).is_not(None)
+            )
+        )
+    }
     media: dict[int, list[Media]] = {}
-    for item in db.exec(select(PostMedia).where(col(PostMedia.post_id).in_(post_ids)).order_by(PostMedia.id)):
-        media.setdefault(item.post_id, []).append(Media(item.filename, item.mime_type, media_loader(item)))
+    for item in db.exec(
+        select(PostMedia).where(col(PostMedia.post_id).in_(post_ids)).order_by(PostMedia.id)
+    ):
+        media.setdefault(item.post_id, []).append(
+            Media(item.filename, item.mime_type, media_loader(item))
+        )
     for channel in channels_by_id.values():
         db.expunge(channel)
     return [
-        Job(delivery.id, worker, channels_by_id[delivery.channel_id],
-            Draft(overrides.get((post.id, delivery.channel_id)) or post.text, link=post.link,
-                  media=tuple(media.get(post.id, ()))),
-            delivery.needs_reconcile, delivery.first_sent_at or delivery.created_at, delivery.attempts,
-            post.id, post.author_id)
+        Job(
+            delivery.id,
+            worker,
+            channels_by_id[delivery.channel_id],
+            Draft(
+                overrides.get((post.id, delivery.channel_id)) or post.text,
+                link=post.link,
+                media=tuple(media.get(post.id, ())),
+            ),
+            delivery.needs_reconcile,
+            delivery.first_sent_at or delivery.created_at,
+            delivery.attempts,
+            post.id,
+            post.author_id,
+        )
         for delivery, post in rows
     ]
 
@@ -106,31 +145,67 @@ def still_wanted(*, db: Session, job: Job) -> bool:
 
 def release(*, db: Session, job: Job) -> None:
     """Give an unsent claim back (the post was paused or edited meanwhile)."""
-    db.exec(update(Delivery).where(Delivery.id == job.delivery_id, Delivery.claimed_by == job.claim)
-            .values(status=DeliveryStatus.pending, claimed_by=None, lease_until=None,
-                    attempts=Delivery.attempts - 1))
+    db.exec(
+        update(Delivery)
+        .where(Delivery.id == job.delivery_id, Delivery.claimed_by == job.claim)
+        .values(
+            status=DeliveryStatus.pending,
+            claimed_by=None,
+            lease_until=None,
+            attempts=Delivery.attempts - 1,
+        )
+    )
 
 
 def _owned(job: Job):
-    return and_(Delivery.id == job.delivery_id, Delivery.claimed_by == job.claim,
-                Delivery.status == DeliveryStatus.sending)
+    return and_(
+        Delivery.id == job.delivery_id,
+        Delivery.claimed_by == job.claim,
+        Delivery.status == DeliveryStatus.sending,
+    )
 
 
-def record_published(*, db: Session, job: Job, result: Published, now: datetime, reconciled: bool = False) -> bool:
+def record_published(
+    *, db: Session, job: Job, result: Published, now: datetime, reconciled: bool = False
+) -> bool:
     """Store the remote id; False when the claim was lost (another worker recovered it)."""
-    done = db.execute(update(Delivery).where(_owned(job)).values(
-        status=DeliveryStatus.published, remote_id=result.remote_id, remote_url=result.url, sent_at=now,
-        claimed_by=None, lease_until=None, needs_reconcile=False, last_error=None, error_code=None)).rowcount
+    done = db.execute(
+        update(Delivery)
+        .where(_owned(job))
+        .values(
+            status=DeliveryStatus.published,
+            remote_id=result.remote_id,
+            remote_url=result.url,
+            sent_at=now,
+            claimed_by=None,
+            lease_until=None,
+            needs_reconcile=False,
+            last_error=None,
+            error_code=None,
+        )
+    ).rowcount
     if done:
-        audit.record(db, actor=None, action="delivery.published", object_type="delivery", object_id=job.delivery_id,
-                     channel=str(job.channel.kind), reconciled=reconciled)
+        audit.record(
+            db,
+            actor=None,
+            action="delivery.published",
+            object_type="delivery",
+            object_id=job.delivery_id,
+            channel=str(job.channel.kind),
+            reconciled=reconciled,
+        )
     return bool(done)
 
 
 def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime) -> str:
     """Retry, reconcile or fail the delivery as the error's kind says; returns the new status."""
     max_attempts = get_settings().dispatch_max_attempts
-    values: dict = {"claimed_by": None, "lease_until": None, "last_error": error.message[:500], "error_code": error.code}
+    values: dict = {
+        "claimed_by": None,
+        "lease_until": None,
+        "last_error": error.message[:500],
+        "error_code": error.code,
+    }
     if error.kind == ErrorKind.final or job.attempts >= max_attempts:
         status = DeliveryStatus.failed
         if error.kind != ErrorKind.final:
@@ -147,16 +222,36 @@ def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime)
         return "lost"
     if error.reconnect:
         channel = db.get(Channel, job.channel.id)
-        channels.set_status(db=db, channel=channel, status=ChannelStatus.reconnect_needed, reason=error.message[:300],
-                            actor=None)
+        channels.set_status(
+            db=db,
+            channel=channel,
+            status=ChannelStatus.reconnect_needed,
+            reason=error.message[:300],
+            actor=None,
+        )
     if error.retry_at and error.kind == ErrorKind.retryable:
-        db.exec(update(Channel).where(Channel.id == job.channel.id).values(throttled_until=error.retry_at))
+        db.exec(
+            update(Channel)
+            .where(Channel.id == job.channel.id)
+            .values(throttled_until=error.retry_at)
+        )
     if status in (DeliveryStatus.failed, DeliveryStatus.uncertain):
-        notifications.notify(db=db, user_id=job.author_id, kind=f"delivery.{status}",
-                             message=f"Post #{job.post_id} on {job.channel.name}: {values['last_error']}",
-                             link=f"/posts/{job.post_id}")
-        audit.record(db, actor=None, action=f"delivery.{status}", object_type="delivery", object_id=job.delivery_id,
-                     channel=str(job.channel.kind), code=error.code)
+        notifications.notify(
+            db=db,
+            user_id=job.author_id,
+            kind=f"delivery.{status}",
+            message=f"Post #{job.post_id} on {job.channel.name}: {values['last_error']}",
+            link=f"/posts/{job.post_id}",
+        )
+        audit.record(
+            db,
+            actor=None,
+            action=f"delivery.{status}",
+            object_type="delivery",
+            object_id=job.delivery_id,
+            channel=str(job.channel.kind),
+            code=error.code,
+        )
     return str(status)
 
 
@@ -164,11 +259,21 @@ def finish_posts(*, db: Session, post_ids: set[int]) -> None:
     """One-off posts with nothing left to send are done."""
     if not post_ids:
         return
-    still_open = exists().where(Delivery.post_id == Post.id,
-                                col(Delivery.status).in_([DeliveryStatus.pending, DeliveryStatus.sending]))
-    db.exec(update(Post).where(col(Post.id).in_(post_ids), Post.status == PostStatus.scheduled,
-                               col(Post.recurrence).is_(None), ~still_open).values(status=PostStatus.done)
-            .execution_options(synchronize_session=False))
+    still_open = exists().where(
+        Delivery.post_id == Post.id,
+        col(Delivery.status).in_([DeliveryStatus.pending, DeliveryStatus.sending]),
+    )
+    db.exec(
+        update(Post)
+        .where(
+            col(Post.id).in_(post_ids),
+            Post.status == PostStatus.scheduled,
+            col(Post.recurrence).is_(None),
+            ~still_open,
+        )
+        .values(status=PostStatus.done)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def throttle(*, db: Session, channel_id: int, until: datetime) -> None:

@@ -18,7 +18,9 @@ def local_moment(day: str, clock: str) -> datetime | None:
         parsed_day = date.fromisoformat(day.strip())
         parsed_time = time.fromisoformat(clock.strip() or "09:00")
     except ValueError:
-        raise InvalidInput("use a date like 2026-12-01 and a time like 09:30", field="scheduled_at") from None
+        raise InvalidInput(
+            "use a date like 2026-12-01 and a time like 09:30", field="scheduled_at"
+        ) from None
     return datetime.combine(parsed_day, parsed_time, tzinfo=get_settings().zone)
 
 
@@ -36,7 +38,8 @@ def post_from_form(form: dict, channel_ids: list[str], overrides: dict[str, str]
     """Build the PostCreate a form describes; errors name the field."""
     try:
         return PostCreate(
-            text=form.get("text", ""), link=(form.get("link") or "").strip() or None,
+            text=form.get("text", ""),
+            link=(form.get("link") or "").strip() or None,
             channels=[int(c) for c in channel_ids if c.isdigit()],
             channel_texts={k: v for k, v in overrides.items() if v.strip()},
             scheduled_at=local_moment(form.get("date", ""), form.get("time", "")),

@@ -30,7 +30,9 @@ def _rows(content: str) -> tuple[list[dict], list[str]]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header and c != "link"]
     if missing:
-        return [], [f"the header must name the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})"]
+        return [], [
+            f"the header must name the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})"
+        ]
     reader.fieldnames = header
     rows = list(reader)
     if len(rows) > MAX_ROWS:
@@ -39,16 +41,25 @@ def _rows(content: str) -> tuple[list[dict], list[str]]:
 
 
 def _row_post(row: dict) -> PostCreate:
-    channels = [c.strip() for c in (row.get("channels") or "").replace("|", ";").split(";") if c.strip()]
+    channels = [
+        c.strip() for c in (row.get("channels") or "").replace("|", ";").split(";") if c.strip()
+    ]
     try:
-        return PostCreate(text=(row.get("text") or "").strip(), link=(row.get("link") or "").strip() or None,
-                          channels=channels, scheduled_at=local_moment(row.get("date") or "", row.get("time") or ""),
-                          health_claim=(row.get("health_claim") or "").strip().lower() in ("1", "yes", "true", "sí", "si"))
+        return PostCreate(
+            text=(row.get("text") or "").strip(),
+            link=(row.get("link") or "").strip() or None,
+            channels=channels,
+            scheduled_at=local_moment(row.get("date") or "", row.get("time") or ""),
+            health_claim=(row.get("health_claim") or "").strip().lower()
+            in ("1", "yes", "true", "sí", "si"),
+        )
     except ValidationError as error:
         raise DomainError(validation_message(error)) from None
 
 
-def import_csv(*, db: Session, author: User, content: str, progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_csv(
+    *, db: Session, author: User, content: str, progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Check and create every row in one savepoint; any problem anywhere rolls all of it back."""
     rows, problems = _rows(content)
     result = ImportResult(errors=problems)
@@ -82,14 +93,24 @@ def export_csv(*, db: Session, items: list[Post]) -> str:
     zone = get_settings().zone
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "status", "date", "time", "channels", "text", "link", "health_claim", "deliveries"])
+    writer.writerow(
+        ["id", "status", "date", "time", "channels", "text", "link", "health_claim", "deliveries"]
+    )
     for post in items:
         local = post.scheduled_at.astimezone(zone) if post.scheduled_at else None
         targets = posts.targets(db=db, post=post)
         deliveries = posts.deliveries_of(db=db, post=post)
-        writer.writerow([
-            post.id, post.status, f"{local:%Y-%m-%d}" if local else "", f"{local:%H:%M}" if local else "",
-            ";".join(c.name for _t, c in targets), post.text, post.link or "", "yes" if post.health_claim else "",
-            "; ".join(f"{c.name}={d.status}" for d, c in deliveries),
-        ])
+        writer.writerow(
+            [
+                post.id,
+                post.status,
+                f"{local:%Y-%m-%d}" if local else "",
+                f"{local:%H:%M}" if local else "",
+                ";".join(c.name for _t, c in targets),
+                post.text,
+                post.link or "",
+                "yes" if post.health_claim else "",
+                "; ".join(f"{c.name}={d.status}" for d, c in deliveries),
+            ]
+        )
     return out.getvalue()

@@ -38,7 +38,9 @@ class Post(SQLModel, table=True):
     health_claim: bool = False
     status: PostStatus = Field(default=PostStatus.draft, sa_type=String(20), index=True)
     scheduled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    recurrence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    recurrence: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True))
+    )
     next_run_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
     reviewed_by: int | None = Field(default=None, foreign_key="user.id")
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -34,24 +34,44 @@ def _see(url: str) -> RedirectResponse:
 
 def _channel_form(form) -> tuple[list[str], dict[str, str]]:
     chosen = [str(v) for v in form.getlist("channels")]
-    overrides = {key.removeprefix("text_"): str(value) for key, value in form.items()
-                 if key.startswith("text_") and str(value).strip()}
+    overrides = {
+        key.removeprefix("text_"): str(value)
+        for key, value in form.items()
+        if key.startswith("text_") and str(value).strip()
+    }
     return chosen, overrides
 
 
 def _compose(request: Request, db, status: int = 200, post: Post | None = None, **extra):
-    context = {"channels": channels.list_channels(db=db, usable_only=True), "post": post, "form": {},
-               "chosen": [], "overrides": {}, "zone": get_settings().timezone, **extra}
+    context = {
+        "channels": channels.list_channels(db=db, usable_only=True),
+        "post": post,
+        "form": {},
+        "chosen": [],
+        "overrides": {},
+        "zone": get_settings().timezone,
+        **extra,
+    }
     return render(request, "posts/compose.html", context, status)
 
 
 @pages.get("/posts", name="post_list")
-def post_list(request: Request, db: SessionDep, _user: PostViewer, status: str = "", channel: int | None = None):
+def post_list(
+    request: Request,
+    db: SessionDep,
+    _user: PostViewer,
+    status: str = "",
+    channel: int | None = None,
+):
     chosen = PostStatus(status) if status in PostStatus.__members__ else None
     items = posts.list_posts(db=db, status=chosen, channel_id=channel)
     rows = [(p, posts.targets(db=db, post=p)) for p in items]
-    context = {"rows": rows, "statuses": list(PostStatus), "filters": {"status": status, "channel": channel},
-               "channels": channels.list_channels(db=db)}
+    context = {
+        "rows": rows,
+        "statuses": list(PostStatus),
+        "filters": {"status": status, "channel": channel},
+        "channels": channels.list_channels(db=db),
+    }
     return render(request, "posts/list.html", context)
 
 
@@ -72,9 +92,15 @@ async def post_preview(request: Request, db: SessionDep, _user: MarketingUser):
         text = overrides.get(str(channel.id)) or str(form.get("text", ""))
         draft = Draft(text, link=link)
         count = weighted_length(draft.body) if channel.kind == "x" else len(text)
-        previews.append({"channel": channel, "text": draft.body if channel.kind == "x" else text, "count": count,
-                         "limit": registry.limits(channel.kind).max_text,
-                         "problems": [p.message for p in registry.validate(channel.kind, draft)]})
+        previews.append(
+            {
+                "channel": channel,
+                "text": draft.body if channel.kind == "x" else text,
+                "count": count,
+                "limit": registry.limits(channel.kind).max_text,
+                "problems": [p.message for p in registry.validate(channel.kind, draft)],
+            }
+        )
     return render(request, "posts/_preview.html", {"previews": previews})
 
 
@@ -96,8 +122,15 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
         await _save_media(db, post.id, form)
     except DomainError as error:
         db.rollback()
-        return _compose(request, db, error.status_code, form=dict(form), chosen=chosen, overrides=overrides,
-                        error=error.message)
+        return _compose(
+            request,
+            db,
+            error.status_code,
+            form=dict(form),
+            chosen=chosen,
+            overrides=overrides,
+            error=error.message,
+        )
     return _see(f"/posts/{post.id}")
 
 
@@ -106,9 +139,14 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int
     post = posts.get(db=db, post_id=post_id)
     delivered = posts.deliveries_of(db=db, post=post)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
-    context = {"post": post, "targets": posts.targets(db=db, post=post), "deliveries": delivered, "charts": charts,
-               "can_edit": user.role in (Role.admin, Role.marketing),
-               "can_review": user.is_verified_clinician and post.status == PostStatus.awaiting_approval}
+    context = {
+        "post": post,
+        "targets": posts.targets(db=db, post=post),
+        "deliveries": delivered,
+        "charts": charts,
+        "can_edit": user.role in (Role.admin, Role.marketing),
+        "can_review": user.is_verified_clinician and post.status == PostStatus.awaiting_approval,
+    }
     return render(request, "posts/detail.html", context)
 
 
@@ -118,13 +156,28 @@ def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: i
     zone = get_settings().zone
     local = post.scheduled_at.astimezone(zone) if post.scheduled_at else None
     rule = post.recurrence or {}
-    form = {"text": post.text, "link": post.link or "", "health_claim": "on" if post.health_claim else "",
-            "date": f"{local:%Y-%m-%d}" if local else "", "time": f"{local:%H:%M}" if local else "",
-            "recurrence": rule.get("freq", ""), "interval": rule.get("interval", 1), "until": rule.get("until", ""),
-            "n": rule.get("n", 1), "weekday": rule.get("weekday", 0), "version": post.version}
+    form = {
+        "text": post.text,
+        "link": post.link or "",
+        "health_claim": "on" if post.health_claim else "",
+        "date": f"{local:%Y-%m-%d}" if local else "",
+        "time": f"{local:%H:%M}" if local else "",
+        "recurrence": rule.get("freq", ""),
+        "interval": rule.get("interval", 1),
+        "until": rule.get("until", ""),
+        "n": rule.get("n", 1),
+        "weekday": rule.get("weekday", 0),
+        "version": post.version,
+    }
     targets = posts.targets(db=db, post=post)
-    return _compose(request, db, post=post, form=form, chosen=[str(t.channel_id) for t, _c in targets],
-                    overrides={str(t.channel_id): t.text_override for t, _c in targets if t.text_override})
+    return _compose(
+        request,
+        db,
+        post=post,
+        form=form,
+        chosen=[str(t.channel_id) for t, _c in targets],
+        overrides={str(t.channel_id): t.text_override for t, _c in targets if t.text_override},
+    )
 
 
 @pages.post("/posts/{post_id}/edit", name="post_update")
@@ -134,13 +187,26 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
     chosen, overrides = _channel_form(form)
     version = int(form["version"]) if str(form.get("version", "")).isdigit() else None
     try:
-        posts.update(db=db, post=post, data=post_from_form(dict(form), chosen, overrides), actor=user,
-                     expected_version=version)
+        posts.update(
+            db=db,
+            post=post,
+            data=post_from_form(dict(form), chosen, overrides),
+            actor=user,
+            expected_version=version,
+        )
         await _save_media(db, post.id, form)
     except DomainError as error:
         db.rollback()
-        return _compose(request, db, error.status_code, post=post, form=dict(form), chosen=chosen,
-                        overrides=overrides, error=error.message)
+        return _compose(
+            request,
+            db,
+            error.status_code,
+            post=post,
+            form=dict(form),
+            chosen=chosen,
+            overrides=overrides,
+            error=error.message,
+        )
     return _see(f"/posts/{post.id}")
 
 
@@ -156,17 +222,38 @@ def post_submit(db: SessionDep, user: MarketingUser, post_id: int):
 
 
 @pages.post("/posts/{post_id}/review", name="post_review")
-def post_review(db: SessionDep, user: ClinicianUser, post_id: int, decision: Annotated[str, Form()],
-                comment: Annotated[str, Form()] = "", version: Annotated[int | None, Form()] = None):
+def post_review(
+    db: SessionDep,
+    user: ClinicianUser,
+    post_id: int,
+    decision: Annotated[str, Form()],
+    comment: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+):
     if decision not in ("approve", "reject"):
         raise InvalidInput("decision must be approve or reject", field="decision")
-    return _action(db, post_id, lambda p: posts.review(db=db, post=p, clinician=user, approve=decision == "approve",
-                                                       comment=comment, expected_version=version))
+    return _action(
+        db,
+        post_id,
+        lambda p: posts.review(
+            db=db,
+            post=p,
+            clinician=user,
+            approve=decision == "approve",
+            comment=comment,
+            expected_version=version,
+        ),
+    )
 
 
 @pages.post("/posts/{post_id}/schedule", name="post_schedule")
-def post_schedule(db: SessionDep, user: MarketingUser, post_id: int, date: Annotated[str, Form()],
-                  time: Annotated[str, Form()] = "09:00"):
+def post_schedule(
+    db: SessionDep,
+    user: MarketingUser,
+    post_id: int,
+    date: Annotated[str, Form()],
+    time: Annotated[str, Form()] = "09:00",
+):
     when = local_moment(date, time)
     if when is None:
         raise InvalidInput("choose a date", field="date")
@@ -194,15 +281,29 @@ def post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
 
 
 @pages.post("/posts/{post_id}/deliveries/{delivery_id}/resolve", name="delivery_resolve")
-def delivery_resolve(db: SessionDep, user: MarketingUser, post_id: int, delivery_id: int,
-                     outcome: Annotated[str, Form()], url: Annotated[str, Form()] = ""):
-    posts.resolve_uncertain(db=db, post_id=post_id, delivery_id=delivery_id, published=outcome == "published",
-                            url=url.strip() or None, actor=user)
+def delivery_resolve(
+    db: SessionDep,
+    user: MarketingUser,
+    post_id: int,
+    delivery_id: int,
+    outcome: Annotated[str, Form()],
+    url: Annotated[str, Form()] = "",
+):
+    posts.resolve_uncertain(
+        db=db,
+        post_id=post_id,
+        delivery_id=delivery_id,
+        published=outcome == "published",
+        url=url.strip() or None,
+        actor=user,
+    )
     return _see(f"/posts/{post_id}")
 
 
 @pages.get("/calendar", name="calendar")
-def calendar_page(request: Request, db: SessionDep, _user: PostViewer, month: str = "", week: str = ""):
+def calendar_page(
+    request: Request, db: SessionDep, _user: PostViewer, month: str = "", week: str = ""
+):
     try:
         view = calendar_view.build(db=db, month=month, week=week)
     except ValueError:
@@ -225,15 +326,20 @@ async def post_import(request: Request, db: SessionDep, user: MarketingUser, fil
     else:
         result = importer.import_csv(db=db, author=user, content=content)
     status = 422 if result.errors else 200
-    return render(request, "posts/import.html", {"columns": importer.COLUMNS, "result": result}, status)
+    return render(
+        request, "posts/import.html", {"columns": importer.COLUMNS, "result": result}, status
+    )
 
 
 @pages.get("/posts-export.csv", name="post_export")
 def post_export(db: SessionDep, _user: PostViewer, status: str = ""):
     chosen = PostStatus(status) if status in PostStatus.__members__ else None
     body = importer.export_csv(db=db, items=posts.list_posts(db=db, status=chosen, limit=5000))
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="carepost-queue.csv"'})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="carepost-queue.csv"'},
+    )
 
 
 class PostCreateRequest(BaseModel):
@@ -258,7 +364,9 @@ def api_post_create(db: SessionDep, user: MarketingUser, body: PostCreateRequest
 
 
 @api.get("/posts", response_model=list[PostPublic])
-def api_post_list(db: SessionDep, _user: PostViewer, status: Annotated[PostStatus | None, Query()] = None):
+def api_post_list(
+    db: SessionDep, _user: PostViewer, status: Annotated[PostStatus | None, Query()] = None
+):
     return [posts.public_view(db=db, post=p) for p in posts.list_posts(db=db, status=status)]
 
 
@@ -269,8 +377,13 @@ def api_post(db: SessionDep, _user: PostViewer, post_id: int):
 
 @api.post("/posts/{post_id}/review", response_model=PostPublic)
 def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: ReviewRequest):
-    post = posts.review(db=db, post=posts.get(db=db, post_id=post_id), clinician=user, approve=body.approve,
-                        comment=body.comment)
+    post = posts.review(
+        db=db,
+        post=posts.get(db=db, post_id=post_id),
+        clinician=user,
+        approve=body.approve,
+        comment=body.comment,
+    )
     return posts.public_view(db=db, post=post)
 
 
@@ -278,4 +391,3 @@ def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: Rev
 def api_post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
     post = posts.cancel(db=db, post=posts.get(db=db, post_id=post_id), actor=user)
     return posts.public_view(db=db, post=post)
-

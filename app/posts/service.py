@@ -390,8 +390,9 @@ def cancel(*, db: Session, post: Post, actor: User) -> Post:
     return post
 
 
-def resolve_uncertain(*, db: Session, post_id: int, delivery_id: int, published: bool, url: str | None,
-                      actor: User) -> Delivery:
+def resolve_uncertain(
+    *, db: Session, post_id: int, delivery_id: int, published: bool, url: str | None, actor: User
+) -> Delivery:
     """A person confirms what happened to a delivery carepost could not confirm itself."""
     delivery = db.get(Delivery, delivery_id)
     if delivery is None or delivery.post_id != post_id:
@@ -401,17 +402,31 @@ def resolve_uncertain(*, db: Session, post_id: int, delivery_id: int, published:
     if published:
         if url and not url.startswith(("https://", "http://")):
             raise InvalidInput("the link must start with https://", field="url")
-        delivery.status, delivery.remote_url, delivery.sent_at = DeliveryStatus.published, url, utcnow()
+        delivery.status, delivery.remote_url, delivery.sent_at = (
+            DeliveryStatus.published,
+            url,
+            utcnow(),
+        )
     else:
         # Confirmed not published: send it again on the next tick.
-        delivery.status, delivery.needs_reconcile, delivery.next_attempt_at = DeliveryStatus.pending, False, None
+        delivery.status, delivery.needs_reconcile, delivery.next_attempt_at = (
+            DeliveryStatus.pending,
+            False,
+            None,
+        )
         post = db.get(Post, post_id)
         if post.status == PostStatus.done:
             post.status = PostStatus.scheduled
             db.add(post)
     db.add(delivery)
-    audit.record(db, actor=actor, action="delivery.resolve", object_type="delivery", object_id=delivery.id,
-                 published=published)
+    audit.record(
+        db,
+        actor=actor,
+        action="delivery.resolve",
+        object_type="delivery",
+        object_id=delivery.id,
+        published=published,
+    )
     return delivery
 
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, insert, text
 from sqlmodel import select
 
+from app.channels.models import OutboxMessage
 from app.clock import utcnow
 from app.database import session_scope
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostStatus
-from app.channels.models import OutboxMessage
 from scheduler.dispatcher import tick
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,12 +32,36 @@ def seed_due(count: int, channel_id: int, author_id: int) -> None:
     """count scheduled posts, each with one delivery due now, inserted in bulk."""
     now = utcnow() - timedelta(seconds=1)
     with session_scope() as db:
-        rows = [{"author_id": author_id, "text": f"aviso {n}", "status": PostStatus.scheduled, "scheduled_at": now,
-                 "health_claim": False, "version": 1, "created_at": now, "updated_at": now} for n in range(count)]
+        rows = [
+            {
+                "author_id": author_id,
+                "text": f"aviso {n}",
+                "status": PostStatus.scheduled,
+                "scheduled_at": now,
+                "health_claim": False,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(count)
+        ]
         ids = [r[0] for r in db.execute(insert(Post).returning(Post.id), rows)]
         db.execute(insert(PostChannel), [{"post_id": i, "channel_id": channel_id} for i in ids])
-        db.execute(insert(Delivery), [{"post_id": i, "channel_id": channel_id, "due_at": now, "status": "pending",
-                                       "attempts": 0, "needs_reconcile": False, "created_at": now} for i in ids])
+        db.execute(
+            insert(Delivery),
+            [
+                {
+                    "post_id": i,
+                    "channel_id": channel_id,
+                    "due_at": now,
+                    "status": "pending",
+                    "attempts": 0,
+                    "needs_reconcile": False,
+                    "created_at": now,
+                }
+                for i in ids
+            ],
+        )
 
 
 def spawn(args: list[str], url: str, log_path: Path) -> subprocess.Popen:
@@ -48,7 +72,9 @@ def spawn(args: list[str], url: str, log_path: Path) -> subprocess.Popen:
 
 
 def errors_in(log_path: Path) -> list[str]:
-    return [line for line in log_path.read_text().splitlines() if "ERROR" in line or "Traceback" in line][:10]
+    return [
+        line for line in log_path.read_text().splitlines() if "ERROR" in line or "Traceback" in line
+    ][:10]
 
 
 def wait_for(condition, timeout: float) -> bool:
@@ -62,13 +88,19 @@ def wait_for(condition, timeout: float) -> bool:
 
 def counts() -> tuple[int, int, int]:
     with session_scope() as db:
-        published = db.exec(select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.published)).one()
+        published = db.exec(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status == DeliveryStatus.published)
+        ).one()
         messages = db.exec(select(func.count()).select_from(OutboxMessage)).one()
         distinct = db.exec(select(func.count(func.distinct(OutboxMessage.text)))).one()
     return published, messages, distinct
 
 
-def test_four_worker_processes_send_2000_deliveries_exactly_once(postgresql_only, outbox, marketer, tmp_path):
+def test_four_worker_processes_send_2000_deliveries_exactly_once(
+    postgresql_only, outbox, marketer, tmp_path
+):
     seed_due(2000, outbox.id, marketer.id)
     log = tmp_path / "workers.log"
     workers = [spawn(["-m", "app.cli", "worker"], postgresql_only, log) for _ in range(4)]
@@ -84,7 +116,9 @@ def test_four_worker_processes_send_2000_deliveries_exactly_once(postgresql_only
     assert "published on outbox" not in errors_in(log)
 
 
-def test_worker_killed_mid_send_leaves_no_duplicate_and_no_lost_post(postgresql_only, outbox, marketer, tmp_path):
+def test_worker_killed_mid_send_leaves_no_duplicate_and_no_lost_post(
+    postgresql_only, outbox, marketer, tmp_path
+):
     seed_due(20, outbox.id, marketer.id)
     log = tmp_path / "doomed.log"
     doomed = spawn(["tests/scheduler/crash_worker.py"], postgresql_only, log)
@@ -96,10 +130,18 @@ def test_worker_killed_mid_send_leaves_no_duplicate_and_no_lost_post(postgresql_
         doomed.wait(timeout=10)
     _published, sent_by_dead_worker, _ = counts()
     with session_scope() as db:
-        stuck = db.exec(select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.sending)).one()
+        stuck = db.exec(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status == DeliveryStatus.sending)
+        ).one()
         assert stuck >= sent_by_dead_worker
         # Time passes: the dead worker's leases run out.
-        db.execute(text("UPDATE delivery SET lease_until = now() - interval '1 second' WHERE status = 'sending'"))
+        db.execute(
+            text(
+                "UPDATE delivery SET lease_until = now() - interval '1 second' WHERE status = 'sending'"
+            )
+        )
     result = tick()
     assert result.recovered == stuck
     tick()

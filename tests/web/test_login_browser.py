@@ -6,9 +6,17 @@ from app.demo import DEMO_USERS
 
 PASSWORDS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
 EXPECTED_NAV = {
-    "admin": ["home", "admin_users", "audit_page", "account"],
-    "marketing": ["home", "account"],
-    "clinician": ["home", "account"],
+    "admin": [
+        "home",
+        "post_list",
+        "calendar",
+        "channel_list",
+        "admin_users",
+        "audit_page",
+        "account",
+    ],
+    "marketing": ["home", "post_list", "calendar", "account"],
+    "clinician": ["home", "post_list", "calendar", "account"],
     "patient": ["home", "account"],
 }
 
