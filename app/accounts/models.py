@@ -4,10 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
+from app.database import enum_type
 
 
 class Role(StrEnum):
@@ -30,7 +31,7 @@ class UserBase(SQLModel):
 class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=40, unique=True, index=True)
-    role: Role = Field(sa_type=String(20))
+    role: Role = Field(sa_type=enum_type(Role))
     password_hash: str = Field(max_length=200)
     real_name: str | None = Field(default=None, max_length=120)
     is_active: bool = True

@@ -3,10 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
+from app.database import enum_type
 
 
 class ChannelKind(StrEnum):
@@ -23,11 +24,11 @@ class ChannelStatus(StrEnum):
 
 class Channel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    kind: ChannelKind = Field(sa_type=String(20))
+    kind: ChannelKind = Field(sa_type=enum_type(ChannelKind))
     name: str = Field(max_length=60, unique=True)
     account_label: str | None = Field(default=None, max_length=120)
     credentials_encrypted: str = Field(sa_column=Column(Text, nullable=False))
-    status: ChannelStatus = Field(default=ChannelStatus.active, sa_type=String(20))
+    status: ChannelStatus = Field(default=ChannelStatus.active, sa_type=enum_type(ChannelStatus))
     status_reason: str | None = Field(default=None, max_length=300)
     throttled_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_by: int | None = Field(default=None, foreign_key="user.id")

@@ -4,10 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
+from app.database import enum_type
 
 
 class PostStatus(StrEnum):
@@ -36,7 +37,7 @@ class Post(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     link: str | None = Field(default=None, max_length=2000)
     health_claim: bool = False
-    status: PostStatus = Field(default=PostStatus.draft, sa_type=String(20), index=True)
+    status: PostStatus = Field(default=PostStatus.draft, sa_type=enum_type(PostStatus), index=True)
     scheduled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     recurrence: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True))
@@ -87,7 +88,7 @@ class Delivery(SQLModel, table=True):
     post_id: int = Field(foreign_key="post.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(20))
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=enum_type(DeliveryStatus))
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     needs_reconcile: bool = False
