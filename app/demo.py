@@ -102,6 +102,7 @@ def load(db: Session) -> list[dict]:
             actor=users["admin"],
         )
     db.flush()
+    _load_posts(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
