@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import requests
 import responses
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.channels.models import Channel, ChannelStatus, OutboxMessage
 from app.clock import utcnow
@@ -230,3 +230,33 @@ def test_recurring_post_after_downtime_sends_only_the_latest_missed_occurrence(o
     # The first occurrence's delivery was already laid out and goes; of the later ones only the latest.
     assert len(sent) == 2 and "only the latest" in post.note
     assert post.next_run_at > utcnow()
+
+
+def test_weekly_post_goes_out_at_nine_local_across_both_daylight_saving_changes(outbox, marketer):
+    from zoneinfo import ZoneInfo
+
+    madrid = ZoneInfo("Europe/Madrid")
+    from datetime import datetime
+
+    first = datetime(2030, 3, 18, 9, 0, tzinfo=madrid)
+    with session_scope() as db:
+        post = posts.create(db=db, author=marketer, data=PostCreate(
+            text="Consulta de gripe los lunes", channels=[outbox.id], scheduled_at=first, recurrence={"freq": "weekly"}))
+        post_id = post.id
+    sent_local = []
+    moment = first
+    for _week in range(34):  # mid-March to early November 2030: both changes
+        now = moment + timedelta(minutes=1)
+        with session_scope() as db:
+            deliveries.materialize_recurrences(db=db, now=now)
+        with session_scope() as db:
+            claimed = deliveries.claim(db=db, worker="w", now=now, limit=10)
+            for delivery in db.exec(select(Delivery).where(col(Delivery.id).in_(claimed))):
+                sent_local.append(delivery.due_at.astimezone(madrid))
+                delivery.status = DeliveryStatus.published
+                db.add(delivery)
+        moment = (moment + timedelta(days=7)).astimezone(madrid).replace(hour=9)
+    assert len(sent_local) == 34 and {d.hour for d in sent_local} == {9} and {d.weekday() for d in sent_local} == {0}
+    assert {d.utcoffset() for d in sent_local} == {timedelta(hours=1), timedelta(hours=2)}
+    with session_scope() as db:
+        assert db.get(Post, post_id).note is None  # nothing was skipped
