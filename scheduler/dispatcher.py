@@ -3,6 +3,7 @@
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,21 @@ from connectors.base import ChannelError, ErrorKind
 
 log = logging.getLogger("carepost.dispatcher")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+_local = threading.local()
+
+
+def connector(channel):
+    """This thread's connector for the channel, reused across deliveries so HTTP connections stay open.
+
+    Keyed by the encrypted credentials too, so a reconnected channel gets a fresh connector.
+    """
+    cache = _local.__dict__.setdefault("connectors", {})
+    key = (channel.id, channel.credentials_encrypted)
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = connector_for(channel)
+    return cache[key]
 
 
 @dataclass
@@ -33,9 +49,9 @@ def send_one(job: deliveries.Job) -> str:
         if not deliveries.still_wanted(db=db, job=job):
             return "skipped"
     try:
-        connector = connector_for(job.channel)
-        found = connector.find_published(job.draft, job.since) if job.needs_reconcile else None
-        result = found or connector.publish(job.draft)
+        channel_connector = connector(job.channel)
+        found = channel_connector.find_published(job.draft, job.since) if job.needs_reconcile else None
+        result = found or channel_connector.publish(job.draft)
     except ChannelError as error:
         with session_scope() as db:
             return deliveries.record_failure(db=db, job=job, error=error, now=utcnow())
@@ -47,7 +63,7 @@ def send_one(job: deliveries.Job) -> str:
         deliveries.record_published(
             db=db, job=job, result=result, now=utcnow(), reconciled=found is not None
         )
-        pause_until = getattr(connector, "backoff_until", lambda: None)()
+        pause_until = getattr(channel_connector, "backoff_until", lambda: None)()
         if pause_until:
             deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
     log.debug("delivery %s published on %s", job.delivery_id, job.channel.kind)

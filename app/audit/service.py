@@ -3,10 +3,12 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.clock import utcnow
 
 # Keys whose values could carry message bodies, secrets or health data: never stored.
 FORBIDDEN_KEYS = frozenset(
@@ -52,9 +54,10 @@ def record(
     object_id: int | str | None = None,
     ip: str | None = None,
     **detail: Any,
-) -> AuditEvent:
-    """Append one event; it commits with the caller's transaction."""
-    event = AuditEvent(
+) -> None:
+    """Append one event; it commits with the caller's transaction (a plain INSERT: it is never read back)."""
+    db.connection().execute(insert(AuditEvent).values(
+        at=utcnow(),
         actor_id=actor.id if actor else None,
         actor_label=actor.username if actor else "system",
         action=action,
@@ -62,9 +65,7 @@ def record(
         object_id=None if object_id is None else str(object_id),
         ip=ip,
         detail=clean_detail(detail),
-    )
-    db.add(event)
-    return event
+    ))
 
 
 def list_events(

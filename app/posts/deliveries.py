@@ -136,7 +136,7 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
 
 def still_wanted(*, db: Session, job: Job) -> bool:
     """Read the post's state at send time: an edit, pause or cancel after the claim wins."""
-    status = db.exec(select(Post.status).where(Post.id == job.post_id)).one()
+    status = db.connection().execute(select(Post.status).where(Post.id == job.post_id)).scalar_one()
     if status == PostStatus.scheduled:
         return True
     release(db=db, job=job)
