@@ -143,6 +143,37 @@ def user_create(
 
 
 @cli.group()
+def posts() -> None:
+    """Practice posts."""
+
+
+@posts.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--author", required=True, help="username of the marketing user the posts belong to")
+def posts_import(csv_file, author: str) -> None:
+    """Import posts from CSV (date,time,channels,text,link); nothing is stored unless every row is valid."""
+    from app.accounts import service as accounts
+    from app.database import session_scope
+    from app.posts import importer
+
+    content = csv_file.read()
+    rows = max(0, len(content.splitlines()) - 1)
+    with session_scope() as session:
+        owner = accounts.get_by_username(db=session, username=author)
+        if owner is None or owner.role not in ("admin", "marketing"):
+            fail(f"{author!r} is not a marketing or admin user")
+        with click.progressbar(length=rows, label="checking rows", file=sys.stderr) as bar:
+            result = importer.import_csv(
+                db=session, author=owner, content=content, progress=bar.update
+            )
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"  {error}", err=True)
+        fail(f"nothing imported: {len(result.errors)} problem(s)")
+    click.echo(f"imported {len(result.created)} posts")
+
+
+@cli.group()
 def token() -> None:
     """API tokens."""
 

@@ -17,8 +17,13 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def enum_type(enum_class, length: int = 20) -> Enum:
     """A string column that reads back as enum members (VARCHAR, no database enum type to migrate)."""
-    return Enum(enum_class, native_enum=False, create_constraint=False, length=length,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def make_engine(url: str) -> Engine:

@@ -185,6 +185,7 @@ ES: dict[str, str] = {
     "disabled": "desactivado",
     "Link to the published post": "Enlace a la publicación",
     "Publish now": "Publicar ahora",
+    "Connect X with OAuth 2.0": "Conectar X con OAuth 2.0",
     "Request approval": "Pedir aprobación",
     "Resume": "Reanudar",
     "Pause": "Pausar",

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 X_HOST = "https://api.twitter.com"
-CREDS = {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "at", "access_token_secret": "ats"}
+CREDS = {
+    "consumer_key": "ck",
+    "consumer_secret": "cs",
+    "access_token": "at",
+    "access_token_secret": "ats",
+}
 
 
 class XLike(BaseHTTPRequestHandler):
@@ -85,23 +89,58 @@ def prepare_database(url: str, n: int) -> None:
 
     upgrade(url)
     with session_scope() as db:
-        author = create_user(db=db, data=UserCreate(username="bench", display_name="Bench", role=Role.marketing,
-                                                    password="bench-password-1"), actor=None)
+        author = create_user(
+            db=db,
+            data=UserCreate(
+                username="bench",
+                display_name="Bench",
+                role=Role.marketing,
+                password="bench-password-1",
+            ),
+            actor=None,
+        )
         channel = create(db=db, kind=ChannelKind.x, name="X bench", credentials=CREDS, actor=author)
         due = utcnow()
-        rows = [{"author_id": author.id, "text": f"aviso {i}", "status": PostStatus.scheduled, "scheduled_at": due,
-                 "health_claim": False, "version": 1, "created_at": due, "updated_at": due} for i in range(n)]
+        rows = [
+            {
+                "author_id": author.id,
+                "text": f"aviso {i}",
+                "status": PostStatus.scheduled,
+                "scheduled_at": due,
+                "health_claim": False,
+                "version": 1,
+                "created_at": due,
+                "updated_at": due,
+            }
+            for i in range(n)
+        ]
         ids = [r[0] for r in db.execute(insert(Post).returning(Post.id), rows)]
         db.execute(insert(PostChannel), [{"post_id": i, "channel_id": channel.id} for i in ids])
-        db.execute(insert(Delivery), [{"post_id": i, "channel_id": channel.id, "due_at": due, "status": "pending",
-                                       "attempts": 0, "needs_reconcile": False, "created_at": due} for i in ids])
+        db.execute(
+            insert(Delivery),
+            [
+                {
+                    "post_id": i,
+                    "channel_id": channel.id,
+                    "due_at": due,
+                    "status": "pending",
+                    "attempts": 0,
+                    "needs_reconcile": False,
+                    "created_at": due,
+                }
+                for i in ids
+            ],
+        )
 
 
 def run_workers(url: str, workers: int, server: str) -> float:
     """Start `workers` processes that drain the queue; returns wall time until all deliveries are published."""
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, __file__, "--drain", server], env=env) for _ in range(workers)]
+    procs = [
+        subprocess.Popen([sys.executable, __file__, "--drain", server], env=env)
+        for _ in range(workers)
+    ]
     for proc in procs:
         proc.wait()
     return time.perf_counter() - started
@@ -121,7 +160,9 @@ def delays_of(url: str) -> list[float]:
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT due_at, sent_at FROM delivery WHERE status = 'published'")).all()
+        rows = connection.execute(
+            text("SELECT due_at, sent_at FROM delivery WHERE status = 'published'")
+        ).all()
     engine.dispose()
     from datetime import datetime
 
@@ -143,7 +184,9 @@ def bare_client(server: str, n: int, threads: int) -> float:
     def one(i: int) -> None:
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
-        session.post(f"{server}/2/tweets", json={"text": f"aviso {i}"}, timeout=10).raise_for_status()
+        session.post(
+            f"{server}/2/tweets", json={"text": f"aviso {i}"}, timeout=10
+        ).raise_for_status()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
@@ -171,10 +214,14 @@ def fresh_database(kind: str, server_url: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
     parser.add_argument("--drain", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drain:
@@ -184,8 +231,10 @@ def main() -> None:
     os.environ["CAREPOST_DATA_DIR"] = tempfile.mkdtemp()
     server = start_server()
     kind = "sqlite" if args.database == "sqlite" else "postgresql"
-    print(f"{args.count} deliveries due at once, {kind}, loopback X-shaped server, "
-          f"{os.environ.get('CAREPOST_DISPATCH_THREADS', 8)} send threads per worker")
+    print(
+        f"{args.count} deliveries due at once, {kind}, loopback X-shaped server, "
+        f"{os.environ.get('CAREPOST_DISPATCH_THREADS', 8)} send threads per worker"
+    )
     for workers in args.workers:
         url, drop = fresh_database(kind, args.database)
         os.environ["DATABASE_URL"] = url
@@ -199,8 +248,10 @@ def main() -> None:
         delays = delays_of(url)
         if len(delays) != args.count:
             print(f"  {workers} worker(s): only {len(delays)} of {args.count} published")
-        print(f"  {workers} worker(s): {args.count / elapsed:8.0f} deliveries/s   lateness p50 {percentile(delays, 50):6.2f} s"
-              f"   p99 {percentile(delays, 99):6.2f} s   (wall {elapsed:.1f} s)")
+        print(
+            f"  {workers} worker(s): {args.count / elapsed:8.0f} deliveries/s   lateness p50 {percentile(delays, 50):6.2f} s"
+            f"   p99 {percentile(delays, 99):6.2f} s   (wall {elapsed:.1f} s)"
+        )
         drop()
     rate = bare_client(server, min(args.count, 5000), 8)
     print(f"  bare requests client, 8 threads: {rate:8.0f} requests/s")

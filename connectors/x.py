@@ -1,5 +1,6 @@
 """X (Twitter) through tweepy's v2 Client; media through the v2 chunked upload, signed the same way."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -21,6 +22,9 @@ from connectors.base import (
 from connectors.xtext import MAX_WEIGHTED, weighted_length
 
 API = "https://api.twitter.com"
+TOKEN_URL = "https://api.twitter.com/2/oauth2/token"
+OAUTH2_SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access"]
+REFRESH_MARGIN_SECONDS = 120
 MEDIA_API = "https://api.x.com/2/media/upload"
 CHUNK = 4 * 1024 * 1024
 LIMITS = Limits(
@@ -38,8 +42,9 @@ class XConnector:
     limits = LIMITS
 
     def __init__(self, credentials: dict, *, timeout=None):
-        self.credentials = credentials
+        self.credentials = dict(credentials)
         self.oauth2 = bool(credentials.get("oauth2_access_token"))
+        self.refreshed = False  # True once a refreshed OAuth 2.0 token must be stored by the caller
         session = TimeoutSession(timeout) if timeout else TimeoutSession()
         if self.oauth2:
             self.client = tweepy.Client(bearer_token=credentials["oauth2_access_token"])
@@ -71,7 +76,43 @@ class XConnector:
             )
         return problems + validate_media(draft, LIMITS, "X")
 
+    def _ensure_fresh_token(self) -> None:
+        """OAuth 2.0 user tokens last two hours: refresh shortly before expiry with the refresh token."""
+        c = self.credentials
+        if not (self.oauth2 and c.get("oauth2_refresh_token") and c.get("oauth2_expires_at")):
+            return
+        if float(c["oauth2_expires_at"]) - time.time() > REFRESH_MARGIN_SECONDS:
+            return
+        auth = (c["client_id"], c["client_secret"]) if c.get("client_secret") else None
+        data = {
+            "grant_type": "refresh_token",
+            "refresh_token": c["oauth2_refresh_token"],
+            "client_id": c["client_id"],
+        }
+        try:
+            response = self.session.post(TOKEN_URL, data=data, auth=auth)
+        except requests.RequestException as error:
+            raise transport_error(error, "X") from None
+        if response.status_code in (400, 401):
+            raise ChannelError(
+                ErrorKind.final,
+                "X refused to renew this account's access: reconnect the channel",
+                reconnect=True,
+                code="refresh",
+            )
+        if response.status_code >= 300:
+            raise ChannelError(
+                ErrorKind.retryable, "X could not renew the access token right now", code="refresh"
+            )
+        token = response.json()
+        c["oauth2_access_token"] = token["access_token"]
+        c["oauth2_refresh_token"] = token.get("refresh_token", c["oauth2_refresh_token"])
+        c["oauth2_expires_at"] = time.time() + int(token.get("expires_in", 7200))
+        self.client.bearer_token = c["oauth2_access_token"]
+        self.refreshed = True
+
     def _call(self, action, *, sending: bool):
+        self._ensure_fresh_token()
         try:
             return action()
         except tweepy.TooManyRequests as error:

@@ -9,7 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from app.channels.service import connector_for
+from app.channels.service import connector_for, store_refreshed_credentials
 from app.clock import utcnow
 from app.database import session_scope
 from app.posts import deliveries, media
@@ -48,18 +48,23 @@ def send_one(job: deliveries.Job) -> str:
     with session_scope() as db:
         if not deliveries.still_wanted(db=db, job=job):
             return "skipped"
+    channel_connector = None
     try:
         channel_connector = connector(job.channel)
-        found = channel_connector.find_published(job.draft, job.since) if job.needs_reconcile else None
+        found = (
+            channel_connector.find_published(job.draft, job.since) if job.needs_reconcile else None
+        )
         result = found or channel_connector.publish(job.draft)
     except ChannelError as error:
         with session_scope() as db:
+            _keep_refreshed_token(db, job, channel_connector)
             return deliveries.record_failure(db=db, job=job, error=error, now=utcnow())
     except ValueError as error:  # unreadable credentials: nothing was sent
         failure = ChannelError(ErrorKind.final, str(error), reconnect=True, code="credentials")
         with session_scope() as db:
             return deliveries.record_failure(db=db, job=job, error=failure, now=utcnow())
     with session_scope() as db:
+        _keep_refreshed_token(db, job, channel_connector)
         deliveries.record_published(
             db=db, job=job, result=result, now=utcnow(), reconciled=found is not None
         )
@@ -68,6 +73,14 @@ def send_one(job: deliveries.Job) -> str:
             deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
     log.debug("delivery %s published on %s", job.delivery_id, job.channel.kind)
     return "published"
+
+
+def _keep_refreshed_token(db, job: deliveries.Job, channel_connector) -> None:
+    if getattr(channel_connector, "refreshed", False):
+        store_refreshed_credentials(
+            db=db, channel_id=job.channel.id, credentials=channel_connector.credentials
+        )
+        channel_connector.refreshed = False
 
 
 def send_batch(ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str]:

@@ -79,6 +79,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/channels"): admin_only(200),
     ("POST", "/channels"): admin_only(422),
     ("POST", "/channels/{channel_id}/test"): admin_only(200),
+    ("POST", "/channels/x/connect"): admin_only(422),
+    ("GET", "/channels/x/callback"): admin_only(400),
     ("POST", "/channels/{channel_id}/reconnect"): admin_only(303),
     ("POST", "/channels/{channel_id}/status"): admin_only(303),
     ("GET", "/outbox"): staff(200),

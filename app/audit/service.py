@@ -56,16 +56,18 @@ def record(
     **detail: Any,
 ) -> None:
     """Append one event; it commits with the caller's transaction (a plain INSERT: it is never read back)."""
-    db.connection().execute(insert(AuditEvent).values(
-        at=utcnow(),
-        actor_id=actor.id if actor else None,
-        actor_label=actor.username if actor else "system",
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        ip=ip,
-        detail=clean_detail(detail),
-    ))
+    db.connection().execute(
+        insert(AuditEvent).values(
+            at=utcnow(),
+            actor_id=actor.id if actor else None,
+            actor_label=actor.username if actor else "system",
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            ip=ip,
+            detail=clean_detail(detail),
+        )
+    )
 
 
 def list_events(

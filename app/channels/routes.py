@@ -82,6 +82,50 @@ def channel_status(
     return RedirectResponse("/channels", status_code=303)
 
 
+@pages.post("/channels/x/connect", name="channel_x_connect")
+def channel_x_connect(
+    request: Request, db: SessionDep, _admin: AdminUser, name: Annotated[str, Form()] = "X"
+):
+    try:
+        url, state, verifier = channels.start_x_oauth2()
+    except DomainError as error:
+        return _page(request, db, error.status_code, error=error.message)
+    request.session["x_oauth2"] = {
+        "state": state,
+        "verifier": verifier,
+        "name": name.strip() or "X",
+    }
+    return RedirectResponse(url, status_code=303)
+
+
+@pages.get("/channels/x/callback", name="channel_x_callback")
+def channel_x_callback(request: Request, db: SessionDep, admin: AdminUser):
+    pending = request.session.pop("x_oauth2", None)
+    if not pending or request.query_params.get("state") != pending["state"]:
+        return _page(
+            request, db, 400, error="the X authorisation expired or did not start here; try again"
+        )
+    if request.query_params.get("error"):
+        return _page(
+            request,
+            db,
+            400,
+            error=f"X did not authorise the account ({request.query_params['error']})",
+        )
+    try:
+        channels.finish_x_oauth2(
+            db=db,
+            name=pending["name"],
+            query=request.url.query,
+            state=pending["state"],
+            verifier=pending["verifier"],
+            actor=admin,
+        )
+    except DomainError as error:
+        return _page(request, db, error.status_code, error=error.message)
+    return RedirectResponse("/channels", status_code=303)
+
+
 @pages.get("/outbox", name="outbox_list")
 def outbox_list(request: Request, db: SessionDep, _staff: StaffUser):
     messages = db.exec(

@@ -20,6 +20,13 @@ REQUIRED = {
     ChannelKind.x: ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
     ChannelKind.facebook: ("page_id", "page_access_token"),
 }
+OAUTH2_FIELDS = (
+    "oauth2_access_token",
+    "oauth2_refresh_token",
+    "oauth2_expires_at",
+    "client_id",
+    "client_secret",
+)
 OPTIONAL = {
     ChannelKind.x: ("oauth2_access_token",),
     ChannelKind.facebook: ("app_secret",),
@@ -30,7 +37,7 @@ OPTIONAL = {
 def _clean_credentials(kind: ChannelKind, given: dict) -> dict:
     values = {k: str(v).strip() for k, v in given.items() if v and str(v).strip()}
     if kind == ChannelKind.x and values.get("oauth2_access_token"):
-        return {"oauth2_access_token": values["oauth2_access_token"]}
+        return {k: values[k] for k in OAUTH2_FIELDS if k in values}
     missing = [name for name in REQUIRED[kind] if not values.get(name)]
     if missing:
         raise InvalidInput(f"missing {', '.join(missing)}", field=missing[0])
@@ -193,3 +200,71 @@ def update_credentials(*, db: Session, channel_id: int, credentials: dict, actor
         db, actor=actor, action="channel.reconnect", object_type="channel", object_id=channel.id
     )
     return channel
+
+
+def x_oauth2_handler():
+    """tweepy's PKCE handler for the app configured in settings; InvalidInput when there is none."""
+    import tweepy
+
+    from connectors.x import OAUTH2_SCOPES
+
+    settings = get_settings()
+    if not settings.x_client_id:
+        raise InvalidInput(
+            "set CAREPOST_X_CLIENT_ID (and CAREPOST_X_CLIENT_SECRET for a confidential app) "
+            "to connect X with OAuth 2.0",
+            field="x_client_id",
+        )
+    secret = settings.x_client_secret.get_secret_value() if settings.x_client_secret else None
+    return tweepy.OAuth2UserHandler(
+        client_id=settings.x_client_id,
+        client_secret=secret,
+        scope=OAUTH2_SCOPES,
+        redirect_uri=f"{settings.public_url}/channels/x/callback",
+    )
+
+
+def start_x_oauth2() -> tuple[str, str, str]:
+    """The X authorisation URL to send the admin to, with the state and PKCE verifier to keep until the callback."""
+    handler = x_oauth2_handler()
+    url = handler.get_authorization_url()
+    return url, handler._state, handler._client.code_verifier
+
+
+def finish_x_oauth2(
+    *, db: Session, name: str, query: str, state: str, verifier: str, actor: User
+) -> Channel:
+    """Exchange the callback's code for tokens (PKCE) and connect the account as a channel."""
+    from oauthlib.oauth2 import OAuth2Error
+
+    handler = x_oauth2_handler()
+    handler._state = state
+    handler._client.code_verifier = verifier
+    try:
+        # oauthlib reads only code and state from this URL; the scheme is fixed so local http set-ups work too.
+        token = handler.fetch_token(f"https://callback.invalid/?{query}")
+    except (OAuth2Error, ValueError) as error:
+        raise InvalidInput(
+            f"X did not authorise the account: {getattr(error, 'description', None) or error}"
+        ) from None
+    settings = get_settings()
+    credentials = {
+        "oauth2_access_token": token["access_token"],
+        "oauth2_refresh_token": token.get("refresh_token", ""),
+        "oauth2_expires_at": str(token.get("expires_at", "")),
+        "client_id": settings.x_client_id,
+        "client_secret": settings.x_client_secret.get_secret_value()
+        if settings.x_client_secret
+        else "",
+    }
+    return create(db=db, kind=ChannelKind.x, name=name, credentials=credentials, actor=actor)
+
+
+def store_refreshed_credentials(*, db: Session, channel_id: int, credentials: dict) -> None:
+    """Keep the tokens a connector renewed (encrypted, like all credentials)."""
+    channel = get(db=db, channel_id=channel_id)
+    channel.credentials_encrypted = crypto.encrypt(credentials)
+    db.add(channel)
+    audit.record(
+        db, actor=None, action="channel.token_refresh", object_type="channel", object_id=channel_id
+    )

@@ -88,7 +88,9 @@ class Delivery(SQLModel, table=True):
     post_id: int = Field(foreign_key="post.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=enum_type(DeliveryStatus))
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.pending, sa_type=enum_type(DeliveryStatus)
+    )
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     needs_reconcile: bool = False

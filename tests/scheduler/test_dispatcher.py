@@ -240,8 +240,16 @@ def test_weekly_post_goes_out_at_nine_local_across_both_daylight_saving_changes(
 
     first = datetime(2030, 3, 18, 9, 0, tzinfo=madrid)
     with session_scope() as db:
-        post = posts.create(db=db, author=marketer, data=PostCreate(
-            text="Consulta de gripe los lunes", channels=[outbox.id], scheduled_at=first, recurrence={"freq": "weekly"}))
+        post = posts.create(
+            db=db,
+            author=marketer,
+            data=PostCreate(
+                text="Consulta de gripe los lunes",
+                channels=[outbox.id],
+                scheduled_at=first,
+                recurrence={"freq": "weekly"},
+            ),
+        )
         post_id = post.id
     sent_local = []
     moment = first
@@ -256,7 +264,11 @@ def test_weekly_post_goes_out_at_nine_local_across_both_daylight_saving_changes(
                 delivery.status = DeliveryStatus.published
                 db.add(delivery)
         moment = (moment + timedelta(days=7)).astimezone(madrid).replace(hour=9)
-    assert len(sent_local) == 34 and {d.hour for d in sent_local} == {9} and {d.weekday() for d in sent_local} == {0}
+    assert (
+        len(sent_local) == 34
+        and {d.hour for d in sent_local} == {9}
+        and {d.weekday() for d in sent_local} == {0}
+    )
     assert {d.utcoffset() for d in sent_local} == {timedelta(hours=1), timedelta(hours=2)}
     with session_scope() as db:
         assert db.get(Post, post_id).note is None  # nothing was skipped
