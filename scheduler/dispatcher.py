@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from app.channels.service import connector_for, store_refreshed_credentials
 from app.clock import utcnow
-from app.database import session_scope
+from app.database import get_engine, session_scope
 from app.posts import deliveries, media
 from app.settings import get_settings
 from connectors.base import ChannelError, ErrorKind
@@ -45,8 +45,8 @@ class TickResult:
 
 def send_one(job: deliveries.Job) -> str:
     """Send one claimed delivery; returns what became of it (published, pending, failed, …)."""
-    with session_scope() as db:
-        if not deliveries.still_wanted(db=db, job=job):
+    with get_engine().begin() as conn:
+        if not deliveries.still_wanted(conn=conn, job=job):
             return "skipped"
     channel_connector = None
     try:
@@ -63,13 +63,16 @@ def send_one(job: deliveries.Job) -> str:
         failure = ChannelError(ErrorKind.final, str(error), reconnect=True, code="credentials")
         with session_scope() as db:
             return deliveries.record_failure(db=db, job=job, error=failure, now=utcnow())
-    with session_scope() as db:
-        _keep_refreshed_token(db, job, channel_connector)
+    if getattr(channel_connector, "refreshed", False):
+        with session_scope() as db:
+            _keep_refreshed_token(db, job, channel_connector)
+    with get_engine().begin() as conn:
         deliveries.record_published(
-            db=db, job=job, result=result, now=utcnow(), reconciled=found is not None
+            conn=conn, job=job, result=result, now=utcnow(), reconciled=found is not None
         )
-        pause_until = getattr(channel_connector, "backoff_until", lambda: None)()
-        if pause_until:
+    pause_until = getattr(channel_connector, "backoff_until", lambda: None)()
+    if pause_until:
+        with session_scope() as db:
             deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
     log.debug("delivery %s published on %s", job.delivery_id, job.channel.kind)
     return "published"
@@ -134,4 +137,5 @@ def _safe_send(job: deliveries.Job) -> str:
     except Exception as error:  # noqa: BLE001 - one bad delivery must not stop the batch
         # The claim stays in `sending` until its lease runs out, then it is reconciled, never resent blindly.
         log.error("delivery %s: unexpected %s", job.delivery_id, type(error).__name__)
+        log.debug("delivery %s", job.delivery_id, exc_info=True)
         return "error"

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -46,7 +46,7 @@ def clean_detail(detail: dict[str, Any]) -> dict[str, Any]:
 
 
 def record(
-    db: Session,
+    db: Session | Connection,
     *,
     actor: User | None,
     action: str,
@@ -56,7 +56,8 @@ def record(
     **detail: Any,
 ) -> None:
     """Append one event; it commits with the caller's transaction (a plain INSERT: it is never read back)."""
-    db.connection().execute(
+    connection = db.connection() if isinstance(db, Session) else db
+    connection.execute(
         insert(AuditEvent).values(
             at=utcnow(),
             actor_id=actor.id if actor else None,

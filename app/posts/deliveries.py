@@ -8,7 +8,7 @@ out is never resent blindly but looked up on the channel first (needs_reconcile)
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import Connection, and_, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -134,18 +134,21 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
     ]
 
 
-def still_wanted(*, db: Session, job: Job) -> bool:
-    """Read the post's state at send time: an edit, pause or cancel after the claim wins."""
-    status = db.connection().execute(select(Post.status).where(Post.id == job.post_id)).scalar_one()
+def still_wanted(*, conn: Connection, job: Job) -> bool:
+    """Read the post's state at send time: an edit, pause or cancel after the claim wins.
+
+    Runs on a bare connection (no ORM session): it is on the path of every single send.
+    """
+    status = conn.execute(select(Post.status).where(Post.id == job.post_id)).scalar_one()
     if status == PostStatus.scheduled:
         return True
-    release(db=db, job=job)
+    release(conn=conn, job=job)
     return False
 
 
-def release(*, db: Session, job: Job) -> None:
+def release(*, conn: Connection, job: Job) -> None:
     """Give an unsent claim back (the post was paused or edited meanwhile)."""
-    db.exec(
+    conn.execute(
         update(Delivery)
         .where(Delivery.id == job.delivery_id, Delivery.claimed_by == job.claim)
         .values(
@@ -166,10 +169,10 @@ def _owned(job: Job):
 
 
 def record_published(
-    *, db: Session, job: Job, result: Published, now: datetime, reconciled: bool = False
+    *, conn: Connection, job: Job, result: Published, now: datetime, reconciled: bool = False
 ) -> bool:
-    """Store the remote id; False when the claim was lost (another worker recovered it)."""
-    done = db.execute(
+    """Store the remote id; False when the claim was lost. A bare connection, like still_wanted."""
+    done = conn.execute(
         update(Delivery)
         .where(_owned(job))
         .values(
@@ -186,7 +189,7 @@ def record_published(
     ).rowcount
     if done:
         audit.record(
-            db,
+            conn,
             actor=None,
             action="delivery.published",
             object_type="delivery",
