@@ -173,6 +173,158 @@ def posts_import(csv_file, author: str) -> None:
     click.echo(f"imported {len(result.created)} posts")
 
 
+def _models_root():
+    from pathlib import Path
+
+    return Path(get_settings().data_dir) / "models"
+
+
+def _load_model(model_dir):
+    from pathlib import Path
+
+    from moderation.model import Classifier
+    from moderation.training import active_model_folder
+
+    folder = Path(model_dir) if model_dir else active_model_folder(_models_root())
+    if folder is None:
+        fail(
+            "no active model: train one with `carepost moderation train DATA.csv --activate` or pass --model"
+        )
+    try:
+        return Classifier.load(folder)
+    except FileNotFoundError as error:
+        fail(str(error))
+
+
+@cli.group()
+def moderation() -> None:
+    """The moderation classifier: train, evaluate."""
+
+
+@moderation.command("train")
+@click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="where model versions are kept (default DATA_DIR/models)",
+)
+@click.option(
+    "--folds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="cross-validation folds (0: none)",
+)
+@click.option("--activate", is_flag=True, help="make the new model the active one")
+def moderation_train(data, out, folds, activate) -> None:
+    """Train on CSV files with columns text,labels (labels ;-separated, empty when benign)."""
+    from pathlib import Path
+
+    from moderation.model import LABELS
+    from moderation.training import (
+        DataError,
+        read_labelled,
+        train_and_store,
+    )
+    from moderation.training import (
+        activate as make_active,
+    )
+
+    paths = [Path(p) for p in data]
+    try:
+        texts, label_sets, _ = read_labelled(paths)
+    except DataError as error:
+        fail(str(error))
+    present = sum(1 for label in LABELS if any(label in s for s in label_sets))
+    steps = (folds if folds > 1 else 0) + 1 + present
+    with click.progressbar(
+        length=steps, label=f"training on {len(texts)} rows", file=sys.stderr
+    ) as bar:
+        folder = train_and_store(
+            paths, Path(out) if out else _models_root(), folds=folds, progress=bar.update
+        )
+    import json
+
+    meta = json.loads((folder / "meta.json").read_text())
+    click.echo(f"model stored in {folder}")
+    for label, figures in meta["metrics"].items():
+        click.echo(
+            f"  {label:<20} precision {figures['precision']:.3f}  recall {figures['recall']:.3f}  "
+            f"F1 {figures['f1']:.3f}  support {figures['support']}"
+        )
+    if activate:
+        make_active(folder)
+        click.echo("now active")
+
+
+@moderation.command("evaluate")
+@click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False),
+    help="model folder (default: the active one)",
+)
+@click.option("--report", "report_path", default="moderation-report.json", show_default=True)
+@click.option("--plot", "plot_path", default="moderation-pr.png", show_default=True)
+def moderation_evaluate(data, model_dir, report_path, plot_path) -> None:
+    """Per-label precision, recall, F1 and support; a JSON report and a precision-recall curve."""
+    from pathlib import Path
+
+    from moderation.plots import precision_recall_png
+    from moderation.training import DataError, read_labelled, report, write_report
+
+    model = _load_model(model_dir)
+    try:
+        texts, truth, _ = read_labelled([Path(p) for p in data])
+    except DataError as error:
+        fail(str(error))
+    scored = model.score(texts)
+    figures = report(truth, scored)
+    write_report(Path(report_path), figures, model.meta)
+    precision_recall_png(Path(plot_path), truth, scored)
+    for label, f in figures.items():
+        click.echo(
+            f"  {label:<20} precision {f['precision']:.3f}  recall {f['recall']:.3f}  F1 {f['f1']:.3f}  "
+            f"support {f['support']}"
+        )
+    click.echo(f"report: {report_path}, curve: {plot_path}")
+
+
+@cli.command()
+@click.argument("source", default="-", type=click.File("r", encoding="utf-8-sig"))
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False),
+    help="model folder (default: the active one)",
+)
+def moderate(source, model_dir) -> None:
+    """Score texts from a CSV with a `text` column or JSON lines with a `text` field; one JSON line each."""
+    import csv
+    import json
+
+    content = source.read()
+    texts = []
+    if content.lstrip().startswith("{"):
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                texts.append(str(json.loads(line)["text"]))
+            except (ValueError, KeyError, TypeError):
+                fail(f"line {number}: expected a JSON object with a text field")
+    else:
+        reader = csv.DictReader(content.splitlines())
+        if not reader.fieldnames or "text" not in reader.fieldnames:
+            fail("the CSV needs a text column")
+        texts = [row["text"] or "" for row in reader]
+    model = _load_model(model_dir)
+    for start in range(0, len(texts), 500):
+        for result in model.score(texts[start : start + 500]):
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
 @cli.group()
 def token() -> None:
     """API tokens."""

@@ -1,0 +1,117 @@
+"""The classifier learns from labelled rows, explains itself, and the CLI trains, evaluates and scores."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from moderation.model import Classifier
+from moderation.training import DataError, read_labelled
+
+MYTHS = [
+    "el ajo cura el virus",
+    "garlic cures the virus",
+    "las vacunas causan autismo",
+    "vaccines cause autism",
+    "el 5G propaga el virus",
+    "5G spreads the virus",
+    "beber lejía cura el covid",
+    "bleach cures covid",
+]
+FACTS = [
+    "la vacuna está disponible en el centro",
+    "the vaccine is available at the practice",
+    "abrimos el sábado por la mañana",
+    "we open on saturday morning",
+    "recuerda lavarte las manos",
+    "remember to wash your hands",
+    "la campaña de gripe empieza en octubre",
+    "flu campaign starts in october",
+]
+DOSES = [
+    "cuántos mg de ibuprofeno me tomo yo",
+    "how many mg of ibuprofen should I take",
+    "puedo dejar mi tratamiento de tiroides",
+    "can I stop taking my thyroid pills",
+]
+
+
+def rows() -> list[tuple[str, str]]:
+    data = (
+        [(t, "misinformation") for t in MYTHS]
+        + [(t, "") for t in FACTS]
+        + [(t, "unsafe_consultation") for t in DOSES]
+    )
+    return data * 3
+
+
+def write_csv(path, data):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "labels"])
+        writer.writerows(data)
+
+
+def test_training_learns_and_explains_with_ngrams():
+    texts, labels = [t for t, _ in rows()], [{lab} if lab else set() for _, lab in rows()]
+    model = Classifier.train(texts, labels)
+    [myth, fact] = model.score(["dicen que el ajo cura el virus", "abrimos el sábado"])
+    assert myth.scores["misinformation"] > fact.scores["misinformation"]
+    assert "misinformation" in myth.flags and myth.reasons["misinformation"][0].startswith(
+        "n-grams:"
+    )
+
+
+def test_rules_win_over_the_model():
+    texts, labels = [t for t, _ in rows()], [{lab} if lab else set() for _, lab in rows()]
+    model = Classifier.train(texts, labels)
+    [crisis] = model.score(["abrimos el sábado y me quiero morir"])
+    assert "emergency" in crisis.flags and crisis.scores["emergency"] == 1.0
+    assert crisis.reasons["emergency"][0].startswith("rule:")
+
+
+def test_bad_files_are_named(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,labels\nhola,rumour\n")
+    with pytest.raises(DataError, match="row 2: unknown label 'rumour'"):
+        read_labelled([bad])
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("body\nhola\n")
+    with pytest.raises(DataError, match="text,labels"):
+        read_labelled([wrong])
+
+
+def test_cli_train_evaluate_and_moderate(tmp_path):
+    data = tmp_path / "data.csv"
+    write_csv(data, rows())
+    env = {**os.environ, "CAREPOST_DATA_DIR": str(tmp_path)}
+
+    def run(*args, **kwargs):
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            **kwargs,
+        )
+
+    trained = run("moderation", "train", str(data), "--activate")
+    assert trained.returncode == 0, trained.stderr
+    assert "misinformation" in trained.stdout and "now active" in trained.stdout
+    evaluated = run("moderation", "evaluate", str(data))
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads((tmp_path / "moderation-report.json").read_text())
+    assert report["labels"]["misinformation"]["support"] == 24
+    assert (tmp_path / "moderation-pr.png").read_bytes()[:4] == b"\x89PNG"
+    scored = run(
+        "moderate", "-", input='{"text": "bleach cures covid"}\n{"text": "I want to die"}\n'
+    )
+    lines = [json.loads(line) for line in scored.stdout.splitlines()]
+    assert lines[0]["flags"] == ["misinformation"] and "emergency" in lines[1]["flags"]
+    bad = run("moderate", "-", input="body,words\n1,2\n")
+    assert bad.returncode == 2 and "text column" in bad.stderr
