@@ -2,7 +2,7 @@
 
 import re
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.demo import DEMO_USERS
@@ -11,13 +11,13 @@ from tests.web.test_login_browser import log_in
 PASSWORDS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
 
 
-def local_now_minute() -> datetime:
-    """The practice's current minute, waiting past a minute boundary so it is not over a minute old on submit."""
-    now = datetime.now(ZoneInfo("Europe/Madrid"))
-    if now.second > 40:
-        time.sleep(61 - now.second)
-        now = datetime.now(ZoneInfo("Europe/Madrid"))
-    return now
+def status(page) -> str:
+    return page.inner_text("[data-testid=post-status]")
+
+
+def click_action(page, label: str, expected: str) -> None:
+    page.click(f"#post-actions button:has-text('{label}')")
+    page.wait_for_selector(f"[data-testid=post-status]:has-text('{expected}')")
 
 
 def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
@@ -31,20 +31,11 @@ def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
     preview = marketer.locator("#preview article[data-channel=Outbox]")
     preview.wait_for()
     assert text in preview.inner_text() and f"{len(text)} / 5000" in preview.inner_text()
-    now = local_now_minute()
-    marketer.fill("input[name=date]", now.strftime("%Y-%m-%d"))
-    marketer.fill("input[name=time]", now.strftime("%H:%M"))
     marketer.click("form#compose button[type=submit]")
     marketer.wait_for_url(re.compile(r".*/posts/\d+$"))
     post_url = marketer.url
-    assert marketer.inner_text("[data-testid=post-status]") == "scheduled"
-    marketer.click("#post-actions button:has-text('Pause')")
-    marketer.wait_for_selector("[data-testid=post-status]:has-text('paused')")
-    marketer.goto(post_url + "/edit")
-    marketer.check("input[name=health_claim]")
-    marketer.click("form#compose button[type=submit]")
-    marketer.wait_for_url(post_url)
-    assert marketer.inner_text("[data-testid=post-status]") == "awaiting_approval"
+    assert status(marketer) == "draft"
+    click_action(marketer, "Request approval", "awaiting_approval")
 
     clinician = browser.new_context().new_page()
     log_in(clinician, live_server, "clinician", PASSWORDS["clinician"])
@@ -52,14 +43,22 @@ def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
     clinician.goto(post_url)
     clinician.fill("textarea[name=comment]", "Correcto: la vacuna está indicada.")
     clinician.click("button[value=approve]")
-    clinician.wait_for_url(post_url)
+    clinician.wait_for_selector("[data-testid=post-status]:has-text('approved')")
 
+    marketer.goto(post_url)
+    tomorrow = datetime.now(ZoneInfo("Europe/Madrid")) + timedelta(days=1)
+    marketer.fill("#post-actions input[name=date]", tomorrow.strftime("%Y-%m-%d"))
+    click_action(marketer, "Schedule", "scheduled")
+    click_action(marketer, "Pause", "paused")
+    click_action(marketer, "Resume", "scheduled")
+    marketer.click("#post-actions button:has-text('Publish now')")
+    marketer.wait_for_load_state()
     for _ in range(40):  # the in-process dispatcher runs every second
         marketer.goto(post_url)
-        if marketer.inner_text("[data-testid=post-status]") == "done":
+        if status(marketer) == "done":
             break
         time.sleep(0.5)
-    assert marketer.inner_text("#deliveries tbody tr").count("published")
+    assert "published" in marketer.inner_text("#deliveries tbody tr")
     marketer.click("[data-testid=remote-link]")
     marketer.wait_for_url(re.compile(r".*/outbox/\d+$"))
     assert text in marketer.inner_text("main")
