@@ -24,9 +24,20 @@ def cli() -> None:
 
 
 def _serve(host: str, port: int) -> None:
+    import logging
+
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="info")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # carepost writes its own access log without query strings (they can carry OAuth codes or searches).
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def _prepare_database() -> None:

@@ -1,6 +1,7 @@
 """The ASGI application: middleware, routers, static files and the health check."""
 
 import logging
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -20,6 +21,7 @@ from app.settings import get_settings
 from web.templating import WEB_DIR
 
 log = logging.getLogger("carepost")
+access_log = logging.getLogger("carepost.access")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -59,10 +61,19 @@ def create_app() -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request, call_next):
+        started = time.perf_counter()
         response = await call_next(request)
         if not request.url.path.startswith(("/docs", "/redoc")):
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
+        # Path only: query strings can carry OAuth codes, search terms or health details.
+        access_log.info(
+            "%s %s %s %.0fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
         return response
 
     http_errors.install(app)
