@@ -25,7 +25,7 @@ from app.posts.models import (
 from app.settings import get_settings
 from connectors import registry
 from connectors.base import Draft
-from scheduler.recurrence import Rule, next_after
+from scheduler.recurrence import Rule, next_after, occurrences
 
 EDITABLE = {
     PostStatus.draft,
@@ -145,7 +145,10 @@ def _reset_schedule(db: Session, post: Post) -> None:
     if post.recurrence:
         rule = Rule.from_dict(post.recurrence)
         first = max(first, utcnow() - PAST_TOLERANCE)
-        first = next((m for m in _occurrences_from(post, rule) if m >= first), None)
+        first = next(
+            (m for m in occurrences(post.scheduled_at, rule, get_settings().zone) if m >= first),
+            None,
+        )
         if first is None:
             return
         post.next_run_at = next_after(post.scheduled_at, rule, get_settings().zone, first)
@@ -156,12 +159,6 @@ def _reset_schedule(db: Session, post: Post) -> None:
     for target, _channel in targets(db=db, post=post):
         if target.channel_id not in done:
             db.add(Delivery(post_id=post.id, channel_id=target.channel_id, due_at=first))
-
-
-def _occurrences_from(post: Post, rule: Rule):
-    from scheduler.recurrence import occurrences
-
-    return occurrences(post.scheduled_at, rule, get_settings().zone)
 
 
 def _status_after_change(post: Post) -> PostStatus:
