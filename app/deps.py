@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.database import get_db
-from app.errors import LoginRequired, PermissionDenied
+from app.errors import LoginRequired, NotFound, PermissionDenied
 from app.security import new_csrf_token, same_secret
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -81,6 +81,16 @@ PostViewer = Annotated[
     User,
     Depends(require_roles(Role.admin, Role.marketing, Role.clinician, verified_clinician=True)),
 ]
+
+
+def require_network(user: CurrentUser) -> User:
+    """The clinician network exists only for verified clinicians: others get a 404, not a hint."""
+    if not user.is_verified_clinician:
+        raise NotFound("not found")
+    return user
+
+
+NetworkUser = Annotated[User, Depends(require_network)]
 
 
 def csrf_token(request: Request) -> str:

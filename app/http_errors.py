@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError, LoginRequired, TooManyRequests
@@ -79,6 +80,16 @@ def install(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
         return error_response(request, 422, message)
+
+    @app.exception_handler(ValidationError)
+    async def _model_error(request: Request, error: ValidationError):
+        # A form turned into a schema inside a route: the same 422 as a bad JSON body.
+        errors = [
+            {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()
+        ]
+        message = describe_errors(errors)
+        field = str(errors[0]["loc"][-1]) if errors and errors[0].get("loc") else None
+        return error_response(request, 422, message, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException):

@@ -15,9 +15,13 @@ from app.audit import routes as audit_routes
 from app.channels import routes as channel_routes
 from app.database import ping
 from app.deps import csrf_protect
+from app.groups import routes as group_routes
+from app.network import routes as network_routes
 from app.notifications import routes as notification_routes
 from app.posts import routes as post_routes
+from app.questions import routes as question_routes
 from app.settings import get_settings
+from moderation import routes as moderation_routes
 from web.templating import WEB_DIR
 
 log = logging.getLogger("carepost")
@@ -78,7 +82,17 @@ def create_app() -> FastAPI:
 
     http_errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (account_routes, audit_routes, channel_routes, post_routes, notification_routes):
+    for module in (
+        account_routes,
+        audit_routes,
+        channel_routes,
+        post_routes,
+        notification_routes,
+        group_routes,
+        question_routes,
+        network_routes,
+        moderation_routes,
+    ):
         app.include_router(module.pages)
         app.include_router(module.api)
 

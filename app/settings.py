@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^/]+$")
     x_client_id: str | None = None
     x_client_secret: SecretStr | None = None
+    # Moderation: per-label flag thresholds (JSON, e.g. {"spam": 0.7}); unnamed labels use 0.5.
+    moderation_thresholds: dict[str, float] = Field(default_factory=dict)
+    emergency_number: str = Field(default="112", max_length=20)
+    crisis_line: str = Field(default="024", max_length=40)
+    review_stale_hours: int = Field(default=12, ge=1)
+    new_member_days: int = Field(default=3, ge=0)
+    new_member_posts_per_hour: int = Field(default=5, ge=1)
+    member_posts_per_hour: int = Field(default=60, ge=1)
 
     @field_validator("timezone")
     @classmethod
@@ -68,6 +76,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)"
             )
+        return value
+
+    @field_validator("moderation_thresholds")
+    @classmethod
+    def _thresholds_are_probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        from moderation.model import LABELS
+
+        for label, threshold in value.items():
+            if label not in LABELS:
+                raise ValueError(f"unknown label {label!r} (known: {', '.join(LABELS)})")
+            if not 0 < threshold <= 1:
+                raise ValueError(f"the threshold of {label} must be above 0 and at most 1")
         return value
 
     @field_validator("database_url")

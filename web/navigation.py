@@ -16,11 +16,18 @@ class NavItem:
 
 
 STAFF = frozenset({Role.admin, Role.marketing, Role.clinician})
+CLINICIANS = frozenset({Role.clinician})
+REVIEWERS = frozenset({Role.admin, Role.clinician})
 
 NAV: list[NavItem] = [
     NavItem("Home", "home", EVERYONE),
     NavItem("Posts", "post_list", STAFF, clinician_must_be_verified=True),
     NavItem("Calendar", "calendar", STAFF, clinician_must_be_verified=True),
+    NavItem("Groups", "group_list", EVERYONE),
+    NavItem("Questions", "question_list", EVERYONE),
+    NavItem("Network", "network_feed", CLINICIANS, clinician_must_be_verified=True),
+    NavItem("Review", "review_queue", REVIEWERS, clinician_must_be_verified=True),
+    NavItem("Models", "model_versions", REVIEWERS, clinician_must_be_verified=True),
     NavItem("Channels", "channel_list", frozenset({Role.admin})),
     NavItem("Users", "admin_users", frozenset({Role.admin})),
     NavItem("Audit log", "audit_page", frozenset({Role.admin})),

@@ -3,10 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
+from app.database import enum_type
+from moderation.models import ContentStatus
 
 
 class Visibility(StrEnum):
@@ -55,3 +57,81 @@ class GroupMembership(SQLModel, table=True):
     joined_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class GroupPost(SQLModel, table=True):
+    """A thread's first post (parent_id empty) or a reply in it."""
+
+    __table_args__ = (
+        Index("ix_grouppost_threads", "group_id", "parent_id", "last_activity_at", "id"),
+        Index("ix_grouppost_author_at", "author_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="supportgroup.id")
+    author_id: int = Field(foreign_key="user.id")
+    parent_id: int | None = Field(default=None, foreign_key="grouppost.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: ContentStatus = Field(default=ContentStatus.visible, sa_type=enum_type(ContentStatus))
+    # The automatic reply shown under held content (emergency numbers, "a clinician will answer").
+    notice: str | None = Field(default=None, sa_column=Column(Text))
+    clinician_answer: bool = False
+    pinned: bool = False
+    reply_count: int = 0
+    last_activity_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+REACTIONS = ("support", "thanks", "hug")
+
+
+class GroupReaction(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("post_id", "user_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="grouppost.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=10)
+
+
+class GroupCreate(SQLModel):
+    name: str = Field(min_length=3, max_length=80)
+    description: str = Field(default="", max_length=2000)
+    rules: str = Field(default="", max_length=4000)
+    visibility: Visibility = Visibility.public
+
+
+class GroupPublic(SQLModel):
+    id: int
+    name: str
+    description: str
+    rules: str
+    visibility: Visibility
+    member_count: int = 0
+    my_status: str | None = None
+    my_role: str | None = None
+
+
+class TextIn(SQLModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class GroupPostPublic(SQLModel):
+    """A post as others see it: the author's pseudonym, never a real name."""
+
+    id: int
+    group_id: int
+    parent_id: int | None
+    author: str
+    clinician_answer: bool
+    text: str
+    status: ContentStatus
+    notice: str | None
+    pinned: bool
+    reply_count: int
+    reactions: dict[str, int] = {}
+    created_at: datetime

@@ -47,6 +47,10 @@ class Post(SQLModel, table=True):
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     review_comment: str | None = Field(default=None, max_length=1000)
     note: str | None = Field(default=None, max_length=500)
+    # What the moderation model flagged in the texts: a flagged post needs a clinician's approval.
+    moderation_flags: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True))
+    )
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

@@ -25,6 +25,8 @@ from app.posts.models import (
 from app.settings import get_settings
 from connectors import registry
 from connectors.base import Draft
+from moderation import scoring
+from moderation.models import ModerationLabel
 from scheduler.recurrence import Rule, next_after, occurrences
 
 EDITABLE = {
@@ -161,8 +163,20 @@ def _reset_schedule(db: Session, post: Post) -> None:
             db.add(Delivery(post_id=post.id, channel_id=target.channel_id, due_at=first))
 
 
+def needs_approval(post: Post) -> bool:
+    """Health claims and posts the moderation model flagged wait for a clinician's sign-off."""
+    return bool(post.health_claim or post.moderation_flags) and post.reviewed_at is None
+
+
+def _screen(post: Post, texts: list[tuple[Channel, str]]) -> None:
+    """Score every text the post will publish; the flags and their reasons stay on the post."""
+    results = scoring.score(list(dict.fromkeys([post.text, *(text for _c, text in texts)])))
+    flags = sorted({flag for result in results for flag in result.flags})
+    post.moderation_flags = flags or None
+
+
 def _status_after_change(post: Post) -> PostStatus:
-    if post.health_claim and post.reviewed_at is None:
+    if needs_approval(post):
         return PostStatus.awaiting_approval
     return (
         PostStatus.scheduled
@@ -184,6 +198,7 @@ def create(*, db: Session, author: User, data: PostCreate) -> Post:
         scheduled_at=when,
         recurrence=rule.to_dict() if rule else None,
     )
+    _screen(post, texts)
     db.add(post)
     db.flush()
     _set_targets(db, post, texts)
@@ -223,6 +238,7 @@ def update(
     post.review_comment = None
     post.version += 1
     post.updated_at = utcnow()
+    _screen(post, texts)
     _set_targets(db, post, texts)
     db.flush()
     post.status = _status_after_change(post)
@@ -291,6 +307,10 @@ def review(
         object_type="post",
         object_id=post.id,
     )
+    if post.moderation_flags:
+        # The clinician's verdict on a flagged post is a label the next model learns from.
+        labels = "" if approve else ";".join(post.moderation_flags)
+        db.add(ModerationLabel(text=post.text, labels=labels, decided_by=clinician.id))
     verdict = "approved" if approve else "rejected"
     notifications.notify(
         db=db,
@@ -321,8 +341,11 @@ def schedule(
     """Schedule (or reschedule) an approved or plain post for `when`."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
         raise Conflict(f"a {post.status} post cannot be scheduled")
-    if post.health_claim and post.reviewed_at is None:
-        raise Conflict("a clinician must approve this health claim before it is scheduled")
+    if needs_approval(post):
+        raise Conflict(
+            "a clinician must approve this post (a health claim, or flagged by moderation) "
+            "before it is scheduled"
+        )
     data = PostCreate(
         text=post.text,
         link=post.link,

@@ -1,0 +1,315 @@
+"""Support groups: pages and API for finding, joining, writing, reacting, reporting and moderating."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+
+from app.deps import CurrentUser, SessionDep
+from app.groups import service as groups
+from app.groups import threads
+from app.groups.models import REACTIONS, GroupCreate, GroupPostPublic, GroupPublic, TextIn
+from moderation import review
+from web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/groups", tags=["groups"])
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@pages.get("/groups", name="group_list")
+def group_list(request: Request, db: SessionDep, user: CurrentUser, q: str = ""):
+    context = {
+        "groups": groups.list_groups(db=db, viewer=user, q=q),
+        "q": q,
+        "can_create": user.role in groups.CREATORS,
+    }
+    return render(request, "groups/list.html", context)
+
+
+@pages.post("/groups", name="group_create")
+def group_create(
+    db: SessionDep,
+    user: CurrentUser,
+    name: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    rules: Annotated[str, Form()] = "",
+    visibility: Annotated[str, Form()] = "public",
+):
+    data = GroupCreate.model_validate(
+        {"name": name, "description": description, "rules": rules, "visibility": visibility}
+    )
+    group = groups.create(db=db, data=data, actor=user)
+    return _see(f"/groups/{group.id}")
+
+
+@pages.get("/groups/{group_id}", name="group_detail")
+def group_detail(
+    request: Request, db: SessionDep, user: CurrentUser, group_id: int, cursor: str | None = None
+):
+    group, membership = groups.get(db=db, viewer=user, group_id=group_id)
+    context = {"group": group, "membership": membership, "readable": False}
+    if groups.can_read(group, membership):
+        rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
+        pinned = [] if cursor else threads.pinned(db=db, group=group)
+        context |= {
+            "readable": True,
+            "pinned": threads.public(db, pinned),
+            "threads": threads.public(db, rows),
+            "next_cursor": next_cursor,
+            "manager": groups.is_manager(membership),
+            "active": groups.is_active(membership),
+            "queue_count": review.counts(db, user) if groups.is_manager(membership) else 0,
+        }
+    return render(request, "groups/detail.html", context)
+
+
+@pages.post("/groups/{group_id}/join", name="group_join")
+def group_join(
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: int,
+    accept_rules: Annotated[bool, Form()] = False,
+):
+    groups.join(db=db, viewer=user, group_id=group_id, accept_rules=accept_rules)
+    return _see(f"/groups/{group_id}")
+
+
+@pages.post("/groups/{group_id}/leave", name="group_leave")
+def group_leave(db: SessionDep, user: CurrentUser, group_id: int):
+    groups.leave(db=db, viewer=user, group_id=group_id)
+    return _see("/groups")
+
+
+@pages.get("/groups/{group_id}/members", name="group_members")
+def group_members(request: Request, db: SessionDep, user: CurrentUser, group_id: int):
+    group, membership = groups.get_managed(db=db, viewer=user, group_id=group_id)
+    context = {
+        "group": group,
+        "membership": membership,
+        "members": groups.members(db=db, group_id=group.id),
+    }
+    return render(request, "groups/members.html", context)
+
+
+@pages.post("/groups/{group_id}/members/{user_id}", name="group_member_action")
+def group_member_action(
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: int,
+    user_id: int,
+    action: Annotated[str, Form()] = "",
+    role: Annotated[str | None, Form()] = None,
+    reason: Annotated[str, Form()] = "",
+    days: Annotated[int | None, Form()] = None,
+):
+    groups.manage_member(
+        db=db,
+        viewer=user,
+        group_id=group_id,
+        user_id=user_id,
+        action=action,
+        role=role,
+        reason=reason,
+        days=days,
+    )
+    return _see(f"/groups/{group_id}/members")
+
+
+@pages.post("/groups/{group_id}/invite", name="group_invite")
+def group_invite(
+    db: SessionDep, user: CurrentUser, group_id: int, username: Annotated[str, Form()] = ""
+):
+    groups.invite(db=db, viewer=user, group_id=group_id, username=username)
+    return _see(f"/groups/{group_id}/members")
+
+
+@pages.post("/groups/{group_id}/posts", name="group_post_create")
+def group_post_create(
+    db: SessionDep, user: CurrentUser, group_id: int, text: Annotated[str, Form()] = ""
+):
+    post = threads.write(db=db, viewer=user, group_id=group_id, text=text)
+    return _see(f"/groups/{group_id}/posts/{post.id}")
+
+
+@pages.get("/groups/{group_id}/posts/{post_id}", name="group_thread")
+def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
+    group, membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
+    thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
+    context = {
+        "group": group,
+        "membership": membership,
+        "thread": threads.public(db, [thread])[0],
+        "own_ids": {p.id for p in [thread] if p.author_id == user.id},
+        "replies": threads.public(
+            db, replies := threads.replies(db=db, viewer=user, thread=thread)
+        ),
+        "own_replies": {p.id for p in replies if p.author_id == user.id},
+        "active": groups.is_active(membership),
+        "manager": groups.is_manager(membership),
+        "reactions": REACTIONS,
+    }
+    return render(request, "groups/thread.html", context)
+
+
+@pages.post("/groups/{group_id}/posts/{post_id}/replies", name="group_reply")
+def group_reply(
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: int,
+    post_id: int,
+    text: Annotated[str, Form()] = "",
+):
+    threads.write(db=db, viewer=user, group_id=group_id, text=text, parent_id=post_id)
+    return _see(f"/groups/{group_id}/posts/{post_id}")
+
+
+@pages.post("/groups/{group_id}/posts/{post_id}/react", name="group_react")
+def group_react(
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: int,
+    post_id: int,
+    kind: Annotated[str, Form()] = "",
+):
+    threads.react(db=db, viewer=user, group_id=group_id, post_id=post_id, kind=kind)
+    _group, _membership, post = threads.get_post(
+        db=db, viewer=user, group_id=group_id, post_id=post_id
+    )
+    context = {"post": threads.public(db, [post])[0], "reactions": REACTIONS, "active": True}
+    return render(request, "groups/_reactions.html", context)
+
+
+@pages.post("/groups/{group_id}/posts/{post_id}/report", name="group_report")
+def group_report(
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: int,
+    post_id: int,
+    reason: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+):
+    threads.report(
+        db=db, viewer=user, group_id=group_id, post_id=post_id, reason=reason, label=label or None
+    )
+    return _see(f"/groups/{group_id}?reported=1")
+
+
+@pages.post("/groups/{group_id}/posts/{post_id}/pin", name="group_pin")
+def group_pin(db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
+    threads.set_pinned(db=db, viewer=user, group_id=group_id, post_id=post_id)
+    return _see(f"/groups/{group_id}")
+
+
+# ---- API ----
+
+
+class JoinIn(BaseModel):
+    accept_rules: bool = False
+
+
+class ReportIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=300)
+    label: str | None = None
+
+
+class ReactionIn(BaseModel):
+    kind: str
+
+
+class MemberActionIn(BaseModel):
+    action: str
+    role: str | None = None
+    reason: str = ""
+    days: int | None = None
+
+
+class ThreadPage(BaseModel):
+    items: list[GroupPostPublic]
+    next_cursor: str | None
+
+
+@api.get("", response_model=list[GroupPublic])
+def api_groups(db: SessionDep, user: CurrentUser, q: str = ""):
+    return groups.list_groups(db=db, viewer=user, q=q)
+
+
+@api.post("", response_model=GroupPublic, status_code=201)
+def api_group_create(db: SessionDep, user: CurrentUser, data: GroupCreate):
+    group = groups.create(db=db, data=data, actor=user)
+    membership = groups.membership_of(db=db, group_id=group.id, user_id=user.id)
+    return groups.public(group, membership, 1)
+
+
+@api.get("/{group_id}", response_model=GroupPublic)
+def api_group(db: SessionDep, user: CurrentUser, group_id: int):
+    group, membership = groups.get(db=db, viewer=user, group_id=group_id)
+    return groups.public(group, membership)
+
+
+@api.post("/{group_id}/join")
+def api_join(db: SessionDep, user: CurrentUser, group_id: int, data: JoinIn | None = None):
+    membership = groups.join(
+        db=db, viewer=user, group_id=group_id, accept_rules=bool(data and data.accept_rules)
+    )
+    return {"group_id": group_id, "status": str(membership.status)}
+
+
+@api.get("/{group_id}/posts", response_model=ThreadPage)
+def api_posts(db: SessionDep, user: CurrentUser, group_id: int, cursor: str | None = None):
+    group, _membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
+    rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
+    return ThreadPage(items=threads.public(db, rows), next_cursor=next_cursor)
+
+
+@api.post("/{group_id}/posts", response_model=GroupPostPublic, status_code=201)
+def api_post_create(db: SessionDep, user: CurrentUser, group_id: int, data: TextIn):
+    post = threads.write(db=db, viewer=user, group_id=group_id, text=data.text)
+    return threads.public(db, [post])[0]
+
+
+@api.get("/{group_id}/posts/{post_id}/replies", response_model=list[GroupPostPublic])
+def api_replies(db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
+    group, _membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
+    thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
+    return threads.public(db, threads.replies(db=db, viewer=user, thread=thread))
+
+
+@api.post("/{group_id}/posts/{post_id}/replies", response_model=GroupPostPublic, status_code=201)
+def api_reply(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: TextIn):
+    post = threads.write(db=db, viewer=user, group_id=group_id, text=data.text, parent_id=post_id)
+    return threads.public(db, [post])[0]
+
+
+@api.post("/{group_id}/posts/{post_id}/reports", status_code=201)
+def api_report(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: ReportIn):
+    item = threads.report(
+        db=db,
+        viewer=user,
+        group_id=group_id,
+        post_id=post_id,
+        reason=data.reason,
+        label=data.label,
+    )
+    return {"reported": True, "review_status": str(item.status)}
+
+
+@api.post("/{group_id}/posts/{post_id}/reactions")
+def api_react(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: ReactionIn):
+    on = threads.react(db=db, viewer=user, group_id=group_id, post_id=post_id, kind=data.kind)
+    return {"kind": data.kind, "on": on}
+
+
+@api.post("/{group_id}/members/{user_id}")
+def api_member_action(
+    db: SessionDep, user: CurrentUser, group_id: int, user_id: int, data: MemberActionIn
+):
+    membership = groups.manage_member(
+        db=db, viewer=user, group_id=group_id, user_id=user_id, **data.model_dump()
+    )
+    return {"user_id": user_id, "status": str(membership.status), "role": str(membership.role)}

@@ -1,0 +1,347 @@
+"""Threads in a group: posting (scored on creation), reading, replies, reactions, reports and pins."""
+
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from app import pagination
+from app.accounts.models import User
+from app.audit import service as audit
+from app.clock import utcnow
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
+from app.groups import service as groups
+from app.groups.models import (
+    REACTIONS,
+    GroupMembership,
+    GroupPost,
+    GroupPostPublic,
+    GroupReaction,
+    SupportGroup,
+)
+from app.notifications import service as notifications
+from app.settings import get_settings
+from moderation import review
+from moderation.models import ContentStatus
+
+MAX_TEXT = 5000
+PAGE_SIZE = 20
+
+
+def _check_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("write something first", field="text")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"at most {MAX_TEXT} characters", field="text")
+    return text
+
+
+def _check_can_post(db: Session, membership: GroupMembership | None, user: User) -> None:
+    if not groups.is_active(membership):
+        raise PermissionDenied("join the group to write in it")
+    if membership.muted_until and membership.muted_until > utcnow():
+        raise PermissionDenied(
+            f"you are muted in this group until {membership.muted_until:%Y-%m-%d %H:%M} UTC"
+        )
+    settings = get_settings()
+    since = utcnow() - timedelta(hours=1)
+    recent = db.exec(
+        select(func.count())
+        .select_from(GroupPost)
+        .where(GroupPost.author_id == user.id, col(GroupPost.created_at) >= since)
+    ).one()
+    new_member = membership.joined_at > utcnow() - timedelta(days=settings.new_member_days)
+    limit = settings.new_member_posts_per_hour if new_member else settings.member_posts_per_hour
+    if recent >= limit and not groups.is_manager(membership):
+        raise TooManyRequests(
+            f"you can write {limit} posts an hour{' while you are a new member' if new_member else ''}; "
+            "try again later",
+            retry_after=3600,
+        )
+
+
+def _visible_to(viewer: User):
+    """Others' content only when visible; one's own always (with its review status)."""
+    return or_(GroupPost.status == ContentStatus.visible, GroupPost.author_id == viewer.id)
+
+
+def write(
+    *, db: Session, viewer: User, group_id: int, text: str, parent_id: int | None = None
+) -> GroupPost:
+    """A new thread, or a reply when parent_id is given; scored and held or hidden by the policy."""
+    group, membership = groups.get_readable(db=db, viewer=viewer, group_id=group_id)
+    text = _check_text(text)
+    parent = None
+    if parent_id is not None:
+        parent = thread_start(db=db, viewer=viewer, group=group, post_id=parent_id)
+    _check_can_post(db, membership, viewer)
+    post = GroupPost(group_id=group.id, author_id=viewer.id, parent_id=parent_id, text=text)
+    db.add(post)
+    db.flush()
+    screening = review.screen(db, kind="group_post", target=post, group_id=group.id)
+    post.status, post.notice = screening.status, screening.auto_reply
+    if parent is not None and post.status == ContentStatus.visible:
+        parent.reply_count += 1
+        parent.last_activity_at = utcnow()
+        if parent.author_id != viewer.id:
+            notifications.notify(
+                db=db,
+                user_id=parent.author_id,
+                kind="reply",
+                message=f"{viewer.display_name} replied in {group.name}",
+                link=f"/groups/{group.id}/posts/{parent.id}",
+            )
+    audit.record(
+        db,
+        actor=viewer,
+        action="group.reply" if parent else "group.post",
+        object_type="group_post",
+        object_id=post.id,
+        group=group.id,
+        status=str(post.status),
+    )
+    return post
+
+
+def thread_start(*, db: Session, viewer: User, group: SupportGroup, post_id: int) -> GroupPost:
+    """A thread of this group the viewer may see (someone else's held post is a 404)."""
+    post = db.exec(
+        select(GroupPost).where(
+            GroupPost.id == post_id,
+            GroupPost.group_id == group.id,
+            col(GroupPost.parent_id).is_(None),
+            _visible_to(viewer),
+        )
+    ).first()
+    if post is None or post.status == ContentStatus.removed and post.author_id != viewer.id:
+        raise NotFound("no such thread")
+    return post
+
+
+def get_post(*, db: Session, viewer: User, group_id: int, post_id: int):
+    """Any post (thread or reply) of a readable group that the viewer may see."""
+    group, membership = groups.get_readable(db=db, viewer=viewer, group_id=group_id)
+    post = db.exec(
+        select(GroupPost).where(
+            GroupPost.id == post_id, GroupPost.group_id == group.id, _visible_to(viewer)
+        )
+    ).first()
+    if post is None:
+        raise NotFound("no such post")
+    return group, membership, post
+
+
+def threads(
+    *, db: Session, viewer: User, group: SupportGroup, cursor: str | None = None
+) -> tuple[list[GroupPost], str | None]:
+    """Unpinned threads, latest activity first, a page at a time (keyset, no OFFSET)."""
+    query = select(GroupPost).where(
+        GroupPost.group_id == group.id,
+        col(GroupPost.parent_id).is_(None),
+        col(GroupPost.pinned).is_(False),
+        GroupPost.status != ContentStatus.removed,
+        _visible_to(viewer),
+    )
+    after = pagination.decode(cursor, 2)
+    if after:
+        at, last_id = after
+        query = query.where(
+            or_(
+                col(GroupPost.last_activity_at) < _parse(at),
+                (col(GroupPost.last_activity_at) == _parse(at)) & (col(GroupPost.id) < last_id),
+            )
+        )
+    order = (col(GroupPost.last_activity_at).desc(), col(GroupPost.id).desc())
+    rows = list(db.exec(query.order_by(*order).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_cursor = (
+        pagination.encode(rows[-1].last_activity_at.isoformat(), rows[-1].id) if more else None
+    )
+    return rows, next_cursor
+
+
+def _parse(value: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("the cursor is not one carepost gave out", field="cursor") from None
+
+
+def pinned(*, db: Session, group: SupportGroup) -> list[GroupPost]:
+    query = select(GroupPost).where(
+        GroupPost.group_id == group.id,
+        col(GroupPost.parent_id).is_(None),
+        col(GroupPost.pinned),
+        GroupPost.status == ContentStatus.visible,
+    )
+    return list(db.exec(query.order_by(col(GroupPost.id).desc())))
+
+
+def replies(*, db: Session, viewer: User, thread: GroupPost) -> list[GroupPost]:
+    query = select(GroupPost).where(
+        GroupPost.parent_id == thread.id,
+        GroupPost.status != ContentStatus.removed,
+        _visible_to(viewer),
+    )
+    return list(db.exec(query.order_by(col(GroupPost.id)).limit(500)))
+
+
+def authors(db: Session, posts: list[GroupPost]) -> dict[int, User]:
+    ids = {p.author_id for p in posts}
+    return {u.id: u for u in db.exec(select(User).where(col(User.id).in_(ids)))} if ids else {}
+
+
+def reaction_counts(db: Session, posts: list[GroupPost]) -> dict[int, dict[str, int]]:
+    ids = [p.id for p in posts]
+    if not ids:
+        return {}
+    counts: dict[int, dict[str, int]] = {}
+    query = (
+        select(GroupReaction.post_id, GroupReaction.kind, func.count())
+        .where(col(GroupReaction.post_id).in_(ids))
+        .group_by(GroupReaction.post_id, GroupReaction.kind)
+    )
+    for post_id, kind, count in db.exec(query):
+        counts.setdefault(post_id, {})[kind] = count
+    return counts
+
+
+def public(db: Session, posts: list[GroupPost]) -> list[GroupPostPublic]:
+    """Posts as others see them: pseudonyms only."""
+    people, counts = authors(db, posts), reaction_counts(db, posts)
+    return [
+        GroupPostPublic(
+            **p.model_dump(
+                include={
+                    "id",
+                    "group_id",
+                    "parent_id",
+                    "clinician_answer",
+                    "text",
+                    "status",
+                    "notice",
+                    "pinned",
+                    "reply_count",
+                    "created_at",
+                }
+            ),
+            author=people[p.author_id].display_name if p.author_id in people else "?",
+            reactions=counts.get(p.id, {}),
+        )
+        for p in posts
+    ]
+
+
+def react(*, db: Session, viewer: User, group_id: int, post_id: int, kind: str) -> bool:
+    """Toggle a reaction; True when it is now on."""
+    if kind not in REACTIONS:
+        raise InvalidInput(f"reaction must be one of {', '.join(REACTIONS)}", field="kind")
+    _group, membership, post = get_post(db=db, viewer=viewer, group_id=group_id, post_id=post_id)
+    if not groups.is_active(membership):
+        raise PermissionDenied("join the group to react")
+    if post.status != ContentStatus.visible:
+        raise Conflict("this post is waiting for review")
+    existing = db.exec(
+        select(GroupReaction).where(
+            GroupReaction.post_id == post.id,
+            GroupReaction.user_id == viewer.id,
+            GroupReaction.kind == kind,
+        )
+    ).first()
+    if existing:
+        db.delete(existing)
+        return False
+    db.add(GroupReaction(post_id=post.id, user_id=viewer.id, kind=kind))
+    return True
+
+
+def report(
+    *, db: Session, viewer: User, group_id: int, post_id: int, reason: str, label: str | None
+):
+    """A member reports a post to the group's moderators (or, for clinical labels, to clinicians)."""
+    group, membership, post = get_post(db=db, viewer=viewer, group_id=group_id, post_id=post_id)
+    if post.author_id == viewer.id:
+        raise Conflict("you cannot report your own post")
+    if not (groups.is_active(membership) or viewer.is_verified_clinician):
+        raise PermissionDenied("join the group to report posts")
+    return review.report(
+        db,
+        kind="group_post",
+        target=post,
+        reporter=viewer,
+        reason=reason,
+        label=label or None,
+        group_id=group.id,
+    )
+
+
+def set_pinned(*, db: Session, viewer: User, group_id: int, post_id: int) -> GroupPost:
+    """Pin or unpin a thread (group admins and moderators)."""
+    group, _membership = groups.get_managed(db=db, viewer=viewer, group_id=group_id)
+    post = thread_start(db=db, viewer=viewer, group=group, post_id=post_id)
+    if post.status != ContentStatus.visible:
+        raise Conflict("only visible threads can be pinned")
+    post.pinned = not post.pinned
+    db.add(post)
+    audit.record(
+        db,
+        actor=viewer,
+        action="group.pin" if post.pinned else "group.unpin",
+        object_type="group_post",
+        object_id=post.id,
+    )
+    return post
+
+
+def _answer(db: Session, post: GroupPost, clinician: User, text: str) -> None:
+    """A clinician's answer from the review queue becomes a reply in the thread."""
+    thread_id = post.parent_id or post.id
+    reply = GroupPost(
+        group_id=post.group_id,
+        author_id=clinician.id,
+        parent_id=thread_id,
+        text=text,
+        clinician_answer=True,
+    )
+    db.add(reply)
+    thread = db.get(GroupPost, thread_id)
+    thread.reply_count += 1
+    thread.last_activity_at = utcnow()
+    post.notice = None
+
+
+def _context(db: Session, post: GroupPost) -> dict:
+    group = db.get(SupportGroup, post.group_id)
+    thread_id = post.parent_id or post.id
+    around = [db.get(GroupPost, thread_id)] if post.parent_id else []
+    around += list(
+        db.exec(
+            select(GroupPost)
+            .where(GroupPost.parent_id == thread_id, GroupPost.id != post.id)
+            .order_by(col(GroupPost.id).desc())
+            .limit(5)
+        )
+    )[::-1]
+    people = authors(db, [post, *around])
+    return {
+        "where": f"{group.name} ({group.visibility})",
+        "link": f"/groups/{group.id}/posts/{thread_id}",
+        "author": people.get(post.author_id).display_name if post.author_id in people else "?",
+        "thread": [(people[p.author_id].display_name, p.text, str(p.status)) for p in around if p],
+    }
+
+
+review.register(
+    "group_post",
+    review.ContentKind(
+        model=GroupPost,
+        label="group post",
+        context=_context,
+        answer=_answer,
+        actions=("approve", "remove", "edit_approve", "answer", "escalate"),
+    ),
+)

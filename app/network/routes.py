@@ -1,0 +1,180 @@
+"""The clinician network: feed, search, posting cases, events and jobs, comments and follows."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from app.deps import NetworkUser, SessionDep
+from app.errors import InvalidInput
+from app.network import service as network
+from app.network.models import FollowIn, NetworkPostCreate, NetworkPostPublic
+from app.settings import get_settings
+from web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/network", tags=["network"])
+
+
+def _form_post(form: dict) -> NetworkPostCreate:
+    starts_at = None
+    if form.get("starts_date"):
+        try:
+            naive = datetime.fromisoformat(
+                f"{form['starts_date']}T{form.get('starts_time') or '00:00'}"
+            )
+        except ValueError:
+            raise InvalidInput(
+                "give the date as YYYY-MM-DD and the time as HH:MM", field="starts_at"
+            ) from None
+        starts_at = naive.replace(tzinfo=get_settings().zone)
+    fields = {
+        k: (str(v).strip() or None)
+        for k, v in form.items()
+        if k in ("place", "hours", "contact", "topic")
+    }
+    return NetworkPostCreate.model_validate(
+        {
+            "kind": form.get("kind"),
+            "title": form.get("title", ""),
+            "text": form.get("text", ""),
+            "starts_at": starts_at,
+            **fields,
+        }
+    )
+
+
+@pages.get("/network", name="network_feed")
+def network_feed(
+    request: Request,
+    db: SessionDep,
+    user: NetworkUser,
+    cursor: str | None = None,
+    q: str = "",
+    topic: str = "",
+    kind: str = "",
+):
+    searching = bool(q or topic or kind)
+    if searching:
+        rows, next_cursor = network.search(
+            db=db, viewer=user, q=q, topic=topic, kind=kind or None, cursor=cursor
+        )
+    else:
+        rows, next_cursor = network.feed(db=db, viewer=user, cursor=cursor)
+    people, topics = network.following(db, user)
+    context = {
+        "posts": network.public(db, rows),
+        "next_cursor": next_cursor,
+        "filters": {"q": q, "topic": topic, "kind": kind},
+        "waiting": [] if cursor else network.waiting(db=db, viewer=user),
+        "followed_people": set(people),
+        "followed_topics": topics,
+        "more_only": bool(cursor) and request.headers.get("hx-request") == "true",
+    }
+    template = "network/_page.html" if context["more_only"] else "network/feed.html"
+    return render(request, template, context)
+
+
+@pages.post("/network/posts", name="network_post_create")
+async def network_post_create(request: Request, db: SessionDep, user: NetworkUser):
+    form = dict(await request.form())
+    post = network.create(db=db, author=user, data=_form_post(form))
+    return RedirectResponse(f"/network/posts/{post.id}", status_code=303)
+
+
+@pages.get("/network/posts/{post_id}", name="network_post")
+def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: int):
+    post = network.get(db=db, viewer=user, post_id=post_id)
+    people, topics = network.following(db, user)
+    context = {
+        "post": network.public(db, [post])[0],
+        "comments": network.comments(db=db, viewer=user, post=post),
+        "authors": {
+            u.id: u for u in network.authors_of(db, network.comments(db=db, viewer=user, post=post))
+        },
+        "mine": post.author_id == user.id,
+        "followed_people": set(people),
+        "followed_topics": topics,
+    }
+    return render(request, "network/detail.html", context)
+
+
+@pages.post("/network/posts/{post_id}/edit", name="network_post_edit")
+async def network_post_edit(request: Request, db: SessionDep, user: NetworkUser, post_id: int):
+    form = dict(await request.form())
+    network.update(db=db, viewer=user, post_id=post_id, data=_form_post(form))
+    return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
+
+
+@pages.post("/network/posts/{post_id}/comments", name="network_comment")
+def network_comment(
+    db: SessionDep, user: NetworkUser, post_id: int, text: Annotated[str, Form()] = ""
+):
+    network.comment(db=db, viewer=user, post_id=post_id, text=text)
+    return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
+
+
+@pages.post("/network/follow", name="network_follow")
+def network_follow(
+    request: Request,
+    db: SessionDep,
+    user: NetworkUser,
+    user_id: Annotated[int | None, Form()] = None,
+    topic: Annotated[str | None, Form()] = None,
+):
+    network.follow(db=db, viewer=user, user_id=user_id, topic=topic)
+    back = request.headers.get("referer", "/network")
+    return RedirectResponse(
+        back if back.startswith(str(request.base_url)) else "/network", status_code=303
+    )
+
+
+class FeedPage(BaseModel):
+    items: list[NetworkPostPublic]
+    next_cursor: str | None
+
+
+class CommentIn(BaseModel):
+    text: str
+
+
+@api.get("/posts", response_model=FeedPage)
+def api_feed(
+    db: SessionDep,
+    user: NetworkUser,
+    cursor: str | None = None,
+    q: str = "",
+    topic: str = "",
+    kind: str = "",
+):
+    if q or topic or kind:
+        rows, next_cursor = network.search(
+            db=db, viewer=user, q=q, topic=topic, kind=kind or None, cursor=cursor
+        )
+    else:
+        rows, next_cursor = network.feed(db=db, viewer=user, cursor=cursor)
+    return FeedPage(items=network.public(db, rows), next_cursor=next_cursor)
+
+
+@api.post("/posts", response_model=NetworkPostPublic, status_code=201)
+def api_post_create(db: SessionDep, user: NetworkUser, data: NetworkPostCreate):
+    return network.public(db, [network.create(db=db, author=user, data=data)])[0]
+
+
+@api.get("/posts/{post_id}", response_model=NetworkPostPublic)
+def api_post(db: SessionDep, user: NetworkUser, post_id: int):
+    return network.public(db, [network.get(db=db, viewer=user, post_id=post_id)])[0]
+
+
+@api.post("/posts/{post_id}/comments", status_code=201)
+def api_comment(db: SessionDep, user: NetworkUser, post_id: int, data: CommentIn):
+    item = network.comment(db=db, viewer=user, post_id=post_id, text=data.text)
+    return {"id": item.id, "status": str(item.status)}
+
+
+@api.post("/follows")
+def api_follow(db: SessionDep, user: NetworkUser, data: FollowIn):
+    on = network.follow(db=db, viewer=user, user_id=data.user_id, topic=data.topic)
+    return {"following": on}

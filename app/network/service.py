@@ -1,0 +1,312 @@
+"""The clinician network: a feed of followed people and topics first, keyset-paginated, and search."""
+
+from sqlalchemy import and_, not_
+from sqlmodel import Session, col, or_, select
+
+from app import pagination
+from app.accounts.models import User
+from app.audit import service as audit
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.network.models import (
+    Follow,
+    NetworkComment,
+    NetworkKind,
+    NetworkPost,
+    NetworkPostCreate,
+    NetworkPostPublic,
+)
+from app.notifications import service as notifications
+from moderation import review
+from moderation.features import normalise
+from moderation.models import ContentStatus
+
+PAGE_SIZE = 20
+# Clinicians discuss doses and emergencies among themselves: only identifiers, spam and
+# misinformation hold a network post back.
+NOT_APPLICABLE = frozenset({"unsafe_consultation", "emergency"})
+
+
+def _require(viewer: User) -> None:
+    if not viewer.is_verified_clinician:
+        raise NotFound("not found")
+
+
+def _check(data: NetworkPostCreate) -> None:
+    if data.kind == NetworkKind.job and not (data.place and data.hours and data.contact):
+        missing = next(f for f in ("place", "hours", "contact") if not getattr(data, f))
+        raise InvalidInput("a job needs a place, hours and a contact", field=missing)
+    if data.kind == NetworkKind.event and data.starts_at is None:
+        raise InvalidInput("an event needs a start date and time", field="starts_at")
+    if data.starts_at is not None and data.starts_at.tzinfo is None:
+        raise InvalidInput("give the time with its UTC offset", field="starts_at")
+
+
+def _apply_screening(db: Session, post: NetworkPost | NetworkComment, kind: str, actor: User):
+    screening = review.screen(db, kind=kind, target=post, ignore=NOT_APPLICABLE)
+    was_held = post.status != ContentStatus.visible
+    post.status = screening.status
+    post.notice = None
+    if "phi" in screening.flags:
+        post.notice = (
+            "This text seems to identify a patient (a name, record number, date of birth or "
+            "contact detail). Remove the identifiers and save again to publish it."
+        )
+    elif screening.status != ContentStatus.visible:
+        post.notice = "Held for review by a colleague."
+    elif was_held:
+        review.settle_fixed(db, kind=kind, target=post, actor=actor)
+
+
+def create(*, db: Session, author: User, data: NetworkPostCreate) -> NetworkPost:
+    """A case, event or job; a case that seems to identify a patient waits until fixed."""
+    _require(author)
+    _check(data)
+    post = NetworkPost(
+        author_id=author.id,
+        **data.model_dump(exclude={"title", "text"}),
+        title=data.title.strip(),
+        text=data.text.strip(),
+        search_text=normalise(f"{data.title} {data.text} {data.topic or ''}"),
+    )
+    db.add(post)
+    db.flush()
+    _apply_screening(db, post, "network_post", author)
+    audit.record(
+        db,
+        actor=author,
+        action="network.post",
+        object_type="network_post",
+        object_id=post.id,
+        kind=str(data.kind),
+        status=str(post.status),
+    )
+    return post
+
+
+def update(*, db: Session, viewer: User, post_id: int, data: NetworkPostCreate) -> NetworkPost:
+    """The author edits (e.g. removes identifiers); the text is scored again."""
+    post = get(db=db, viewer=viewer, post_id=post_id)
+    if post.author_id != viewer.id:
+        raise PermissionDenied("only the author edits a post")
+    if post.status == ContentStatus.removed:
+        raise Conflict("this post was removed")
+    _check(data)
+    for name, value in data.model_dump().items():
+        setattr(post, name, value.strip() if name in ("title", "text") else value)
+    post.search_text = normalise(f"{post.title} {post.text} {post.topic or ''}")
+    db.flush()
+    _apply_screening(db, post, "network_post", viewer)
+    audit.record(
+        db,
+        actor=viewer,
+        action="network.edit",
+        object_type="network_post",
+        object_id=post.id,
+        status=str(post.status),
+    )
+    return post
+
+
+def _readable(viewer: User):
+    return or_(NetworkPost.status == ContentStatus.visible, NetworkPost.author_id == viewer.id)
+
+
+def get(*, db: Session, viewer: User, post_id: int) -> NetworkPost:
+    _require(viewer)
+    post = db.exec(select(NetworkPost).where(NetworkPost.id == post_id, _readable(viewer))).first()
+    if post is None or (post.status == ContentStatus.removed and post.author_id != viewer.id):
+        raise NotFound("no such post")
+    return post
+
+
+def following(db: Session, viewer: User) -> tuple[list[int], list[str]]:
+    rows = list(db.exec(select(Follow).where(Follow.follower_id == viewer.id)))
+    return [r.followee_id for r in rows if r.followee_id], [r.topic for r in rows if r.topic]
+
+
+def feed(
+    *, db: Session, viewer: User, cursor: str | None = None, size: int = PAGE_SIZE
+) -> tuple[list[NetworkPost], str | None]:
+    """Followed authors and topics first, then everyone else, each newest first.
+
+    The cursor is (phase, last id): every page is an index range scan below the last id seen,
+    so the 50th page costs what the first does.
+    """
+    _require(viewer)
+    people, topics = following(db, viewer)
+    followed = or_(
+        col(NetworkPost.author_id).in_(people or [-1]), col(NetworkPost.topic).in_(topics or [""])
+    )
+    phase, last_id = pagination.decode(cursor, 2) or (0 if people or topics else 1, None)
+    if phase not in (0, 1) or not (last_id is None or isinstance(last_id, int)):
+        raise InvalidInput("the cursor is not one carepost gave out", field="cursor")
+    rows: list[NetworkPost] = []
+    while True:
+        query = select(NetworkPost).where(
+            NetworkPost.status == ContentStatus.visible,
+            followed if phase == 0 else not_(followed),
+        )
+        if last_id is not None:
+            query = query.where(col(NetworkPost.id) < last_id)
+        wanted = size + 1 - len(rows)
+        found = list(db.exec(query.order_by(col(NetworkPost.id).desc()).limit(wanted)))
+        rows += [(phase, p) for p in found]
+        if len(rows) > size or phase == 1:
+            break
+        phase, last_id = 1, None
+    page = rows[:size]
+    next_cursor = pagination.encode(page[-1][0], page[-1][1].id) if len(rows) > size else None
+    return [p for _phase, p in page], next_cursor
+
+
+def search(
+    *,
+    db: Session,
+    viewer: User,
+    q: str = "",
+    topic: str | None = None,
+    kind: str | None = None,
+    cursor: str | None = None,
+) -> tuple[list[NetworkPost], str | None]:
+    """Visible posts whose text holds every word of q, optionally of one topic or kind."""
+    _require(viewer)
+    from app.questions.service import words
+
+    query = select(NetworkPost).where(NetworkPost.status == ContentStatus.visible)
+    for word in words(q)[:6]:
+        query = query.where(col(NetworkPost.search_text).contains(word))
+    if topic:
+        query = query.where(NetworkPost.topic == topic.strip().lower().lstrip("#"))
+    if kind:
+        if kind not in NetworkKind.__members__:
+            raise InvalidInput("kind must be case, event or job", field="kind")
+        query = query.where(NetworkPost.kind == NetworkKind(kind))
+    after = pagination.decode(cursor, 1)
+    if after:
+        query = query.where(col(NetworkPost.id) < int(after[0]))
+    rows = list(db.exec(query.order_by(col(NetworkPost.id).desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, pagination.encode(rows[-1].id) if more else None
+
+
+def waiting(*, db: Session, viewer: User) -> list[NetworkPost]:
+    """The viewer's own posts that are not published (identifiers to remove, review pending)."""
+    query = select(NetworkPost).where(
+        NetworkPost.author_id == viewer.id,
+        col(NetworkPost.status).in_((ContentStatus.hidden, ContentStatus.held)),
+    )
+    return list(db.exec(query.order_by(col(NetworkPost.id).desc()).limit(20)))
+
+
+def comment(*, db: Session, viewer: User, post_id: int, text: str) -> NetworkComment:
+    post = get(db=db, viewer=viewer, post_id=post_id)
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("write something first", field="text")
+    if len(text) > 5000:
+        raise InvalidInput("at most 5000 characters", field="text")
+    if post.status != ContentStatus.visible:
+        raise Conflict("this post is not published")
+    item = NetworkComment(post_id=post.id, author_id=viewer.id, text=text)
+    db.add(item)
+    db.flush()
+    _apply_screening(db, item, "network_comment", viewer)
+    if item.status == ContentStatus.visible:
+        post.comment_count += 1
+        if post.author_id != viewer.id:
+            notifications.notify(
+                db=db,
+                user_id=post.author_id,
+                kind="reply",
+                message=f"{viewer.display_name} commented on {post.title[:80]}",
+                link=f"/network/posts/{post.id}",
+            )
+    audit.record(
+        db,
+        actor=viewer,
+        action="network.comment",
+        object_type="network_post",
+        object_id=post.id,
+        status=str(item.status),
+    )
+    return item
+
+
+def comments(*, db: Session, viewer: User, post: NetworkPost) -> list[NetworkComment]:
+    query = select(NetworkComment).where(
+        NetworkComment.post_id == post.id,
+        or_(
+            NetworkComment.status == ContentStatus.visible,
+            NetworkComment.author_id == viewer.id,
+        ),
+    )
+    return list(db.exec(query.order_by(col(NetworkComment.id)).limit(500)))
+
+
+def follow(
+    *, db: Session, viewer: User, user_id: int | None = None, topic: str | None = None
+) -> bool:
+    """Toggle following a clinician or a topic; True when now followed."""
+    _require(viewer)
+    topic = (topic or "").strip().lower().lstrip("#") or None
+    if (user_id is None) == (topic is None):
+        raise InvalidInput("follow either a clinician or a topic", field="user_id")
+    if user_id is not None:
+        other = db.get(User, user_id)
+        if other is None or not other.is_verified_clinician or other.id == viewer.id:
+            raise InvalidInput("you can follow other verified clinicians", field="user_id")
+    existing = db.exec(
+        select(Follow).where(
+            Follow.follower_id == viewer.id,
+            and_(
+                col(Follow.followee_id).is_(None)
+                if user_id is None
+                else Follow.followee_id == user_id,
+                col(Follow.topic).is_(None) if topic is None else Follow.topic == topic,
+            ),
+        )
+    ).first()
+    if existing:
+        db.delete(existing)
+        return False
+    db.add(Follow(follower_id=viewer.id, followee_id=user_id, topic=topic))
+    return True
+
+
+def public(db: Session, posts: list[NetworkPost]) -> list[NetworkPostPublic]:
+    ids = {p.author_id for p in posts}
+    people = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(ids)))} if ids else {}
+    return [
+        NetworkPostPublic(
+            **p.model_dump(exclude={"search_text", "author_id"}),
+            author_id=p.author_id,
+            author=people[p.author_id].display_name,
+            specialty=people[p.author_id].specialty,
+        )
+        for p in posts
+    ]
+
+
+def _context(db: Session, target) -> dict:
+    post = db.get(NetworkPost, getattr(target, "post_id", None) or target.id)
+    author = db.get(User, target.author_id)
+    return {
+        "where": f"clinician network ({post.kind})",
+        "link": f"/network/posts/{post.id}",
+        "author": author.display_name if author else "?",
+        "title": post.title,
+        "thread": [],
+    }
+
+
+for _name, _model, _label in (
+    ("network_post", NetworkPost, "network post"),
+    ("network_comment", NetworkComment, "network comment"),
+):
+    review.register(_name, review.ContentKind(model=_model, label=_label, context=_context))
+
+
+def authors_of(db: Session, items: list) -> list[User]:
+    ids = {i.author_id for i in items}
+    return list(db.exec(select(User).where(col(User.id).in_(ids)))) if ids else []

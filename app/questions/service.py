@@ -1,0 +1,235 @@
+"""Moderated Q&A: patients ask, clinicians answer from their queue, answered public questions
+form a searchable library."""
+
+import re
+
+from sqlmodel import Session, col, or_, select
+
+from app import pagination
+from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.clock import utcnow
+from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.notifications import service as notifications
+from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
+from moderation import review
+from moderation.features import normalise
+from moderation.models import ContentStatus
+
+PAGE_SIZE = 20
+# Words too common to find anything by, in both languages.
+STOPWORDS = frozenset(
+    "a al and are can como con de del do does el en es for how i in is it la las lo los me mi my "
+    "no of on or para por que se si the to un una what when y ya".split()
+)
+
+
+def words(text: str) -> list[str]:
+    """Search words: normalised, without stop words, longest first."""
+    found = {w for w in re.findall(r"\w+", normalise(text)) if len(w) > 2 and w not in STOPWORDS}
+    return sorted(found, key=len, reverse=True)
+
+
+def ask(*, db: Session, asker: User, data: QuestionCreate) -> Question:
+    """A new question: scored, queued for clinicians, and held with a reply when urgent."""
+    if asker.role != Role.patient:
+        raise PermissionDenied("questions are for patients; staff answer them")
+    title, text = data.title.strip(), data.text.strip()
+    if not title:
+        raise InvalidInput("give the question a title", field="title")
+    if not text:
+        raise InvalidInput("write the question", field="text")
+    question = Question(
+        author_id=asker.id,
+        title=title,
+        text=text,
+        public=data.public,
+        search_text=normalise(f"{title} {text}"),
+    )
+    db.add(question)
+    db.flush()
+    # The model reads title and body together; the queue item shows both.
+    scored = review.scoring.score([f"{title}\n{text}"])[0]
+    screening = review.screen(db, kind="question", target=question, always_queue=True, score=scored)
+    question.notice = screening.auto_reply
+    # Questions are answered before anyone else reads them, so only hidden flags change status here.
+    question.status = (
+        ContentStatus.hidden if screening.status == ContentStatus.hidden else ContentStatus.visible
+    )
+    audit.record(
+        db,
+        actor=asker,
+        action="question.ask",
+        object_type="question",
+        object_id=question.id,
+        public=data.public,
+    )
+    return question
+
+
+def readable(viewer: User):
+    """Clinicians and admins see every question, patients the answered public ones and their own."""
+    query = select(Question)
+    if viewer.is_verified_clinician:
+        return query
+    library = (
+        col(Question.public)
+        & col(Question.answered_at).is_not(None)
+        & (Question.status == ContentStatus.visible)
+    )
+    return query.where(or_(library, Question.author_id == viewer.id))
+
+
+def get(*, db: Session, viewer: User, question_id: int) -> Question:
+    question = db.exec(readable(viewer).where(Question.id == question_id)).first()
+    if question is None:
+        raise NotFound("no such question")
+    return question
+
+
+def library(
+    *, db: Session, q: str = "", cursor: str | None = None
+) -> tuple[list[Question], str | None]:
+    """Answered public questions, newest answer first; every search word must appear."""
+    query = select(Question).where(
+        col(Question.public),
+        col(Question.answered_at).is_not(None),
+        Question.status == ContentStatus.visible,
+    )
+    for word in words(q)[:6]:
+        query = query.where(col(Question.search_text).contains(word))
+    after = pagination.decode(cursor, 1)
+    if after:
+        query = query.where(col(Question.id) < int(after[0]))
+    rows = list(db.exec(query.order_by(col(Question.id).desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, pagination.encode(rows[-1].id) if more else None
+
+
+def mine(*, db: Session, viewer: User) -> list[Question]:
+    query = select(Question).where(Question.author_id == viewer.id)
+    return list(db.exec(query.order_by(col(Question.id).desc()).limit(100)))
+
+
+def similar(*, db: Session, text: str, limit: int = 5) -> list[Question]:
+    """Answered public questions sharing the most search words with text (suggested before asking)."""
+    terms = words(text)[:8]
+    if not terms:
+        return []
+    query = select(Question).where(
+        col(Question.public),
+        col(Question.answered_at).is_not(None),
+        Question.status == ContentStatus.visible,
+        or_(*[col(Question.search_text).contains(term) for term in terms]),
+    )
+    candidates = list(db.exec(query.order_by(col(Question.id).desc()).limit(200)))
+    ranked = sorted(
+        candidates,
+        key=lambda c: (-sum(term in c.search_text for term in terms), -c.id),
+    )
+    return [c for c in ranked if any(t in c.search_text for t in terms)][:limit]
+
+
+def answer(*, db: Session, question: Question, clinician: User, text: str) -> Answer:
+    """A verified clinician answers; the asker is told."""
+    if not clinician.is_verified_clinician:
+        raise PermissionDenied("only verified clinicians answer questions")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("write the answer", field="text")
+    item = Answer(question_id=question.id, clinician_id=clinician.id, text=text)
+    db.add(item)
+    question.answered_at = question.answered_at or utcnow()
+    question.notice = None
+    if question.status == ContentStatus.held:
+        question.status = ContentStatus.visible
+    db.add(question)
+    notifications.notify(
+        db=db,
+        user_id=question.author_id,
+        kind="answer",
+        message=f"{clinician.display_name} answered your question",
+        link=f"/questions/{question.id}",
+    )
+    audit.record(
+        db,
+        actor=clinician,
+        action="question.answer",
+        object_type="question",
+        object_id=question.id,
+    )
+    db.flush()
+    return item
+
+
+def answer_from_api(*, db: Session, clinician: User, question_id: int, text: str) -> Answer:
+    """Answer outside the queue; the question's open review item is closed as answered."""
+    question = get(db=db, viewer=clinician, question_id=question_id)
+    item = review._item_for(db, "question", question.id)
+    if item is not None and item.status in review.OPEN_STATUSES:
+        review.decide(
+            db, item_id=item.id, action="answer", actor=clinician, version=item.version, text=text
+        )
+        return db.exec(
+            select(Answer).where(Answer.question_id == question.id).order_by(col(Answer.id).desc())
+        ).first()
+    return answer(db=db, question=question, clinician=clinician, text=text)
+
+
+def answers(*, db: Session, question: Question) -> list[tuple[Answer, User]]:
+    query = (
+        select(Answer, User)
+        .join(User, col(User.id) == Answer.clinician_id)
+        .where(Answer.question_id == question.id)
+        .order_by(col(Answer.id))
+    )
+    return list(db.exec(query))
+
+
+def public(db: Session, question: Question) -> QuestionPublic:
+    asker = db.get(User, question.author_id)
+    return QuestionPublic(
+        **question.model_dump(
+            include={"id", "title", "text", "public", "status", "notice", "created_at"}
+        ),
+        asker=asker.display_name if asker else "?",
+        answered=question.answered_at is not None,
+        answers=[
+            AnswerPublic(
+                id=a.id,
+                text=a.text,
+                clinician=u.display_name,
+                specialty=u.specialty,
+                created_at=a.created_at,
+            )
+            for a, u in answers(db=db, question=question)
+        ],
+    )
+
+
+def _answer_from_queue(db: Session, question: Question, clinician: User, text: str) -> None:
+    answer(db=db, question=question, clinician=clinician, text=text)
+
+
+def _context(db: Session, question: Question) -> dict:
+    asker = db.get(User, question.author_id)
+    return {
+        "where": "public question" if question.public else "private question to the practice",
+        "link": f"/questions/{question.id}",
+        "author": asker.display_name if asker else "?",
+        "title": question.title,
+        "thread": [],
+    }
+
+
+review.register(
+    "question",
+    review.ContentKind(
+        model=Question,
+        label="question",
+        context=_context,
+        answer=_answer_from_queue,
+        actions=("answer", "remove", "escalate"),
+    ),
+)

@@ -1,0 +1,165 @@
+"""The review queue (clinicians, admins, group moderators), model versions and the score API."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+
+from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.deps import AdminUser, CurrentUser, SessionDep, StaffUser
+from app.errors import InvalidInput, NotFound, PermissionDenied
+from moderation import review, scoring, versions
+from moderation.model import LABELS
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["moderation"])
+
+
+def _reviewer(db, user: User) -> User:
+    if not review.may_review(db, user):
+        raise PermissionDenied("only clinicians, administrators and group moderators review")
+    return user
+
+
+def _render(request, name, context, status=200):
+    from web.templating import render
+
+    return render(request, name, context, status)
+
+
+def _rows(db, items):
+    return [(item, review.context(db, item)) for item in items]
+
+
+@pages.get("/review", name="review_queue")
+def review_queue(request: Request, db: SessionDep, user: CurrentUser, kind: str = ""):
+    _reviewer(db, user)
+    items = review.queue(db, viewer=user, kind=kind or None)
+    context = {"rows": _rows(db, items), "kind": kind, "kinds": sorted(review.KINDS)}
+    return _render(request, "review/queue.html", context)
+
+
+@pages.get("/review/{item_id}", name="review_item")
+def review_item(request: Request, db: SessionDep, user: CurrentUser, item_id: int):
+    _reviewer(db, user)
+    item = review.get(db, viewer=user, item_id=item_id)
+    context = {
+        "item": item,
+        "ctx": review.context(db, item),
+        "signals": review.signals(db, item),
+        "history": review.history(db, item),
+        "labels": review.labels_of(db, item),
+        "actions": review.KINDS[item.kind].actions if item.kind in review.KINDS else (),
+        "all_labels": LABELS,
+    }
+    return _render(request, "review/item.html", context)
+
+
+@pages.post("/review/{item_id}", name="review_decide")
+async def review_decide(request: Request, db: SessionDep, user: CurrentUser, item_id: int):
+    _reviewer(db, user)
+    form = await request.form()
+    version = str(form.get("version", ""))
+    if not version.isdigit():
+        raise InvalidInput("the form has no version; reload the queue", field="version")
+    chosen = [str(v) for v in form.getlist("labels")] or None
+    review.decide(
+        db,
+        item_id=item_id,
+        action=str(form.get("action", "")),
+        actor=user,
+        version=int(version),
+        note=str(form.get("note", "")),
+        text=str(form.get("text", "")),
+        labels=chosen,
+    )
+    return RedirectResponse("/review", status_code=303)
+
+
+@pages.post("/review-bulk", name="review_bulk")
+async def review_bulk(request: Request, db: SessionDep, user: CurrentUser):
+    _reviewer(db, user)
+    form = await request.form()
+    versions_by_id = {}
+    for value in form.getlist("items"):
+        item_id, _, version = str(value).partition(":")
+        if not (item_id.isdigit() and version.isdigit()):
+            raise InvalidInput("the form is damaged; reload the queue", field="items")
+        versions_by_id[int(item_id)] = int(version)
+    review.bulk(db, actor=user, action=str(form.get("action", "")), versions=versions_by_id)
+    return RedirectResponse("/review", status_code=303)
+
+
+@pages.get("/moderation/models", name="model_versions")
+def model_versions(request: Request, user: CurrentUser):
+    if not (user.role == Role.admin or user.is_verified_clinician):
+        raise PermissionDenied("only administrators and clinicians see the models")
+    context = {"versions": versions.list_versions(scoring.models_root()), "labels": LABELS}
+    return _render(request, "review/models.html", context)
+
+
+@pages.post("/moderation/models/{name}/activate", name="model_activate")
+def model_activate(db: SessionDep, user: AdminUser, name: str):
+    try:
+        versions.make_active(scoring.models_root(), name)
+    except FileNotFoundError as error:
+        raise NotFound(str(error)) from None
+    audit.record(
+        db, actor=user, action="moderation.activate", object_type="model", object_id=name[:60]
+    )
+    return RedirectResponse("/moderation/models", status_code=303)
+
+
+class ScoreIn(BaseModel):
+    texts: Annotated[
+        list[Annotated[str, Field(max_length=20000)]], Field(min_length=1, max_length=500)
+    ]
+
+
+class DecisionIn(BaseModel):
+    action: str
+    version: int
+    note: str | None = None
+    text: str | None = None
+    labels: list[str] | None = None
+
+
+@api.post("/moderation/score")
+def api_score(_user: StaffUser, data: ScoreIn):
+    return {"results": [s.as_dict() for s in scoring.score(data.texts)]}
+
+
+@api.get("/review")
+def api_queue(db: SessionDep, user: CurrentUser, kind: str = ""):
+    _reviewer(db, user)
+    return [
+        {
+            **item.model_dump(
+                include={
+                    "id",
+                    "kind",
+                    "target_id",
+                    "status",
+                    "severity",
+                    "score",
+                    "flags",
+                    "scores",
+                    "reasons",
+                    "version",
+                    "clinical",
+                }
+            ),
+            "created_at": item.created_at,
+            "context": ctx,
+        }
+        for item, ctx in _rows(db, review.queue(db, viewer=user, kind=kind or None))
+    ]
+
+
+@api.post("/review/{item_id}")
+def api_decide(db: SessionDep, user: CurrentUser, item_id: int, data: DecisionIn):
+    _reviewer(db, user)
+    item = review.decide(db, item_id=item_id, actor=user, **data.model_dump())
+    return {"id": item.id, "status": str(item.status), "version": item.version}
