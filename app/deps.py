@@ -76,6 +76,7 @@ AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 StaffUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing, Role.clinician))]
 MarketingUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing))]
 ClinicianUser = Annotated[User, Depends(require_roles(Role.clinician, verified_clinician=True))]
+PatientUser = Annotated[User, Depends(require_roles(Role.patient))]
 # Who may read the publishing queue: the staff who compose it and the clinicians who sign it off.
 PostViewer = Annotated[
     User,

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -17,10 +17,13 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["moderation"])
 
 
-def _reviewer(db, user: User) -> User:
+def _reviewer(db: SessionDep, user: CurrentUser) -> User:
     if not review.may_review(db, user):
         raise PermissionDenied("only clinicians, administrators and group moderators review")
     return user
+
+
+Reviewer = Annotated[User, Depends(_reviewer)]
 
 
 def _render(request, name, context, status=200):
@@ -34,16 +37,14 @@ def _rows(db, items):
 
 
 @pages.get("/review", name="review_queue")
-def review_queue(request: Request, db: SessionDep, user: CurrentUser, kind: str = ""):
-    _reviewer(db, user)
+def review_queue(request: Request, db: SessionDep, user: Reviewer, kind: str = ""):
     items = review.queue(db, viewer=user, kind=kind or None)
     context = {"rows": _rows(db, items), "kind": kind, "kinds": sorted(review.KINDS)}
     return _render(request, "review/queue.html", context)
 
 
 @pages.get("/review/{item_id}", name="review_item")
-def review_item(request: Request, db: SessionDep, user: CurrentUser, item_id: int):
-    _reviewer(db, user)
+def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
     item = review.get(db, viewer=user, item_id=item_id)
     context = {
         "item": item,
@@ -58,8 +59,7 @@ def review_item(request: Request, db: SessionDep, user: CurrentUser, item_id: in
 
 
 @pages.post("/review/{item_id}", name="review_decide")
-async def review_decide(request: Request, db: SessionDep, user: CurrentUser, item_id: int):
-    _reviewer(db, user)
+async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_id: int):
     form = await request.form()
     version = str(form.get("version", ""))
     if not version.isdigit():
@@ -79,8 +79,7 @@ async def review_decide(request: Request, db: SessionDep, user: CurrentUser, ite
 
 
 @pages.post("/review-bulk", name="review_bulk")
-async def review_bulk(request: Request, db: SessionDep, user: CurrentUser):
-    _reviewer(db, user)
+async def review_bulk(request: Request, db: SessionDep, user: Reviewer):
     form = await request.form()
     versions_by_id = {}
     for value in form.getlist("items"):
@@ -132,8 +131,7 @@ def api_score(_user: StaffUser, data: ScoreIn):
 
 
 @api.get("/review")
-def api_queue(db: SessionDep, user: CurrentUser, kind: str = ""):
-    _reviewer(db, user)
+def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
     return [
         {
             **item.model_dump(
@@ -159,7 +157,6 @@ def api_queue(db: SessionDep, user: CurrentUser, kind: str = ""):
 
 
 @api.post("/review/{item_id}")
-def api_decide(db: SessionDep, user: CurrentUser, item_id: int, data: DecisionIn):
-    _reviewer(db, user)
+def api_decide(db: SessionDep, user: Reviewer, item_id: int, data: DecisionIn):
     item = review.decide(db, item_id=item_id, actor=user, **data.model_dump())
     return {"id": item.id, "status": str(item.status), "version": item.version}

@@ -3,6 +3,8 @@
 A new route fails test_every_route_is_in_the_matrix until its row is added here.
 """
 
+import uuid
+
 import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
@@ -48,6 +50,15 @@ def marketing(code: int, anon: int = 303) -> dict[str, int]:
 
 def clinician_only(code: int, anon: int = 303) -> dict[str, int]:
     return row(anon, 403, 403, code, 403, 403)
+
+
+def network(code: int, anon: int = 303) -> dict[str, int]:
+    return row(anon, 404, 404, code, 404, 404)
+
+
+def reviewers(code: int, anon: int = 303) -> dict[str, int]:
+    """Verified clinicians and admins (and group moderators, who are not in this matrix)."""
+    return row(anon, code, 403, code, 403, 403)
 
 
 # (method, path) -> expected status per role; bodies are in BODIES.
@@ -119,8 +130,66 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/docs"): same(200, anon=200),
     ("GET", "/docs/oauth2-redirect"): same(200, anon=200),
     ("GET", "/redoc"): same(200, anon=200),
+    # Community. The group is public and the matrix admin is its admin; nobody else is a member.
+    ("GET", "/groups"): same(200, anon=303),
+    ("POST", "/groups"): staff(422),
+    ("GET", "/groups/{group_id}"): same(200, anon=303),
+    ("POST", "/groups/{group_id}/join"): row(303, 409, 303, 303, 303, 303),
+    ("POST", "/groups/{group_id}/leave"): same(409, anon=303),
+    ("GET", "/groups/{group_id}/members"): admin_only(200),
+    ("POST", "/groups/{group_id}/members/{user_id}"): admin_only(422),
+    ("POST", "/groups/{group_id}/invite"): admin_only(422),
+    ("POST", "/groups/{group_id}/posts"): same(422, anon=303),
+    ("GET", "/groups/{group_id}/posts/{post_id}"): same(200, anon=303),
+    ("POST", "/groups/{group_id}/posts/{post_id}/replies"): same(422, anon=303),
+    ("POST", "/groups/{group_id}/posts/{post_id}/react"): same(422, anon=303),
+    # Own post: 409; non-members: 403; a verified clinician may flag anywhere (422: no reason).
+    ("POST", "/groups/{group_id}/posts/{post_id}/report"): row(303, 409, 403, 422, 403, 403),
+    ("POST", "/groups/{group_id}/posts/{post_id}/pin"): admin_only(303),
+    ("GET", "/api/groups"): same(200, anon=401),
+    ("POST", "/api/groups"): staff(422, anon=401),
+    ("GET", "/api/groups/{group_id}"): same(200, anon=401),
+    ("POST", "/api/groups/{group_id}/join"): row(401, 409, 200, 200, 200, 200),
+    ("GET", "/api/groups/{group_id}/posts"): same(200, anon=401),
+    ("POST", "/api/groups/{group_id}/posts"): same(422, anon=401),
+    ("GET", "/api/groups/{group_id}/posts/{post_id}/replies"): same(200, anon=401),
+    ("POST", "/api/groups/{group_id}/posts/{post_id}/replies"): same(422, anon=401),
+    ("POST", "/api/groups/{group_id}/posts/{post_id}/reports"): same(422, anon=401),
+    ("POST", "/api/groups/{group_id}/posts/{post_id}/reactions"): same(422, anon=401),
+    ("POST", "/api/groups/{group_id}/members/{user_id}"): same(422, anon=401),
+    # The network exists only for verified clinicians: everyone else gets 404.
+    ("GET", "/network"): network(200),
+    ("POST", "/network/posts"): network(422),
+    ("GET", "/network/posts/{post_id}"): network(200),
+    ("POST", "/network/posts/{post_id}/edit"): network(422),
+    ("POST", "/network/posts/{post_id}/comments"): network(422),
+    ("POST", "/network/follow"): network(422),
+    ("GET", "/api/network/posts"): network(200, anon=401),
+    ("POST", "/api/network/posts"): network(422, anon=401),
+    ("GET", "/api/network/posts/{post_id}"): network(200, anon=401),
+    ("POST", "/api/network/posts/{post_id}/comments"): network(422, anon=401),
+    ("POST", "/api/network/follows"): network(422, anon=401),
+    # The question is the matrix patient's own, not yet answered: others cannot see it.
+    ("GET", "/questions"): same(200, anon=303),
+    ("POST", "/questions/similar"): same(200, anon=303),
+    ("POST", "/questions"): row(303, 403, 403, 403, 403, 422),
+    ("GET", "/questions/{question_id}"): row(303, 404, 404, 200, 404, 200),
+    ("POST", "/questions/{question_id}/answers"): clinician_only(422),
+    ("GET", "/api/questions"): same(200, anon=401),
+    ("POST", "/api/questions"): row(401, 403, 403, 403, 403, 422),
+    ("GET", "/api/questions/{question_id}"): row(401, 404, 404, 200, 404, 200),
+    ("POST", "/api/questions/{question_id}/answers"): clinician_only(422, anon=401),
+    # Review: clinicians see every item; admins the non-clinical ones (a question is clinical).
+    ("GET", "/review"): reviewers(200),
+    ("GET", "/review/{item_id}"): row(303, 404, 403, 200, 403, 403),
+    ("POST", "/review/{item_id}"): reviewers(422),
+    ("POST", "/review-bulk"): reviewers(422),
+    ("GET", "/moderation/models"): reviewers(200),
+    ("POST", "/moderation/models/{name}/activate"): admin_only(404),
+    ("GET", "/api/review"): reviewers(200, anon=401),
+    ("POST", "/api/review/{item_id}"): reviewers(422, anon=401),
+    ("POST", "/api/moderation/score"): staff(422, anon=401),
 }
-
 FORM_BODIES = {
     "/channels/{channel_id}/status": {"status": "active"},
     "/admin/users/{user_id}/role": {"role": "patient"},
@@ -166,6 +235,56 @@ def clients(app, make_user):
         client.close()
 
 
+def _community(admin_id: int, clinician_id: int, patient_id: int) -> dict[str, int]:
+    """A public group whose admin is the matrix admin, with one thread; a network post by the
+    matrix clinician; a patient's question and its review item."""
+    from app.accounts.models import User
+    from app.groups import service as groups
+    from app.groups import threads
+    from app.groups.models import Visibility
+    from app.network import service as network
+    from app.network.models import NetworkPostCreate
+    from app.questions import service as questions
+    from app.questions.models import QuestionCreate
+
+    with session_scope() as db:
+        admin, clinician, patient = (db.get(User, i) for i in (admin_id, clinician_id, patient_id))
+        group = groups.create_group(
+            db=db,
+            name=f"Matrix {uuid.uuid4().hex[:6]}",
+            description="",
+            visibility=Visibility.public,
+            actor=admin,
+        )
+        thread = threads.write(db=db, viewer=admin, group_id=group.id, text="Bienvenidos")
+        case = network.create(
+            db=db,
+            author=clinician,
+            data=NetworkPostCreate(kind="case", title="Dolor torácico atípico", text="Opiniones?"),
+        )
+        question = questions.ask(
+            db=db,
+            asker=patient,
+            data=QuestionCreate(title="Horario de vacunas", text="¿Cuándo vacunan de gripe?"),
+        )
+        item = questions.review._item_for(db, "question", question.id)
+        return {
+            "group_id": group.id,
+            "group_post_id": thread.id,
+            "network_post_id": case.id,
+            "question_id": question.id,
+            "item_id": item.id,
+        }
+
+
+def _post_id_for(path: str, ids: dict[str, int], publishing_post_id: int) -> int:
+    if path.startswith(("/groups", "/api/groups")):
+        return ids["group_post_id"]
+    if path.startswith(("/network", "/api/network")):
+        return ids["network_post_id"]
+    return publishing_post_id
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_route_answers_each_role_as_designed(clients, make_user, method, path):
     with session_scope() as db:
@@ -185,13 +304,18 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
                 db=db, author=admin, data=PostCreate(text="Horario", channels=[outbox.id])
             )
             post_id = post.id
+        ids = _community(admin.id, clients["clinician"][2].id, clients["patient"][2].id)
         url = path.format(
-            user_id=target.id,
+            user_id=target.id if "/groups/" not in path else clients["patient"][2].id,
             token_id=token_id,
             channel_id=outbox.id,
             message_id=message_id,
-            post_id=post_id,
+            post_id=_post_id_for(path, ids, post_id),
             delivery_id=1,
+            group_id=ids["group_id"],
+            question_id=ids["question_id"],
+            item_id=ids["item_id"],
+            name="no-such-version",
         )
         if method == "GET":
             response = client.get(url)

@@ -5,8 +5,13 @@ from pathlib import Path
 
 from app.accounts.models import Role
 from app.channels.models import ChannelStatus
+from app.groups.models import REACTIONS, GroupRole, MembershipStatus, Visibility
 from app.i18n import ES, translator
+from app.network.models import NetworkKind
 from app.posts.models import DeliveryStatus, PostStatus
+from moderation.model import LABELS
+from moderation.models import ContentStatus, ReviewStatus
+from moderation.review import ACTIONS, KINDS
 from web.navigation import NAV
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -19,7 +24,10 @@ def ui_strings() -> set[str]:
         found |= set(
             re.findall(r"\('[^']*', '([^']+)'", path.read_text())
         )  # (value, 'label') pairs and macros
-    enums = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus]
+    enums = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus, *ContentStatus, *ReviewStatus]
+    enums += [*Visibility, *GroupRole, *MembershipStatus, *NetworkKind, *REACTIONS, *LABELS]
+    enums += [*ACTIONS, *KINDS, *(kind.label for kind in KINDS.values())]
+    enums += ["classifier", "rule", "report", "clinician", "fixed"]
     weekdays = [
         "Monday",
         "Tuesday",

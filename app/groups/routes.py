@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep, StaffUser
 from app.groups import service as groups
 from app.groups import threads
 from app.groups.models import REACTIONS, GroupCreate, GroupPostPublic, GroupPublic, TextIn
@@ -34,7 +34,7 @@ def group_list(request: Request, db: SessionDep, user: CurrentUser, q: str = "")
 @pages.post("/groups", name="group_create")
 def group_create(
     db: SessionDep,
-    user: CurrentUser,
+    user: StaffUser,
     name: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     rules: Annotated[str, Form()] = "",
@@ -240,7 +240,7 @@ def api_groups(db: SessionDep, user: CurrentUser, q: str = ""):
 
 
 @api.post("", response_model=GroupPublic, status_code=201)
-def api_group_create(db: SessionDep, user: CurrentUser, data: GroupCreate):
+def api_group_create(db: SessionDep, user: StaffUser, data: GroupCreate):
     group = groups.create(db=db, data=data, actor=user)
     membership = groups.membership_of(db=db, group_id=group.id, user_id=user.id)
     return groups.public(group, membership, 1)

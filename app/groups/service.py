@@ -201,7 +201,8 @@ def list_groups(*, db: Session, viewer: User, q: str = "") -> list[GroupPublic]:
 
 def public(group: SupportGroup, membership: GroupMembership | None, members: int = 0):
     return GroupPublic(
-        **group.model_dump(include={"id", "name", "description", "rules", "visibility"}),
+        **group.model_dump(include={"id", "name", "description", "rules"}),
+        visibility=Visibility(group.visibility),
         member_count=members,
         my_status=str(membership.status) if membership else None,
         my_role=str(membership.role) if membership and is_active(membership) else None,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.deps import ClinicianUser, CurrentUser, SessionDep
+from app.deps import ClinicianUser, CurrentUser, PatientUser, SessionDep
 from app.questions import service as questions
 from app.questions.models import AnswerCreate, AnswerPublic, QuestionCreate, QuestionPublic
 from web.templating import render
@@ -45,7 +45,7 @@ def question_similar(
 @pages.post("/questions", name="question_ask")
 def question_ask(
     db: SessionDep,
-    user: CurrentUser,
+    user: PatientUser,
     title: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     public: Annotated[bool, Form()] = False,
@@ -86,7 +86,7 @@ def api_questions(db: SessionDep, _user: CurrentUser, q: str = "", cursor: str |
 
 
 @api.post("", response_model=QuestionPublic, status_code=201)
-def api_ask(db: SessionDep, user: CurrentUser, data: QuestionCreate):
+def api_ask(db: SessionDep, user: PatientUser, data: QuestionCreate):
     return questions.public(db, questions.ask(db=db, asker=user, data=data))
 
 
