@@ -44,6 +44,22 @@ def _prepare_database() -> None:
     from app.database import upgrade
 
     upgrade()
+    _ensure_model()
+
+
+def _ensure_model() -> None:
+    """Train the default moderation model from the shipped corpus the first time (a few seconds)."""
+    from moderation import scoring
+    from moderation.training import active_model_folder
+
+    if active_model_folder(scoring.models_root()) is not None:
+        return
+    with click.progressbar(
+        length=9, label="training the default moderation model", file=sys.stderr
+    ) as bar:
+        folder = scoring.ensure_default_model(progress=bar.update)
+    if folder is not None:
+        click.echo(f"moderation model ready: {folder.name}")
 
 
 host_option = click.option(
@@ -265,6 +281,45 @@ def moderation_train(data, out, folds, activate) -> None:
         )
     if activate:
         make_active(folder)
+        click.echo("now active")
+
+
+@moderation.command("retrain")
+@click.option("--folds", default=3, show_default=True, type=click.IntRange(0, 10))
+@click.option("--no-activate", is_flag=True, help="store the new version without using it")
+def moderation_retrain(folds: int, no_activate: bool) -> None:
+    """Train on the shipped corpus plus every review decision stored as a label, and activate it."""
+    import csv
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from app.database import session_scope
+    from moderation import review, scoring
+    from moderation.training import activate, train_and_store
+
+    _prepare_database()
+    with session_scope() as db:
+        decisions = review.training_rows(db)
+    with tempfile.TemporaryDirectory() as folder:
+        extra = Path(folder) / "decisions.csv"
+        with extra.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["text", "labels"])
+            writer.writerows(decisions)
+        paths = scoring.corpus_files() + ([extra] if decisions else [])
+        with click.progressbar(
+            length=folds + 6, label=f"retraining with {len(decisions)} decisions", file=sys.stderr
+        ) as bar:
+            stored = train_and_store(paths, scoring.models_root(), folds=folds, progress=bar.update)
+    meta_path = stored / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["decisions"] = len(decisions)
+    meta["files"] = [str(p) for p in scoring.corpus_files()] + (["review decisions"] if decisions else [])
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+    click.echo(f"model stored in {stored} ({meta['rows']} rows, {len(decisions)} from decisions)")
+    if not no_activate:
+        activate(stored)
         click.echo("now active")
 
 

@@ -31,6 +31,17 @@ def metrics_job() -> None:
     refresh()
 
 
+def review_job() -> None:
+    """Escalate review items that waited too long (never silently dropped)."""
+    from app.database import session_scope
+    from moderation.review import escalate_stale
+
+    with session_scope() as db:
+        count = escalate_stale(db)
+    if count:
+        log.info("review: escalated %s stale items", count)
+
+
 def _add_jobs(scheduler) -> None:
     settings = get_settings()
     # coalesce + one instance: a slow round is never run twice at once, and missed rounds collapse into one.
@@ -50,6 +61,9 @@ def _add_jobs(scheduler) -> None:
         id="metrics",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        review_job, "interval", minutes=10, id="review", max_instances=1, coalesce=True
     )
 
 
