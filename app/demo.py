@@ -103,6 +103,7 @@ def load(db: Session) -> list[dict]:
         )
     db.flush()
     _load_posts(db, users)
+    _load_community(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -160,4 +161,68 @@ def _load_posts(db: Session, users: dict[str, User]) -> None:
             text="Marzo es el mes de la prevención del cáncer colorrectal. Si tienes entre 50 y 69 años, participa en el cribado.",
             channels=[outbox.id],
         ),
+    )
+
+
+def _load_community(db: Session, users: dict[str, User]) -> None:
+    """A conversation in the public group, network posts and an answered question (once)."""
+    from app.groups import threads
+    from app.groups.models import GroupPost
+    from app.network import service as network
+    from app.network.models import NetworkPostCreate
+    from app.questions import service as questions
+    from app.questions.models import QuestionCreate
+
+    if db.exec(select(GroupPost)).first():
+        return
+    group = db.exec(select(SupportGroup).where(SupportGroup.visibility == Visibility.public)).first()
+    thread = threads.write(
+        db=db,
+        viewer=users["patient"],
+        group_id=group.id,
+        text="Buenos días, grupo. Hoy he probado la receta de lentejas del taller de nutrición, muy rica.",
+    )
+    threads.write(
+        db=db,
+        viewer=users["clinician"],
+        group_id=group.id,
+        parent_id=thread.id,
+        text="¡Qué bien! Las legumbres son una gran opción. Gracias por compartirlo.",
+    )
+    network.create(
+        db=db,
+        author=users["clinician"],
+        data=NetworkPostCreate(
+            kind="job",
+            title="Médico/a de familia, sustitución de verano",
+            text="Sustitución de julio a septiembre en el centro. Equipo estable y buen ambiente.",
+            topic="empleo",
+            place="Centro de salud, Madrid",
+            hours="Mañanas, 8:00-15:00",
+            contact="direccion@centro-ejemplo.es",
+        ),
+    )
+    network.create(
+        db=db,
+        author=users["clinician"],
+        data=NetworkPostCreate(
+            kind="case",
+            title="Hiponatremia leve en paciente mayor con ISRS",
+            text="Mujer de unos 80 años, sodio 129 tras iniciar un ISRS. ¿Retiráis o ajustáis?",
+            topic="geriatria",
+        ),
+    )
+    question = questions.ask(
+        db=db,
+        asker=users["patient"],
+        data=QuestionCreate(
+            title="¿Hace falta ir en ayunas a la analítica?",
+            text="Me han pedido una analítica de rutina. ¿Tengo que ir en ayunas?",
+        ),
+    )
+    questions.answer_from_api(
+        db=db,
+        clinician=users["clinician"],
+        question_id=question.id,
+        text="Para la glucosa y los lípidos, sí: 8 horas sin comer. Agua sí puedes beber.",
     )
