@@ -315,7 +315,9 @@ def moderation_retrain(folds: int, no_activate: bool) -> None:
     meta_path = stored / "meta.json"
     meta = json.loads(meta_path.read_text())
     meta["decisions"] = len(decisions)
-    meta["files"] = [str(p) for p in scoring.corpus_files()] + (["review decisions"] if decisions else [])
+    meta["files"] = [str(p) for p in scoring.corpus_files()] + (
+        ["review decisions"] if decisions else []
+    )
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False))
     click.echo(f"model stored in {stored} ({meta['rows']} rows, {len(decisions)} from decisions)")
     if not no_activate:

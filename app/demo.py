@@ -175,7 +175,9 @@ def _load_community(db: Session, users: dict[str, User]) -> None:
 
     if db.exec(select(GroupPost)).first():
         return
-    group = db.exec(select(SupportGroup).where(SupportGroup.visibility == Visibility.public)).first()
+    group = db.exec(
+        select(SupportGroup).where(SupportGroup.visibility == Visibility.public)
+    ).first()
     thread = threads.write(
         db=db,
         viewer=users["patient"],

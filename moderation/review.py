@@ -33,8 +33,8 @@ from moderation.models import (
 
 CLINICIAN_FLAG_WEIGHT = 5.0
 # Reports add up: content is hidden once their weight reaches this (two members with an average
-# record, or one clinician).
-HIDE_AT = 1.5
+# record, ½ each; one member with a good record and another; or one clinician).
+HIDE_AT = 1.0
 ACTIONS = ("approve", "remove", "edit_approve", "answer", "escalate")
 
 

@@ -19,7 +19,7 @@ from app import database, settings
 from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
 
-pytest_plugins = ["tests.fixtures_publishing"]
+pytest_plugins = ["tests.fixtures_publishing", "tests.fixtures_community"]
 
 PG_SERVER = os.environ.get(
     "CAREPOST_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -1,6 +1,6 @@
 """The clinician network: a feed of followed people and topics first, keyset-paginated, and search."""
 
-from sqlalchemy import and_, not_
+from sqlalchemy import and_, func, not_
 from sqlmodel import Session, col, or_, select
 
 from app import pagination
@@ -134,8 +134,10 @@ def feed(
     """
     _require(viewer)
     people, topics = following(db, viewer)
+    # Topic is often empty: coalesce, or NOT(topic IN ...) would be NULL and drop those posts.
     followed = or_(
-        col(NetworkPost.author_id).in_(people or [-1]), col(NetworkPost.topic).in_(topics or [""])
+        col(NetworkPost.author_id).in_(people or [-1]),
+        func.coalesce(NetworkPost.topic, "").in_(topics or ["-"]),
     )
     phase, last_id = pagination.decode(cursor, 2) or (0 if people or topics else 1, None)
     if phase not in (0, 1) or not (last_id is None or isinstance(last_id, int)):
