@@ -146,6 +146,7 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int
         "charts": charts,
         "can_edit": user.role in (Role.admin, Role.marketing),
         "can_review": user.is_verified_clinician and post.status == PostStatus.awaiting_approval,
+        "needs_approval": posts.needs_approval(post),
     }
     return render(request, "posts/detail.html", context)
 

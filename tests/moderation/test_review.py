@@ -187,3 +187,37 @@ def test_held_items_are_not_readable_through_the_api_by_other_members(app, commu
         assert other.get(f"/groups/{group_ids['public']}/posts/{post.id}").status_code == 404
     with session_scope() as db:
         assert db.exec(select(Reviewable)).one().flags == ["phi"]
+
+
+def test_a_flagged_practice_post_waits_for_a_clinician_before_it_is_scheduled(
+    marketer, clinician, outbox
+):
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.posts import service as posts
+    from app.posts.models import Post, PostCreate, PostStatus
+
+    with session_scope() as db:
+        post = posts.create(
+            db=db,
+            author=marketer,
+            data=PostCreate(
+                text="Thanks to Mary Jones, DOB 12/03/1961, for sharing her cancer story",
+                channels=[outbox.id],
+                scheduled_at=utcnow() + timedelta(hours=1),
+            ),
+        )
+        assert post.status == PostStatus.awaiting_approval and post.moderation_flags == ["phi"]
+        with pytest.raises(Conflict):
+            posts.schedule(db=db, post=post, when=utcnow() + timedelta(hours=2), actor=marketer)
+        post_id = post.id
+    with session_scope() as db:
+        posts.review(
+            db=db,
+            post=db.get(Post, post_id),
+            clinician=clinician,
+            approve=False,
+            comment="remove her name and date of birth",
+        )
+        assert db.exec(select(ModerationLabel)).one().labels == "phi"
