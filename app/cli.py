@@ -44,7 +44,6 @@ def _prepare_database() -> None:
     from app.database import upgrade
 
     upgrade()
-    _ensure_model()
 
 
 def _ensure_model() -> None:
@@ -74,6 +73,7 @@ port_option = click.option("--port", default=8000, show_default=True, type=click
 def serve(host: str, port: int) -> None:
     """Apply migrations and serve the app."""
     _prepare_database()
+    _ensure_model()
     _serve(host, port)
 
 
@@ -87,6 +87,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from app.database import session_scope
 
     _prepare_database()
+    _ensure_model()
     with session_scope() as db:
         logins = demo_data.load(db)
     click.echo(f"Demo database: {get_settings().sqlalchemy_url}")

@@ -295,6 +295,7 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=admin
         )
     message_id = channels.DatabaseOutbox(get_engine()).add(outbox.id, "hola", None, 0)
+    ids = _community(admin.id, clients["clinician"][2].id, clients["patient"][2].id)
     got = {}
     for role in ROLES:
         client, csrf, _user = clients[role]
@@ -304,7 +305,6 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
                 db=db, author=admin, data=PostCreate(text="Horario", channels=[outbox.id])
             )
             post_id = post.id
-        ids = _community(admin.id, clients["clinician"][2].id, clients["patient"][2].id)
         url = path.format(
             user_id=target.id if "/groups/" not in path else clients["patient"][2].id,
             token_id=token_id,
