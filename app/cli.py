@@ -201,19 +201,14 @@ def posts_import(csv_file, author: str) -> None:
     click.echo(f"imported {len(result.created)} posts")
 
 
-def _models_root():
-    from pathlib import Path
-
-    return Path(get_settings().data_dir) / "models"
-
-
 def _load_model(model_dir):
     from pathlib import Path
 
     from moderation.model import Classifier
+    from moderation.scoring import models_root
     from moderation.training import active_model_folder
 
-    folder = Path(model_dir) if model_dir else active_model_folder(_models_root())
+    folder = Path(model_dir) if model_dir else active_model_folder(models_root())
     if folder is None:
         fail(
             "no active model: train one with `carepost moderation train DATA.csv --activate` or pass --model"
@@ -249,6 +244,7 @@ def moderation_train(data, out, folds, activate) -> None:
     from pathlib import Path
 
     from moderation.model import LABELS
+    from moderation.scoring import models_root
     from moderation.training import (
         DataError,
         read_labelled,
@@ -269,7 +265,7 @@ def moderation_train(data, out, folds, activate) -> None:
         length=steps, label=f"training on {len(texts)} rows", file=sys.stderr
     ) as bar:
         folder = train_and_store(
-            paths, Path(out) if out else _models_root(), folds=folds, progress=bar.update
+            paths, Path(out) if out else models_root(), folds=folds, progress=bar.update
         )
     import json
 

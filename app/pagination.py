@@ -2,6 +2,8 @@
 
 import base64
 import json
+from collections.abc import Callable
+from typing import Any
 
 from app.errors import InvalidInput
 
@@ -9,6 +11,13 @@ from app.errors import InvalidInput
 def encode(*values: int | str | float) -> str:
     raw = json.dumps(list(values), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def page(rows: list, size: int, key: Callable[[Any], tuple]) -> tuple[list, str | None]:
+    """Cut rows fetched with LIMIT size + 1 to one page, with the cursor of the next (None at the end)."""
+    if len(rows) <= size:
+        return rows, None
+    return rows[:size], encode(*key(rows[size - 1]))
 
 
 def decode(cursor: str | None, size: int) -> list | None:

@@ -65,7 +65,8 @@ class Screening:
     score: Score | None = field(default=None, repr=False)
 
 
-def _item_for(db: Session, kind: str, target_id: int) -> Reviewable | None:
+def item_for(db: Session, kind: str, target_id: int) -> Reviewable | None:
+    """The review item of one piece of content, if it has one."""
     query = select(Reviewable).where(Reviewable.kind == kind, Reviewable.target_id == target_id)
     return db.exec(query).first()
 
@@ -73,7 +74,7 @@ def _item_for(db: Session, kind: str, target_id: int) -> Reviewable | None:
 def _open_item(
     db: Session, *, kind: str, target: Any, group_id: int | None, severity: int, clinical: bool
 ) -> Reviewable:
-    item = _item_for(db, kind, target.id)
+    item = item_for(db, kind, target.id)
     if item is None:
         item = Reviewable(
             kind=kind,
@@ -92,14 +93,6 @@ def _open_item(
     item.updated_at = utcnow()
     db.flush()
     return item
-
-
-def clinicians(db: Session) -> list[User]:
-    """The verified, active clinicians: who is told about emergencies and stale items."""
-    query = select(User).where(
-        User.role == Role.clinician, col(User.clinician_verified), col(User.is_active)
-    )
-    return list(db.exec(query))
 
 
 def screen(
@@ -162,14 +155,12 @@ def screen(
             flags=",".join(score.flags),
         )
         if "emergency" in score.flags:
-            for clinician in clinicians(db):
-                notifications.notify(
-                    db=db,
-                    user_id=clinician.id,
-                    kind="emergency",
-                    message="Emergency: a message needs a clinician now",
-                    link=f"/review/{item.id}",
-                )
+            notifications.notify_clinicians(
+                db=db,
+                kind="emergency",
+                message="Emergency: a message needs a clinician now",
+                link=f"/review/{item.id}",
+            )
     return Screening(result.status, score.flags, result.auto_reply, item, score)
 
 
@@ -383,14 +374,12 @@ def decide(
     if action == "escalate":
         item.clinical = True
         item.severity += 30
-        for clinician in clinicians(db):
-            notifications.notify(
-                db=db,
-                user_id=clinician.id,
-                kind="review",
-                message="A review item was escalated to clinicians",
-                link=f"/review/{item.id}",
-            )
+        notifications.notify_clinicians(
+            db=db,
+            kind="review",
+            message="A review item was escalated to clinicians",
+            link=f"/review/{item.id}",
+        )
     else:
         item.decided_by, item.decided_at = actor.id, utcnow()
         _apply(db, item, action, actor, target, kind, text, flagged)
@@ -500,20 +489,18 @@ def escalate_stale(db: Session) -> int:
             )
         )
     if stale:
-        for clinician in clinicians(db):
-            notifications.notify(
-                db=db,
-                user_id=clinician.id,
-                kind="review",
-                message=f"{len(stale)} review items waited too long and were escalated",
-                link="/review",
-            )
+        notifications.notify_clinicians(
+            db=db,
+            kind="review",
+            message=f"{len(stale)} review items waited too long and were escalated",
+            link="/review",
+        )
     return len(stale)
 
 
 def settle_fixed(db: Session, *, kind: str, target: Any, actor: User) -> None:
     """The author fixed flagged content and it now scores clean: its open item closes."""
-    item = _item_for(db, kind, target.id)
+    item = item_for(db, kind, target.id)
     if item is None or item.status not in OPEN_STATUSES:
         return
     db.add(
@@ -546,4 +533,4 @@ def labels_of(db: Session, item: Reviewable) -> list[ModerationLabel]:
 def counts(db: Session, viewer: User) -> int:
     """How many open items the viewer has."""
     query = readable_items(db, viewer).where(col(Reviewable.status).in_(OPEN_STATUSES))
-    return len(db.exec(query.with_only_columns(col(Reviewable.id))).all())
+    return db.exec(select(func.count()).select_from(query.subquery())).one()

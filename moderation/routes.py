@@ -12,6 +12,7 @@ from app.deps import AdminUser, CurrentUser, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from moderation import review, scoring, versions
 from moderation.model import LABELS
+from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["moderation"])
@@ -26,12 +27,6 @@ def _reviewer(db: SessionDep, user: CurrentUser) -> User:
 Reviewer = Annotated[User, Depends(_reviewer)]
 
 
-def _render(request, name, context, status=200):
-    from web.templating import render
-
-    return render(request, name, context, status)
-
-
 def _rows(db, items):
     return [(item, review.context(db, item)) for item in items]
 
@@ -40,7 +35,7 @@ def _rows(db, items):
 def review_queue(request: Request, db: SessionDep, user: Reviewer, kind: str = ""):
     items = review.queue(db, viewer=user, kind=kind or None)
     context = {"rows": _rows(db, items), "kind": kind, "kinds": sorted(review.KINDS)}
-    return _render(request, "review/queue.html", context)
+    return render(request, "review/queue.html", context)
 
 
 @pages.get("/review/{item_id}", name="review_item")
@@ -55,7 +50,7 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
         "actions": review.KINDS[item.kind].actions if item.kind in review.KINDS else (),
         "all_labels": LABELS,
     }
-    return _render(request, "review/item.html", context)
+    return render(request, "review/item.html", context)
 
 
 @pages.post("/review/{item_id}", name="review_decide")
@@ -96,7 +91,7 @@ def model_versions(request: Request, user: CurrentUser):
     if not (user.role == Role.admin or user.is_verified_clinician):
         raise PermissionDenied("only administrators and clinicians see the models")
     context = {"versions": versions.list_versions(scoring.models_root()), "labels": LABELS}
-    return _render(request, "review/models.html", context)
+    return render(request, "review/models.html", context)
 
 
 @pages.post("/moderation/models/{name}/activate", name="model_activate")

@@ -267,7 +267,7 @@ def _community(admin_id: int, clinician_id: int, patient_id: int) -> dict[str, i
             asker=patient,
             data=QuestionCreate(title="Horario de vacunas", text="¿Cuándo vacunan de gripe?"),
         )
-        item = questions.review._item_for(db, "question", question.id)
+        item = questions.review.item_for(db, "question", question.id)
         return {
             "group_id": group.id,
             "group_post_id": thread.id,

@@ -1,6 +1,6 @@
 """Threads in a group: posting (scored on creation), reading, replies, reactions, reports and pins."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
@@ -154,17 +154,10 @@ def threads(
         )
     order = (col(GroupPost.last_activity_at).desc(), col(GroupPost.id).desc())
     rows = list(db.exec(query.order_by(*order).limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    next_cursor = (
-        pagination.encode(rows[-1].last_activity_at.isoformat(), rows[-1].id) if more else None
-    )
-    return rows, next_cursor
+    return pagination.page(rows, PAGE_SIZE, lambda p: (p.last_activity_at.isoformat(), p.id))
 
 
-def _parse(value: str):
-    from datetime import datetime
-
+def _parse(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):

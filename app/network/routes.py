@@ -56,13 +56,9 @@ def network_feed(
     topic: str = "",
     kind: str = "",
 ):
-    searching = bool(q or topic or kind)
-    if searching:
-        rows, next_cursor = network.search(
-            db=db, viewer=user, q=q, topic=topic, kind=kind or None, cursor=cursor
-        )
-    else:
-        rows, next_cursor = network.feed(db=db, viewer=user, cursor=cursor)
+    rows, next_cursor = network.browse(
+        db=db, viewer=user, cursor=cursor, q=q, topic=topic, kind=kind
+    )
     people, topics = network.following(db, user)
     context = {
         "posts": network.public(db, rows),
@@ -87,13 +83,12 @@ async def network_post_create(request: Request, db: SessionDep, user: NetworkUse
 @pages.get("/network/posts/{post_id}", name="network_post")
 def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: int):
     post = network.get(db=db, viewer=user, post_id=post_id)
+    comments = network.comments(db=db, viewer=user, post=post)
     people, topics = network.following(db, user)
     context = {
         "post": network.public(db, [post])[0],
-        "comments": network.comments(db=db, viewer=user, post=post),
-        "authors": {
-            u.id: u for u in network.authors_of(db, network.comments(db=db, viewer=user, post=post))
-        },
+        "comments": comments,
+        "authors": {u.id: u for u in network.authors_of(db, comments)},
         "mine": post.author_id == user.id,
         "followed_people": set(people),
         "followed_topics": topics,
@@ -149,12 +144,9 @@ def api_feed(
     topic: str = "",
     kind: str = "",
 ):
-    if q or topic or kind:
-        rows, next_cursor = network.search(
-            db=db, viewer=user, q=q, topic=topic, kind=kind or None, cursor=cursor
-        )
-    else:
-        rows, next_cursor = network.feed(db=db, viewer=user, cursor=cursor)
+    rows, next_cursor = network.browse(
+        db=db, viewer=user, cursor=cursor, q=q, topic=topic, kind=kind
+    )
     return FeedPage(items=network.public(db, rows), next_cursor=next_cursor)
 
 

@@ -16,6 +16,7 @@ from app.network.models import (
     NetworkPostPublic,
 )
 from app.notifications import service as notifications
+from app.search import match_all
 from moderation import review
 from moderation.features import normalise
 from moderation.models import ContentStatus
@@ -156,8 +157,7 @@ def feed(
         if len(rows) > size or phase == 1:
             break
         phase, last_id = 1, None
-    page = rows[:size]
-    next_cursor = pagination.encode(page[-1][0], page[-1][1].id) if len(rows) > size else None
+    page, next_cursor = pagination.page(rows, size, lambda row: (row[0], row[1].id))
     return [p for _phase, p in page], next_cursor
 
 
@@ -172,11 +172,8 @@ def search(
 ) -> tuple[list[NetworkPost], str | None]:
     """Visible posts whose text holds every word of q, optionally of one topic or kind."""
     _require(viewer)
-    from app.questions.service import words
-
     query = select(NetworkPost).where(NetworkPost.status == ContentStatus.visible)
-    for word in words(q)[:6]:
-        query = query.where(col(NetworkPost.search_text).contains(word))
+    query = match_all(query, NetworkPost.search_text, q)
     if topic:
         query = query.where(NetworkPost.topic == topic.strip().lower().lstrip("#"))
     if kind:
@@ -187,9 +184,22 @@ def search(
     if after:
         query = query.where(col(NetworkPost.id) < int(after[0]))
     rows = list(db.exec(query.order_by(col(NetworkPost.id).desc()).limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, pagination.encode(rows[-1].id) if more else None
+    return pagination.page(rows, PAGE_SIZE, lambda p: (p.id,))
+
+
+def browse(
+    *,
+    db: Session,
+    viewer: User,
+    cursor: str | None = None,
+    q: str = "",
+    topic: str = "",
+    kind: str = "",
+) -> tuple[list[NetworkPost], str | None]:
+    """A search when any filter is given, else the feed."""
+    if q or topic or kind:
+        return search(db=db, viewer=viewer, q=q, topic=topic, kind=kind or None, cursor=cursor)
+    return feed(db=db, viewer=viewer, cursor=cursor)
 
 
 def waiting(*, db: Session, viewer: User) -> list[NetworkPost]:

@@ -3,6 +3,7 @@
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app.accounts.models import Role, User
 from app.clock import utcnow
 from app.notifications.models import Notification
 
@@ -14,6 +15,17 @@ def notify(
     item = Notification(user_id=user_id, kind=kind, message=message[:300], link=link)
     db.add(item)
     return item
+
+
+def notify_clinicians(*, db: Session, kind: str, message: str, link: str | None = None) -> int:
+    """Notify every active, verified clinician (approvals, emergencies, escalations); how many."""
+    query = select(User.id).where(
+        User.role == Role.clinician, col(User.clinician_verified), col(User.is_active)
+    )
+    ids = list(db.exec(query))
+    for user_id in ids:
+        notify(db=db, user_id=user_id, kind=kind, message=message, link=link)
+    return len(ids)
 
 
 def unread_count(*, db: Session, user_id: int) -> int:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.audit import service as audit
 from app.channels import service as channels
 from app.channels.models import Channel
@@ -259,17 +259,12 @@ def update(
 
 
 def _ask_clinicians(db: Session, post: Post) -> None:
-    query = select(User.id).where(
-        User.role == Role.clinician, User.clinician_verified, User.is_active
+    notifications.notify_clinicians(
+        db=db,
+        kind="approval.requested",
+        message=f"Post #{post.id} makes a health claim and waits for your review",
+        link=f"/posts/{post.id}",
     )
-    for clinician_id in db.exec(query):
-        notifications.notify(
-            db=db,
-            user_id=clinician_id,
-            kind="approval.requested",
-            message=f"Post #{post.id} makes a health claim and waits for your review",
-            link=f"/posts/{post.id}",
-        )
 
 
 def review(

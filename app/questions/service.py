@@ -1,33 +1,20 @@
 """Moderated Q&A: patients ask, clinicians answer from their queue, answered public questions
 form a searchable library."""
 
-import re
-
 from sqlmodel import Session, col, or_, select
 
-from app import pagination
+from app import pagination, search
 from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.notifications import service as notifications
 from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
-from moderation import review
+from moderation import review, scoring
 from moderation.features import normalise
-from moderation.models import ContentStatus
+from moderation.models import OPEN_STATUSES, ContentStatus
 
 PAGE_SIZE = 20
-# Words too common to find anything by, in both languages.
-STOPWORDS = frozenset(
-    "a al and are can como con de del do does el en es for how i in is it la las lo los me mi my "
-    "no of on or para por que se si the to un una what when y ya".split()
-)
-
-
-def words(text: str) -> list[str]:
-    """Search words: normalised, without stop words, longest first."""
-    found = {w for w in re.findall(r"\w+", normalise(text)) if len(w) > 2 and w not in STOPWORDS}
-    return sorted(found, key=len, reverse=True)
 
 
 def ask(*, db: Session, asker: User, data: QuestionCreate) -> Question:
@@ -49,7 +36,7 @@ def ask(*, db: Session, asker: User, data: QuestionCreate) -> Question:
     db.add(question)
     db.flush()
     # The model reads title and body together; the queue item shows both.
-    scored = review.scoring.score([f"{title}\n{text}"])[0]
+    scored = scoring.score([f"{title}\n{text}"])[0]
     screening = review.screen(db, kind="question", target=question, always_queue=True, score=scored)
     question.notice = screening.auto_reply
     # Questions are answered before anyone else reads them, so only hidden flags change status here.
@@ -96,15 +83,12 @@ def library(
         col(Question.answered_at).is_not(None),
         Question.status == ContentStatus.visible,
     )
-    for word in words(q)[:6]:
-        query = query.where(col(Question.search_text).contains(word))
+    query = search.match_all(query, Question.search_text, q)
     after = pagination.decode(cursor, 1)
     if after:
         query = query.where(col(Question.id) < int(after[0]))
     rows = list(db.exec(query.order_by(col(Question.id).desc()).limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, pagination.encode(rows[-1].id) if more else None
+    return pagination.page(rows, PAGE_SIZE, lambda q: (q.id,))
 
 
 def mine(*, db: Session, viewer: User) -> list[Question]:
@@ -114,7 +98,7 @@ def mine(*, db: Session, viewer: User) -> list[Question]:
 
 def similar(*, db: Session, text: str, limit: int = 5) -> list[Question]:
     """Answered public questions sharing the most search words with text (suggested before asking)."""
-    terms = words(text)[:8]
+    terms = search.words(text)[:8]
     if not terms:
         return []
     query = select(Question).where(
@@ -166,8 +150,8 @@ def answer(*, db: Session, question: Question, clinician: User, text: str) -> An
 def answer_from_api(*, db: Session, clinician: User, question_id: int, text: str) -> Answer:
     """Answer outside the queue; the question's open review item is closed as answered."""
     question = get(db=db, viewer=clinician, question_id=question_id)
-    item = review._item_for(db, "question", question.id)
-    if item is not None and item.status in review.OPEN_STATUSES:
+    item = review.item_for(db, "question", question.id)
+    if item is not None and item.status in OPEN_STATUSES:
         review.decide(
             db, item_id=item.id, action="answer", actor=clinician, version=item.version, text=text
         )

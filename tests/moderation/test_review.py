@@ -26,7 +26,7 @@ def test_an_emergency_is_held_with_the_numbers_and_clinicians_are_told(community
     assert post.status == ContentStatus.held
     assert "112" in post.notice and "024" in post.notice
     with session_scope() as db:
-        item = review._item_for(db, "group_post", post.id)
+        item = review.item_for(db, "group_post", post.id)
         assert item.severity == 100 and item.clinical
         told = db.exec(select(Notification).where(Notification.kind == "emergency")).all()
         assert [n.user_id for n in told] == [people["clinician"].id]
@@ -84,7 +84,7 @@ def test_two_decisions_on_the_same_version_cannot_both_win(community):
         people["member"], group_ids["public"], "Patient Mary Jones DOB 12/03/1961 has cancer"
     )
     with session_scope() as db:
-        item = review._item_for(db, "group_post", post.id)
+        item = review.item_for(db, "group_post", post.id)
         version = item.version
         review.decide(
             db, item_id=item.id, action="approve", actor=people["clinician"], version=version
