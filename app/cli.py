@@ -23,7 +23,7 @@ def cli() -> None:
     """carepost: social media and messaging for medical practices."""
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import logging
 
     import uvicorn
@@ -35,6 +35,8 @@ def _serve(host: str, port: int) -> None:
         factory=True,
         host=host,
         port=port,
+        workers=workers,
+        http="app.server:NoDelayH11Protocol",
         log_level="info",
         access_log=False,
     )
@@ -70,11 +72,24 @@ port_option = click.option("--port", default=8000, show_default=True, type=click
 @cli.command()
 @host_option
 @port_option
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="web processes; about one per CPU core",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Apply migrations and serve the app."""
+    settings = get_settings()
+    if workers > 1 and settings.run_scheduler and settings.sqlalchemy_url.startswith("sqlite"):
+        raise click.UsageError(
+            "several web processes on SQLite cannot each run the dispatcher: use PostgreSQL "
+            "(DATABASE_URL), or set CAREPOST_RUN_SCHEDULER=false and start one `carepost worker`"
+        )
     _prepare_database()
     _ensure_model()
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
 @cli.command()

@@ -3,8 +3,7 @@
     python bench/feeds.py [--clients 4] [--requests 2000] [--database postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Seeds a fresh PostgreSQL database with 10,000 users, 200 groups, 200,000 group posts, 50,000 network
-posts and 20,000 questions, starts `carepost`'s ASGI app under uvicorn (one process, as `carepost
-serve` runs it) on loopback, and drives each page with concurrent keep-alive clients. Prints p50 and
+posts and 20,000 questions, starts `carepost serve --workers N` on loopback (its access log included), and drives each page with concurrent keep-alive clients. Prints p50 and
 p99 latency and requests per second for each page beside the same server's bare /healthz. The
 database is dropped at the end (keep it with --keep).
 """
@@ -25,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # after the packages: bench/moderation.py is a script
 
 from dispatch import fresh_database, percentile  # noqa: E402
 
@@ -60,8 +59,8 @@ def insert_rows(db, table, rows) -> list[int]:
     return ids
 
 
-def seed(url: str, progress) -> dict:
-    """Fill the database; returns the ids and tokens the page drivers need."""
+def seed(url: str, progress) -> None:
+    """Fill the database with the community at size."""
     from app.accounts.models import Role, User
     from app.security import hash_password
     from app.accounts.service import create_token
@@ -222,32 +221,44 @@ def seed(url: str, progress) -> dict:
         )
         progress(f"{QUESTIONS:,} questions")
 
-        # The viewers: a clinician who follows ten colleagues and two topics, a patient in groups.
-        clinician = db.get(User, clinicians[0])
+        # The clinician who reads the feed follows ten colleagues and two topics.
         followed = rng.sample(clinicians[1:], 10)
         insert_rows(
             db,
             Follow.__table__,
-            [{"follower_id": clinician.id, "followee_id": f, "topic": None} for f in followed]
-            + [{"follower_id": clinician.id, "followee_id": None, "topic": t} for t in TOPICS[:2]],
+            [{"follower_id": clinicians[0], "followee_id": f, "topic": None} for f in followed]
+            + [{"follower_id": clinicians[0], "followee_id": None, "topic": t} for t in TOPICS[:2]],
         )
-        patient_id = members[group_ids[0]][0]
-        reader_groups = [g for g, people in members.items() if patient_id in people]
-        patient = db.get(User, patient_id)
-        _, clinician_token = create_token(db=db, user=clinician, name="bench")
-        _, patient_token = create_token(db=db, user=patient, name="bench")
     from sqlalchemy import create_engine
 
-    engine = create_engine(url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
+        connection.exec_driver_sql("ANALYZE")  # what autovacuum would do soon after such a load
     engine.dispose()
-    public_groups = [g for i, g in enumerate(group_ids) if i % 2]
-    return {
-        "clinician_token": clinician_token,
-        "patient_token": patient_token,
-        "groups": reader_groups + public_groups[:20],
-    }
+
+
+def viewers() -> dict:
+    """Tokens for the first clinician and a patient, and the groups that patient reads."""
+    from sqlmodel import col, select
+
+    from app.accounts.models import Role, User
+    from app.accounts.service import create_token
+    from app.database import session_scope
+    from app.groups.models import GroupMembership, SupportGroup
+
+    with session_scope() as db:
+        clinician = db.exec(
+            select(User).where(User.role == Role.clinician).order_by(col(User.id))
+        ).first()
+        patient = db.exec(
+            select(User).where(User.role == Role.patient).order_by(col(User.id))
+        ).first()
+        mine = select(GroupMembership.group_id).where(GroupMembership.user_id == patient.id)
+        public = select(SupportGroup.id).where(SupportGroup.visibility == "public").limit(20)
+        groups = list(db.exec(mine)) + list(db.exec(public))
+        _, clinician_token = create_token(db=db, user=clinician, name="bench")
+        _, patient_token = create_token(db=db, user=patient, name="bench")
+    return {"clinician_token": clinician_token, "patient_token": patient_token, "groups": groups}
 
 
 def free_port() -> int:
@@ -256,7 +267,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(url: str, port: int) -> subprocess.Popen:
+def start_app(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -264,19 +275,27 @@ def start_app(url: str, port: int) -> subprocess.Popen:
     }
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+            sys.executable, "-m", "app.cli", "serve",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    for _ in range(200):
+    # Ready when every process answers: the port opens before the worker processes have started.
+    answered = 0
+    for _ in range(600):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            answered = answered + 1 if conn.getresponse().status == 200 else 0
+            conn.close()
         except OSError:
-            time.sleep(0.1)
+            answered = 0
+        if answered >= 20 * workers:
+            return proc
+        time.sleep(0.05)
     proc.kill()
     raise SystemExit("the app did not start")
 
@@ -290,7 +309,9 @@ def get(conn: http.client.HTTPConnection, path: str, token: str) -> bytes:
     return body
 
 
-def drive(port: int, paths: list[str], token: str, clients: int, total: int) -> tuple[list[float], float]:
+def drive(
+    port: int, paths: list[str], token: str, clients: int, total: int
+) -> tuple[list[float], float]:
     """`total` GETs spread over `clients` keep-alive connections; latencies (s) and requests/s."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -326,7 +347,7 @@ def feed_page(port: int, token: str, page: int) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     path = "/network"
     for _ in range(page - 1):
-        match = re.search(rb'cursor=([A-Za-z0-9_-]+)', get(conn, path, token))
+        match = re.search(rb"cursor=([A-Za-z0-9_-]+)", get(conn, path, token))
         if not match:
             raise SystemExit(f"the feed ended before page {page}")
         path = f"/network?cursor={match.group(1).decode()}"
@@ -334,52 +355,70 @@ def feed_page(port: int, token: str, page: int) -> str:
     return path
 
 
+def measure(url: str, ids: dict, workers: int, clients: int, requests: int) -> None:
+    port = free_port()
+    app = start_app(url, port, workers)
+    try:
+        clinician, patient = ids["clinician_token"], ids["patient_token"]
+        pages = [
+            ("/healthz", ["/healthz"], patient),
+            ("group page", [f"/groups/{g}" for g in ids["groups"]], patient),
+            ("network feed, page 1", ["/network"], clinician),
+            ("network feed, page 50", [feed_page(port, clinician, 50)], clinician),
+            ("question library", ["/questions"], patient),
+            ("question library search", ["/questions?q=vacuna+dosis"], patient),
+        ]
+        print(
+            f"{clients} concurrent clients, {requests} requests a page, "
+            f"carepost serve --workers {workers}, PostgreSQL"
+        )
+        bare = None
+        for name, paths, token in pages:
+            latencies, rate = drive(port, paths, token, clients, requests)
+            bare = bare or rate
+            print(
+                f"  {name:26} p50 {1000 * percentile(latencies, 50):6.1f} ms   "
+                f"p99 {1000 * percentile(latencies, 99):6.1f} ms   {rate:7.0f} req/s   "
+                f"{100 * rate / bare:5.1f} % of /healthz"
+            )
+    finally:
+        app.terminate()
+        app.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--web-workers", type=int, nargs="+", default=[1, 2], help="web processes to try"
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument(
         "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument("--seeded", help="URL of a database an earlier --keep run seeded")
     args = parser.parse_args()
     os.environ.setdefault("CAREPOST_SECRET_KEY", "bench-" + "k" * 40)
     os.environ["CAREPOST_DATA_DIR"] = tempfile.mkdtemp()
-    url, drop = fresh_database("postgresql", args.database)
+    if args.seeded:
+        url, drop = args.seeded, lambda: None
+    else:
+        url, drop = fresh_database("postgresql", args.database)
     os.environ["DATABASE_URL"] = url
     started = time.perf_counter()
     try:
-        ids = seed(url, lambda what: print(f"  seeded {what} ({time.perf_counter() - started:.0f} s)"))
-        port = free_port()
-        app = start_app(url, port)
-        try:
-            clinician, patient = ids["clinician_token"], ids["patient_token"]
-            pages = [
-                ("/healthz", ["/healthz"], patient),
-                ("group page", [f"/groups/{g}" for g in ids["groups"]], patient),
-                ("network feed, page 1", ["/network"], clinician),
-                ("network feed, page 50", [feed_page(port, clinician, 50)], clinician),
-                ("question library", ["/questions"], patient),
-                ("question library search", ["/questions?q=vacuna+dosis"], patient),
-            ]
-            print(
-                f"{args.clients} concurrent clients, {args.requests} requests a page, "
-                "one uvicorn process, PostgreSQL"
+        if not args.seeded:
+            seed(
+                url, lambda what: print(f"  seeded {what} ({time.perf_counter() - started:.0f} s)")
             )
-            bare = None
-            for name, paths, token in pages:
-                latencies, rate = drive(port, paths, token, args.clients, args.requests)
-                bare = bare or rate
-                print(
-                    f"  {name:26} p50 {1000 * percentile(latencies, 50):6.1f} ms   "
-                    f"p99 {1000 * percentile(latencies, 99):6.1f} ms   {rate:7.0f} req/s   "
-                    f"{100 * rate / bare:5.1f} % of /healthz"
-                )
-        finally:
-            app.terminate()
-            app.wait()
+            if args.keep:
+                print(f"  kept: --seeded {url}")
+        ids = viewers()
+        for workers in args.web_workers:
+            measure(url, ids, workers, args.clients, args.requests)
     finally:
         from app import database
 

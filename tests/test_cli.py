@@ -70,3 +70,16 @@ def test_invalid_setting_is_one_line_and_exit_code_2(tmp_path):
         and result.stderr.count("\n") == 1
         and "CAREPOST_LOCALE" in result.stderr
     )
+
+
+def test_serve_refuses_several_processes_that_would_each_dispatch_on_sqlite(tmp_path):
+    import os
+
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CAREPOST_DATABASE_URL")
+    }
+    env |= {"CAREPOST_DATA_DIR": str(tmp_path), "CAREPOST_RUN_SCHEDULER": "true"}
+    refused = carepost("serve", "--workers", "2", env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "carepost worker" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "carepost.db").exists()  # refused before touching the database

@@ -1,10 +1,13 @@
 """Rendering: one layout for full pages, only the content block for htmx requests."""
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.responses import HTMLResponse
 
 from app.clock import to_local
@@ -31,6 +34,33 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 templates.env.filters["local"] = local_time
+# Checking every template's file time on each render costs a stat per template; only worth it in development.
+templates.env.auto_reload = get_settings().environment == "development"
+
+# Route names to path templates, found once per app: FastAPI walks every router on each lookup.
+_SENTINEL = 7_770_000_000
+
+
+@lru_cache(maxsize=1024)
+def _path_template(app, name: str, params: tuple[str, ...]) -> str:
+    marks = {key: str(_SENTINEL + i) for i, key in enumerate(params)}
+    path = str(app.url_path_for(name, **marks))
+    for key, mark in marks.items():
+        path = path.replace(mark, "{" + key + "}")
+    return path
+
+
+@pass_context
+def url_for(context, name: str, /, **params) -> str:
+    """The path of a named route (with the proxy's root path), like Starlette's but cached."""
+    request = context["request"]
+    path = _path_template(request.app, name, tuple(sorted(params)))
+    if params:
+        path = path.format_map({key: quote(str(value)) for key, value in params.items()})
+    return request.scope.get("root_path", "") + path
+
+
+templates.env.globals["url_for"] = url_for
 
 
 def render(

@@ -234,11 +234,13 @@ def list_tokens(*, db: Session, user: User) -> list[ApiToken]:
 
 def user_for_token(*, db: Session, plain: str) -> User | None:
     """The active user owning this unrevoked token, if any."""
-    token = db.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
-    if token is None or token.revoked_at is not None:
-        return None
-    user = db.get(User, token.user_id)
-    if user is None or not user.is_active:
+    query = (
+        select(ApiToken, User)
+        .join(User, col(User.id) == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(plain))
+    )
+    token, user = db.exec(query).first() or (None, None)
+    if token is None or token.revoked_at is not None or not user.is_active:
         return None
     now = utcnow()
     # Writing on every request would serialise API calls; a minute's precision is plenty.

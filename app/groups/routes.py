@@ -56,10 +56,11 @@ def group_detail(
     if groups.can_read(group, membership):
         rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
         pinned = [] if cursor else threads.pinned(db=db, group=group)
+        shown = threads.public(db, pinned + rows)
         context |= {
             "readable": True,
-            "pinned": threads.public(db, pinned),
-            "threads": threads.public(db, rows),
+            "pinned": shown[: len(pinned)],
+            "threads": shown[len(pinned) :],
             "next_cursor": next_cursor,
             "manager": groups.is_manager(membership),
             "active": groups.is_active(membership),
