@@ -62,13 +62,12 @@ def insert_rows(db, table, rows) -> list[int]:
 def seed(url: str, progress) -> None:
     """Fill the database with the community at size."""
     from app.accounts.models import Role, User
-    from app.security import hash_password
-    from app.accounts.service import create_token
     from app.clock import utcnow
     from app.database import session_scope, upgrade
     from app.groups.models import GroupMembership, GroupPost, SupportGroup
     from app.network.models import Follow, NetworkPost
     from app.questions.models import Answer, Question
+    from app.security import hash_password
     from moderation.features import normalise as fold
 
     rng = random.Random(7)
