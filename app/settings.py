@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     new_member_days: int = Field(default=3, ge=0)
     new_member_posts_per_hour: int = Field(default=5, ge=1)
     member_posts_per_hour: int = Field(default=60, ge=1)
+    # Strikes: how long an author may appeal a removal, and how many active strikes restrict posting.
+    appeal_days: int = Field(default=14, ge=1)
+    strikes_to_restrict: int = Field(default=3, ge=1)
 
     @field_validator("timezone")
     @classmethod

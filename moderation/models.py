@@ -106,3 +106,36 @@ class ModerationLabel(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class AppealStatus(StrEnum):
+    none = "none"
+    pending = "pending"
+    upheld = "upheld"
+    overturned = "overturned"
+
+
+class Strike(SQLModel, table=True):
+    """A removal held against its author, who may appeal it within a window (as on Mastodon).
+
+    The appeal reopens the review item; approving it overturns the strike and restores the content,
+    removing it again upholds the strike.
+    """
+
+    __table_args__ = (Index("ix_strike_user_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    reviewable_id: int = Field(foreign_key="reviewable.id", unique=True)
+    reason: str = Field(default="", max_length=300)
+    appeal_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    appeal_status: AppealStatus = Field(
+        default=AppealStatus.none, sa_type=enum_type(AppealStatus, 12)
+    )
+    appeal_text: str | None = Field(default=None, sa_column=Column(Text))
+    appealed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -19,7 +19,7 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.groups.models import GroupMembership, GroupRole, MembershipStatus
 from app.notifications import service as notifications
 from app.settings import get_settings
-from moderation import policy, scoring
+from moderation import policy, scoring, strikes
 from moderation.model import LABELS, Score
 from moderation.models import (
     OPEN_STATUSES,
@@ -407,6 +407,9 @@ def decide(
 def _apply(db, item, action, actor, target, kind, text, flagged) -> None:
     """Change the content, store the decision as labels, tell the author and the reporters."""
     upheld = action == "remove"
+    appealed = strikes.pending_appeal(db, item)
+    if appealed is not None:
+        strikes.settle_appeal(db, appealed, upheld=upheld, actor=actor)
     if action == "approve":
         _store_label(db, item, item.text, [], actor)
         outcome = "approved and visible"
@@ -444,13 +447,21 @@ def _apply(db, item, action, actor, target, kind, text, flagged) -> None:
             message=f"Your report was reviewed: the content was {'removed' if upheld else 'kept'}",
             link=None if upheld else link,
         )
+    if appealed is not None:
+        return  # the author heard the appeal's outcome; reporters were told the first time
+    strike = None
+    if action == "remove":
+        strike = strikes.record(db, item, actor, ", ".join(flagged) or "removed by a moderator")
     if item.author_id:
+        message = f"Your {kind.label if kind else 'message'} was {outcome}"
+        if strike is not None:
+            message += f"; you can appeal until {strike.appeal_until:%Y-%m-%d}"
         notifications.notify(
             db=db,
             user_id=item.author_id,
             kind="moderation",
-            message=f"Your {kind.label if kind else 'message'} was {outcome}",
-            link=None if action == "remove" else link,
+            message=message,
+            link="/strikes" if strike is not None else (None if action == "remove" else link),
         )
 
 

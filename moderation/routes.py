@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.accounts.models import Role, User
 from app.audit import service as audit
+from app.clock import utcnow
 from app.deps import AdminUser, CurrentUser, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
-from moderation import review, scoring, versions
+from moderation import review, scoring, strikes, versions
 from moderation.model import LABELS
 from web.templating import render
 
@@ -25,6 +26,7 @@ def _reviewer(db: SessionDep, user: CurrentUser) -> User:
 
 
 Reviewer = Annotated[User, Depends(_reviewer)]
+FormStr = Annotated[str, Form()]
 
 
 def _rows(db, items):
@@ -49,6 +51,9 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
         "labels": review.labels_of(db, item),
         "actions": review.KINDS[item.kind].actions if item.kind in review.KINDS else (),
         "all_labels": LABELS,
+        "author_strikes": strikes.active_counts(db, [item.author_id]).get(item.author_id, 0)
+        if item.author_id
+        else 0,
     }
     return render(request, "review/item.html", context)
 
@@ -155,3 +160,40 @@ def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
 def api_decide(db: SessionDep, user: Reviewer, item_id: int, data: DecisionIn):
     item = review.decide(db, item_id=item_id, actor=user, **data.model_dump())
     return {"id": item.id, "status": str(item.status), "version": item.version}
+
+
+@pages.get("/strikes", name="strike_list")
+def strike_list(request: Request, db: SessionDep, user: CurrentUser):
+    context = {"rows": strikes.mine(db, user), "now": utcnow()}
+    return render(request, "review/strikes.html", context)
+
+
+@pages.post("/strikes/{strike_id}/appeal", name="strike_appeal")
+def strike_appeal(db: SessionDep, user: CurrentUser, strike_id: int, text: FormStr = ""):
+    strikes.appeal(db, user=user, strike_id=strike_id, text=text)
+    return RedirectResponse("/strikes", status_code=303)
+
+
+class AppealIn(BaseModel):
+    text: str = Field(min_length=10, max_length=strikes.MAX_APPEAL_CHARS)
+
+
+def _strike_out(strike, item) -> dict:
+    return {
+        **strike.model_dump(
+            include={"id", "reason", "appeal_until", "appeal_status", "appealed_at", "created_at"}
+        ),
+        "kind": item.kind,
+        "text": item.text,
+    }
+
+
+@api.get("/strikes")
+def api_strikes(db: SessionDep, user: CurrentUser):
+    return [_strike_out(strike, item) for strike, item in strikes.mine(db, user)]
+
+
+@api.post("/strikes/{strike_id}/appeal")
+def api_strike_appeal(db: SessionDep, user: CurrentUser, strike_id: int, data: AppealIn):
+    strike = strikes.appeal(db, user=user, strike_id=strike_id, text=data.text)
+    return {"id": strike.id, "appeal_status": str(strike.appeal_status)}

@@ -6,6 +6,7 @@ A new route fails test_every_route_is_in_the_matrix until its row is added here.
 import uuid
 
 import pytest
+import sqlmodel
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
@@ -189,12 +190,21 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/review"): reviewers(200, anon=401),
     ("POST", "/api/review/{item_id}"): reviewers(422, anon=401),
     ("POST", "/api/moderation/score"): staff(422, anon=401),
+    ("GET", "/strikes"): same(200, anon=303),
+    # The strike is the matrix patient's: only they may appeal it, others do not learn it exists.
+    ("POST", "/strikes/{strike_id}/appeal"): row(303, 404, 404, 404, 404, 303),
+    ("GET", "/api/strikes"): same(200, anon=401),
+    ("POST", "/api/strikes/{strike_id}/appeal"): same(422, anon=401),
+    ("POST", "/admin/users/{user_id}/rename"): admin_only(303),
+    ("POST", "/api/users/{user_id}/rename"): admin_only(422, anon=401),
 }
 FORM_BODIES = {
     "/channels/{channel_id}/status": {"status": "active"},
     "/admin/users/{user_id}/role": {"role": "patient"},
     "/admin/users/{user_id}/active": {"active": "false"},
     "/admin/users/{user_id}/verify": {"licence_number": "28/55"},
+    "/admin/users/{user_id}/rename": {"display_name": "Dra. R.", "reason": "full name shown"},
+    "/strikes/{strike_id}/appeal": {"text": "It was an invitation to a charity walk, not spam."},
 }
 
 
@@ -246,6 +256,7 @@ def _community(admin_id: int, clinician_id: int, patient_id: int) -> dict[str, i
     from app.network.models import NetworkPostCreate
     from app.questions import service as questions
     from app.questions.models import QuestionCreate
+    from moderation.models import Strike
 
     with session_scope() as db:
         admin, clinician, patient = (db.get(User, i) for i in (admin_id, clinician_id, patient_id))
@@ -268,7 +279,24 @@ def _community(admin_id: int, clinician_id: int, patient_id: int) -> dict[str, i
             data=QuestionCreate(title="Horario de vacunas", text="¿Cuándo vacunan de gripe?"),
         )
         item = questions.review.item_for(db, "question", question.id)
+        removed = questions.ask(
+            db=db,
+            asker=patient,
+            data=QuestionCreate(title="Compra barata", text="Vendo pastillas, escríbeme"),
+        )
+        removed_item = questions.review.item_for(db, "question", removed.id)
+        questions.review.decide(
+            db,
+            item_id=removed_item.id,
+            action="remove",
+            actor=clinician,
+            version=removed_item.version,
+        )
+        strike = db.exec(
+            sqlmodel.select(Strike).where(Strike.reviewable_id == removed_item.id)
+        ).one()
         return {
+            "strike_id": strike.id,
             "group_id": group.id,
             "group_post_id": thread.id,
             "network_post_id": case.id,
@@ -315,6 +343,7 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             group_id=ids["group_id"],
             question_id=ids["question_id"],
             item_id=ids["item_id"],
+            strike_id=ids["strike_id"],
             name="no-such-version",
         )
         if method == "GET":

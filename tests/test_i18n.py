@@ -27,7 +27,7 @@ def ui_strings() -> set[str]:
     enums = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus, *ContentStatus, *ReviewStatus]
     enums += [*Visibility, *GroupRole, *MembershipStatus, *NetworkKind, *REACTIONS, *LABELS]
     enums += [*ACTIONS, *KINDS, *(kind.label for kind in KINDS.values())]
-    enums += ["classifier", "rule", "report", "clinician", "fixed"]
+    enums += ["classifier", "rule", "report", "clinician", "fixed", "appeal"]
     weekdays = [
         "Monday",
         "Tuesday",

@@ -187,7 +187,19 @@ def account_token_revoke(db: SessionDep, user: CurrentUser, token_id: int):
 
 
 def _users_page(request: Request, db, status: int = 200, **extra):
-    context = {"users": accounts.list_users(db=db), "roles": list(Role), "form": {}, **extra}
+    users = accounts.list_users(db=db)
+    context = {
+        "users": users,
+        "roles": list(Role),
+        "form": {},
+        # Patients whose pseudonym gives away their full name: candidates for a rename.
+        "real_names_shown": {
+            u.id
+            for u in users
+            if u.role == Role.patient and accounts.shows_real_name(u.display_name, u.real_name)
+        },
+        **extra,
+    }
     return render(request, "accounts/users.html", context, status)
 
 
@@ -234,6 +246,14 @@ def admin_user_verify(db: SessionDep, admin: AdminUser, user_id: int, licence_nu
 @pages.post("/admin/users/{user_id}/role", name="admin_user_role")
 def admin_user_role(db: SessionDep, admin: AdminUser, user_id: int, role: Annotated[Role, Form()]):
     accounts.set_role(db=db, user_id=user_id, role=role, actor=admin)
+    return _see_other(f"/admin/users#user-{user_id}")
+
+
+@pages.post("/admin/users/{user_id}/rename", name="admin_user_rename")
+def admin_user_rename(
+    db: SessionDep, admin: AdminUser, user_id: int, display_name: FormStr = "", reason: FormStr = ""
+):
+    accounts.rename(db=db, user_id=user_id, display_name=display_name, reason=reason, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
 
 
@@ -294,6 +314,16 @@ def api_user_verify(db: SessionDep, admin: AdminUser, user_id: int, body: Verify
     return accounts.verify_clinician(
         db=db, user_id=user_id, actor=admin, licence_number=body.licence_number
     )
+
+
+class RenameRequest(BaseModel):
+    display_name: str = Field(min_length=2, max_length=60)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@api.post("/users/{user_id}/rename", response_model=UserAdminView)
+def api_user_rename(db: SessionDep, admin: AdminUser, user_id: int, body: RenameRequest):
+    return accounts.rename(db=db, user_id=user_id, actor=admin, **body.model_dump())
 
 
 @api.post("/tokens", response_model=TokenCreated, status_code=201)

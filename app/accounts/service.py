@@ -1,5 +1,7 @@
 """Account operations: create, register, authenticate (rate-limited), verify, tokens."""
 
+import re
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -9,6 +11,7 @@ from app.accounts.models import ApiToken, LoginAttempt, PatientRegister, Role, U
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from app.notifications import service as notifications
 from app.security import hash_password, hash_token, new_api_token, verify_password
 from app.settings import get_settings
 
@@ -71,9 +74,29 @@ def create_user(
     return user
 
 
+def _folded_words(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", text.lower())
+    return re.findall(r"[a-z0-9]+", "".join(c for c in plain if not unicodedata.combining(c)))
+
+
+def shows_real_name(display_name: str, real_name: str | None) -> bool:
+    """Whether a display name gives away a full real name (a first name alone is a fine pseudonym)."""
+    names = [w for w in _folded_words(real_name or "") if len(w) > 1]
+    shown = set(_folded_words(display_name))
+    return len(names) >= 2 and sum(w in shown for w in names) >= 2
+
+
+def _check_pseudonym(display_name: str, real_name: str | None) -> None:
+    if shows_real_name(display_name, real_name):
+        raise InvalidInput(
+            "choose a pseudonym: other patients would see your full name", field="display_name"
+        )
+
+
 def register_patient(*, db: Session, data: PatientRegister, ip: str | None = None) -> User:
     """Self-registration: always a patient, known to others only by a pseudonym."""
     _ensure_free(db, data.username)
+    _check_pseudonym(data.display_name, data.real_name)
     user = User(
         **data.model_dump(exclude={"password"}),
         role=Role.patient,
@@ -196,10 +219,42 @@ def update_preferences(*, db: Session, user: User, display_name: str, locale: st
         raise InvalidInput("the display name must have 2 to 60 characters", field="display_name")
     if locale not in (None, "", "es", "en"):
         raise InvalidInput("language must be es or en", field="locale")
+    if user.role == Role.patient:
+        _check_pseudonym(display_name, user.real_name)
     user.display_name = display_name
     user.locale = locale or None
     db.add(user)
     audit.record(db, actor=user, action="user.preferences", object_type="user", object_id=user.id)
+    return user
+
+
+def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: User) -> User:
+    """An admin replaces a display name that identifies its owner (a full name, a phone number)."""
+    user = get(db=db, user_id=user_id)
+    display_name, reason = display_name.strip(), reason.strip()
+    if not 2 <= len(display_name) <= 60:
+        raise InvalidInput("the display name must have 2 to 60 characters", field="display_name")
+    if not reason:
+        raise InvalidInput("say why the name is changed; the member is told", field="reason")
+    if user.role == Role.patient:
+        _check_pseudonym(display_name, user.real_name)
+    user.display_name = display_name
+    db.add(user)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.rename",
+        object_type="user",
+        object_id=user.id,
+        reason=reason[:200],
+    )
+    notifications.notify(
+        db=db,
+        user_id=user.id,
+        kind="moderation",
+        message=f"An administrator changed your display name to {display_name}: {reason[:200]}",
+        link="/account",
+    )
     return user
 
 

@@ -21,7 +21,7 @@ from app.groups.models import (
 )
 from app.notifications import service as notifications
 from app.settings import get_settings
-from moderation import review
+from moderation import review, strikes
 from moderation.models import ContentStatus
 
 MAX_TEXT = 5000
@@ -51,13 +51,17 @@ def _check_can_post(db: Session, membership: GroupMembership | None, user: User)
         .select_from(GroupPost)
         .where(GroupPost.author_id == user.id, col(GroupPost.created_at) >= since)
     ).one()
+    floor = min(settings.new_member_posts_per_hour, settings.member_posts_per_hour)
+    if recent < floor or groups.is_manager(membership):
+        return
     new_member = membership.joined_at > utcnow() - timedelta(days=settings.new_member_days)
+    why = " while you are a new member" if new_member else ""
+    if not new_member and strikes.restricted(db, user):
+        new_member, why = True, " while several of your posts were removed in the last 90 days"
     limit = settings.new_member_posts_per_hour if new_member else settings.member_posts_per_hour
-    if recent >= limit and not groups.is_manager(membership):
+    if recent >= limit:
         raise TooManyRequests(
-            f"you can write {limit} posts an hour{' while you are a new member' if new_member else ''}; "
-            "try again later",
-            retry_after=3600,
+            f"you can write {limit} posts an hour{why}; try again later", retry_after=3600
         )
 
 

@@ -1,6 +1,10 @@
 """Log-in, registration, sessions, CSRF and the accounts API over HTTP."""
 
+from sqlmodel import select
+
 from app.accounts.models import Role
+from app.database import session_scope
+from app.notifications import service as notifications
 from tests.conftest import PASSWORD, csrf_of, login
 
 
@@ -203,3 +207,65 @@ def test_htmx_request_gets_only_the_content_block(login_as):
     full = admin.get("/admin/audit").text
     partial = admin.get("/admin/audit", headers={"HX-Request": "true"}).text
     assert "<html" in full and "<html" not in partial and "audit-table" in partial
+
+
+def test_a_pseudonym_that_shows_the_full_real_name_is_refused(client):
+    token = csrf_of(client)
+    response = client.post(
+        "/register",
+        data={
+            "username": "lucia",
+            "display_name": "lucia fernandez",
+            "real_name": "Lucía Fernández",
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 422 and "pseudonym" in response.text
+    assert client.get("/api/me").status_code == 401  # nothing was created
+    fine = client.post(
+        "/register",
+        data={
+            "username": "lucia",
+            "display_name": "Lucía del Norte",  # a first name alone is fine
+            "real_name": "Lucía Fernández",
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
+    assert fine.status_code == 303
+
+
+def test_an_admin_renames_a_member_whose_name_identifies_them(login_as, make_user):
+    from app.audit.models import AuditEvent
+
+    admin, admin_user, admin_csrf = login_as(Role.admin)
+    patient = make_user(Role.patient, display_name="Pedro Gómez Ruiz", real_name="Pedro Gómez Ruiz")
+    page = admin.get("/admin/users")
+    assert 'data-testid="shows-real-name"' in page.text
+    missing_reason = admin.post(
+        f"/api/users/{patient.id}/rename",
+        json={"display_name": "Caminante", "reason": ""},
+        headers={"X-CSRF-Token": admin_csrf},
+    )
+    assert missing_reason.status_code == 422 and "reason" in missing_reason.text
+    renamed = admin.post(
+        f"/admin/users/{patient.id}/rename",
+        data={
+            "display_name": "Caminante",
+            "reason": "shows your full name",
+            "csrf_token": admin_csrf,
+        },
+    )
+    assert renamed.status_code == 303
+    assert admin.get(f"/api/users/{patient.id}").json()["display_name"] == "Caminante"
+    with session_scope() as db:
+        event = db.exec(select(AuditEvent).where(AuditEvent.action == "user.rename")).one()
+        assert event.actor_id == admin_user.id and event.object_id == str(patient.id)
+        told = notifications.recent(db=db, user_id=patient.id)
+        assert "Caminante" in told[0].message
+    patient_client, _user, patient_csrf = login_as(Role.patient, real_name="Ana María López")
+    refused = patient_client.post(
+        "/account", data={"display_name": "Ana López", "csrf_token": patient_csrf}
+    )
+    assert refused.status_code == 422 and "pseudonym" in refused.text
