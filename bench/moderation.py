@@ -61,6 +61,34 @@ def run(folder: Path) -> None:
     )
 
 
+def shipped_on_holdout() -> None:
+    """The default model (shipped corpus + rules) on cases it never saw: moderation/corpus/holdout."""
+    from moderation import scoring
+    from moderation.model import LABELS
+
+    texts, labels, _ = read_labelled(scoring.corpus_files())
+    started = time.perf_counter()
+    model = Classifier.train(texts, labels)
+    print(
+        f"shipped corpus: train {len(texts)} rows in {time.perf_counter() - started:.1f} s; "
+        "flags (model + rules) on the held-out cases:"
+    )
+    for path in sorted((scoring.CORPUS_DIR / "holdout").glob("*.csv")):
+        held, truth, _ = read_labelled([path])
+        flags = [set(result.flags) for result in model.score(held)]
+        print(f"  {path.stem}: {len(held)} texts")
+        for label in LABELS:
+            tp = sum(label in f and label in t for f, t in zip(flags, truth, strict=True))
+            fp = sum(label in f and label not in t for f, t in zip(flags, truth, strict=True))
+            fn = sum(label not in f and label in t for f, t in zip(flags, truth, strict=True))
+            print(
+                f"    {label:<20} precision {tp / max(1, tp + fp):.2f}  recall {tp / max(1, tp + fn):.2f}"
+                f"  support {tp + fn}"
+            )
+        benign = [f for f, t in zip(flags, truth, strict=True) if not t]
+        print(f"    benign texts flagged: {sum(bool(f) for f in benign)} of {len(benign)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -75,6 +103,7 @@ def main() -> None:
         raise SystemExit(f"no data sets under {root} (each needs train.csv and val.csv)")
     for folder in sets:
         run(folder)
+    shipped_on_holdout()
 
 
 if __name__ == "__main__":

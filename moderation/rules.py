@@ -56,7 +56,8 @@ EMERGENCY = {
         r"\bsangra(?:ndo)? mucho",
         r"\bse ha tragado\b",
         r"\breaccion alergica (?:grave|fuerte)",
-        r"\bse (?:le|me) hincha la garganta",
+        r"\bse (?:le|me) (?:hincha|esta hinchando) (?:la lengua|los labios|la garganta)",
+        r"\bse ha (?:comido|tragado|tomado) (?:un blister|una caja|un bote|varias pastillas)",
     ),
     "acute emergency (en)": _any(
         r"\bcan'?t breathe",
@@ -68,8 +69,9 @@ EMERGENCY = {
         r"\bbleeding (?:heavily|a lot|badly)",
         r"\bface (?:is )?drooping",
         r"\bnot responding",
-        r"\bthroat (?:is )?(?:swelling|closing)",
+        r"\b(?:tongue|lips|throat) (?:is |are )?(?:swelling|swollen|closing)",
         r"\banaphyla",
+        r"\b(?:ate|swallowed|eaten) (?:a strip|a packet|a bottle|a handful) of (?:\w+ )?(?:tablets|pills)",
     ),
 }
 
@@ -208,9 +210,11 @@ def spam_hits(folded: str, original: str) -> list[Hit]:
     """Promotional terms together with links or contact details, or link flooding."""
     links = len(re.findall(r"urltoken", folded))
     terms = SPAM_TERMS.findall(folded)
+    # Counting capitals walks every character: only worth it when there is promotion to shout.
     shouting = (
-        sum(c.isupper() for c in original) > 0.6 * max(1, sum(c.isalpha() for c in original))
+        bool(terms or links)
         and len(original) > 30
+        and sum(map(str.isupper, original)) > 0.6 * max(1, sum(map(str.isalpha, original)))
     )
     hits = []
     if terms and (links or PHONE.search(folded) or EMAIL.search(folded) or len(terms) >= 2):

@@ -115,3 +115,19 @@ def test_cli_train_evaluate_and_moderate(tmp_path):
     assert lines[0]["flags"] == ["misinformation"] and "emergency" in lines[1]["flags"]
     bad = run("moderate", "-", input="body,words\n1,2\n")
     assert bad.returncode == 2 and "text column" in bad.stderr
+
+
+def test_the_shipped_model_finds_every_emergency_in_cases_it_never_saw(shipped_model):
+    """moderation/corpus/holdout is never trained on: ES and EN texts written apart from the corpus."""
+    from moderation.scoring import CORPUS_DIR
+
+    for path in sorted((CORPUS_DIR / "holdout").glob("*.csv")):
+        texts, truth, _ = read_labelled([path])
+        flags = [set(result.flags) for result in shipped_model.score(texts)]
+        emergencies = [f for f, t in zip(flags, truth, strict=True) if "emergency" in t]
+        assert len(emergencies) >= 10 and all("emergency" in f for f in emergencies), path.name
+        for label in ("unsafe_consultation", "misinformation", "phi", "spam"):
+            found = [label in f for f, t in zip(flags, truth, strict=True) if label in t]
+            assert sum(found) >= 0.6 * len(found), (path.name, label)
+        benign = [f for f, t in zip(flags, truth, strict=True) if not t]
+        assert sum(bool(f) for f in benign) <= 0.25 * len(benign), path.name
