@@ -1,7 +1,6 @@
 """Account operations: create, register, authenticate (rate-limited), verify, tokens."""
 
 import re
-import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -14,6 +13,7 @@ from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.notifications import service as notifications
 from app.security import hash_password, hash_token, new_api_token, verify_password
 from app.settings import get_settings
+from moderation.features import normalise
 
 
 def get(*, db: Session, user_id: int) -> User:
@@ -74,15 +74,10 @@ def create_user(
     return user
 
 
-def _folded_words(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", text.lower())
-    return re.findall(r"[a-z0-9]+", "".join(c for c in plain if not unicodedata.combining(c)))
-
-
 def shows_real_name(display_name: str, real_name: str | None) -> bool:
     """Whether a display name gives away a full real name (a first name alone is a fine pseudonym)."""
-    names = [w for w in _folded_words(real_name or "") if len(w) > 1]
-    shown = set(_folded_words(display_name))
+    names = [w for w in re.findall(r"\w+", normalise(real_name or "")) if len(w) > 1]
+    shown = set(re.findall(r"\w+", normalise(display_name)))
     return len(names) >= 2 and sum(w in shown for w in names) >= 2
 
 

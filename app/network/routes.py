@@ -56,10 +56,10 @@ def network_feed(
     topic: str = "",
     kind: str = "",
 ):
-    rows, next_cursor = network.browse(
-        db=db, viewer=user, cursor=cursor, q=q, topic=topic, kind=kind
-    )
     people, topics = network.following(db, user)
+    rows, next_cursor = network.browse(
+        db=db, viewer=user, cursor=cursor, q=q, topic=topic, kind=kind, follows=(people, topics)
+    )
     context = {
         "posts": network.public(db, rows),
         "next_cursor": next_cursor,

@@ -126,7 +126,12 @@ def following(db: Session, viewer: User) -> tuple[list[int], list[str]]:
 
 
 def feed(
-    *, db: Session, viewer: User, cursor: str | None = None, size: int = PAGE_SIZE
+    *,
+    db: Session,
+    viewer: User,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    follows: tuple[list[int], list[str]] | None = None,
 ) -> tuple[list[NetworkPost], str | None]:
     """Followed authors and topics first, then everyone else, each newest first.
 
@@ -134,7 +139,7 @@ def feed(
     so the 50th page costs what the first does.
     """
     _require(viewer)
-    people, topics = following(db, viewer)
+    people, topics = follows if follows is not None else following(db, viewer)
     # Topic is often empty: coalesce, or NOT(topic IN ...) would be NULL and drop those posts.
     followed = or_(
         col(NetworkPost.author_id).in_(people or [-1]),
@@ -195,11 +200,12 @@ def browse(
     q: str = "",
     topic: str = "",
     kind: str = "",
+    follows: tuple[list[int], list[str]] | None = None,
 ) -> tuple[list[NetworkPost], str | None]:
-    """A search when any filter is given, else the feed."""
+    """A search when any filter is given, else the feed (`follows`: the viewer's, if already read)."""
     if q or topic or kind:
         return search(db=db, viewer=viewer, q=q, topic=topic, kind=kind or None, cursor=cursor)
-    return feed(db=db, viewer=viewer, cursor=cursor)
+    return feed(db=db, viewer=viewer, cursor=cursor, follows=follows)
 
 
 def waiting(*, db: Session, viewer: User) -> list[NetworkPost]:
