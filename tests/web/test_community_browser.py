@@ -3,10 +3,9 @@ answers it from the review queue and the patient reads the answer; a new patient
 group and a flagged post waits for its moderator; a clinician finds a job."""
 
 import re
-import time
 
 from app.demo import DEMO_USERS
-from tests.web.test_login_browser import log_in
+from tests.web.test_login_browser import log_in, unique_word
 
 PASSWORDS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
 
@@ -19,7 +18,7 @@ def _session(browser, base, username):
 
 
 def test_a_held_dosage_question_is_answered_from_the_queue(browser, live_server):
-    question = f"How many mg of ibuprofen can I give my 3 year old son? ({time.time_ns()})"
+    question = f"How many mg of ibuprofen can I give my 3 year old son? ({unique_word()})"
     patient = _session(browser, live_server, "patient")
     patient.click("a[data-nav=group_list]")
     patient.click("text=Diabetes tipo 2: apoyo")
@@ -56,7 +55,7 @@ def test_a_held_dosage_question_is_answered_from_the_queue(browser, live_server)
 
 
 def test_a_clinician_posts_a_job_and_another_finds_it(browser, live_server):
-    title = f"Night GP cover {time.time_ns()}"
+    title = f"Night GP cover {unique_word()}"
     author = _session(browser, live_server, "clinician")
     author.click("a[data-nav=network_feed]")
     author.click("summary:has-text('New post')")
@@ -85,11 +84,12 @@ def test_a_clinician_posts_a_job_and_another_finds_it(browser, live_server):
 
 
 def test_a_flagged_post_in_a_private_group_waits_for_its_moderator(browser, live_server):
-    stamp = time.time_ns()
+    stamp = unique_word()
+    name = f"Paseante {stamp[-4:]}"
     newcomer = browser.new_context(locale="en-GB").new_page()
     newcomer.goto(live_server + "/register")
-    newcomer.fill("input[name=username]", f"walker{stamp % 10**9}")
-    newcomer.fill("input[name=display_name]", f"Paseante {stamp % 1000}")
+    newcomer.fill("input[name=username]", f"walker{stamp}")
+    newcomer.fill("input[name=display_name]", name)
     newcomer.fill("input[name=password]", "a-long-enough-password")
     newcomer.click("form button[type=submit]")
     newcomer.wait_for_selector("[data-testid=whoami]")
@@ -105,10 +105,8 @@ def test_a_flagged_post_in_a_private_group_waits_for_its_moderator(browser, live
     admin = _session(browser, live_server, "admin")
     admin.goto(group_url)
     admin.click("text=Members and requests")
-    admin.click(
-        f"tr[data-member^=walker]:has-text('Paseante {stamp % 1000}') button:has-text('Approve')"
-    )
-    admin.wait_for_selector(f"tr:has-text('Paseante {stamp % 1000}') .badge.active")
+    admin.click(f"tr[data-member^=walker]:has-text('{name}') button:has-text('Approve')")
+    admin.wait_for_selector(f"tr:has-text('{name}') .badge.active")
 
     # A real invitation that reads like spam to the classifier: hidden until a moderator looks.
     text = f"Caminata solidaria el sábado, inscripción gratis en www.caminata.example ({stamp})"
@@ -121,7 +119,7 @@ def test_a_flagged_post_in_a_private_group_waits_for_its_moderator(browser, live
 
     member = _session(browser, live_server, "patient")
     member.goto(group_url)
-    assert str(stamp) not in member.inner_text("main")
+    assert stamp not in member.inner_text("main")
     assert member.goto(thread_url).status == 404
 
     admin.goto(group_url)
@@ -134,5 +132,5 @@ def test_a_flagged_post_in_a_private_group_waits_for_its_moderator(browser, live
     member.goto(group_url)
     shown = member.locator(f"[data-testid=group-post]:has-text('{stamp}')")
     shown.wait_for()
-    assert f"Paseante {stamp % 1000}" in shown.inner_text()
+    assert name in shown.inner_text()
     assert "waiting for review" not in shown.inner_text()

@@ -1,5 +1,7 @@
 """In headless Chromium: each demo user logs in and sees their role's navigation."""
 
+import time
+
 import pytest
 
 from app.demo import DEMO_USERS
@@ -33,6 +35,11 @@ EXPECTED_NAV = {
     ],
     "patient": ["home", "group_list", "question_list", "account"],
 }
+
+
+def unique_word() -> str:
+    """A word no other text holds, in letters: a long run of digits reads as an identifier (phi)."""
+    return "".join(chr(ord("a") + int(d)) for d in str(time.time_ns())[-12:])
 
 
 def log_in(page, base: str, username: str, password: str) -> None:

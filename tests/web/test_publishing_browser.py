@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.demo import DEMO_USERS
-from tests.web.test_login_browser import log_in
+from tests.web.test_login_browser import log_in, unique_word
 
 PASSWORDS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
 
@@ -21,7 +21,7 @@ def click_action(page, label: str, expected: str) -> None:
 
 
 def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
-    text = f"Campaña de vacunación antigripal {time.time_ns()}: pide cita en recepción."
+    text = f"Campaña de vacunación antigripal {unique_word()}: pide cita en recepción."
     marketer = browser.new_context().new_page()
     log_in(marketer, live_server, "marketing", PASSWORDS["marketing"])
     marketer.wait_for_selector("[data-testid=whoami]")
