@@ -365,6 +365,22 @@ ES: dict[str, str] = {
     "network comment": "comentario de la red",
     "If you or someone near you is in danger now, call {emergency} at once. If you are thinking about harming yourself, call {crisis} (free, any time). A clinician of the practice has been told about your message.": "Si tú o alguien cerca de ti está en peligro ahora, llama al {emergency} de inmediato. Si estás pensando en hacerte daño, llama al {crisis} (gratuito, a cualquier hora). Un clínico del centro ya ha sido avisado de tu mensaje.",
     "Doses, diagnoses and prescriptions need someone who knows your history, so this message is held for a clinician of the practice, who will answer here. Meanwhile, ask your pharmacist or call the practice; if it is urgent, call {emergency}.": "Las dosis, los diagnósticos y las recetas necesitan a alguien que conozca tu historia, así que este mensaje queda retenido para que un clínico del centro responda aquí. Mientras tanto, consulta a tu farmacéutico o llama al centro; si es urgente, llama al {emergency}.",
+    "Check for new comments now": "Buscar comentarios nuevos ahora",
+    "Comments on the channels": "Comentarios en los canales",
+    "It was posted": "Se publicó",
+    "Name shown": "Nombre visible",
+    "No comments yet.": "Aún no hay comentarios.",
+    "View reply": "Ver respuesta",
+    "Waiting for review.": "Pendiente de revisión.",
+    "Write here what someone from the public would comment under this post on a real channel: carepost reads it as it reads comments on X and Facebook.": "Escribe aquí lo que alguien del público comentaría bajo esta publicación en un canal real: carepost lo lee igual que los comentarios de X y Facebook.",
+    "automatic reply": "respuesta automática",
+    "channel_comment": "comentario en un canal",
+    "comment on a published post": "comentario en una publicación",
+    "hidden on the channel": "oculto en el canal",
+    "hidden until reviewed": "oculto hasta su revisión",
+    "sent": "enviada",
+    "waiting for a clinician": "esperando a un clínico",
+    "Reply in public": "Responder en público",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

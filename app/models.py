@@ -2,11 +2,19 @@
 
 from app.accounts.models import ApiToken, LoginAttempt, User
 from app.audit.models import AuditEvent
-from app.channels.models import Channel, OutboxMessage
+from app.channels.models import Channel, OutboxComment, OutboxMessage
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
 from app.network.models import Follow, NetworkComment, NetworkPost
 from app.notifications.models import Notification
-from app.posts.models import Delivery, MetricSnapshot, Post, PostChannel, PostMedia
+from app.posts.models import (
+    CommentReply,
+    Delivery,
+    InboundComment,
+    MetricSnapshot,
+    Post,
+    PostChannel,
+    PostMedia,
+)
 from app.questions.models import Answer, Question
 from moderation.models import ModerationLabel, Reviewable, ReviewEvent, ReviewSignal
 
@@ -15,17 +23,20 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Channel",
+    "CommentReply",
     "Delivery",
     "Follow",
     "GroupMembership",
     "GroupPost",
     "GroupReaction",
+    "InboundComment",
     "LoginAttempt",
     "MetricSnapshot",
     "ModerationLabel",
     "NetworkComment",
     "NetworkPost",
     "Notification",
+    "OutboxComment",
     "OutboxMessage",
     "Post",
     "PostChannel",

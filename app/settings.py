@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     dispatch_lease_seconds: int = Field(default=120, ge=10)
     dispatch_max_attempts: int = Field(default=8, ge=1)
     metrics_refresh_minutes: int = Field(default=60, ge=1)
+    # Comments on published posts: how often they are read, and for how many days after publishing.
+    comments_refresh_minutes: int = Field(default=5, ge=1)
+    comments_watch_days: int = Field(default=14, ge=1)
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^/]+$")
     x_client_id: str | None = None
     x_client_secret: SecretStr | None = None

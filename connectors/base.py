@@ -68,6 +68,17 @@ class Published:
     url: str | None
 
 
+@dataclass(frozen=True)
+class Comment:
+    """Someone else's comment on (or reply to) a published post, as the channel shows it."""
+
+    remote_id: str
+    text: str
+    author: str
+    created_at: datetime | None = None
+    parent_id: str | None = None  # the comment it answers; None when it answers the post itself
+
+
 @dataclass
 class Problem:
     field: str
@@ -103,6 +114,15 @@ class Connector(Protocol):
 
     def test_connection(self) -> str:
         """Call the channel and return the account's name; raises ChannelError."""
+
+    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
+        """Others' comments on a published post (the account's own replies left out), oldest first."""
+
+    def hide_comment(self, comment_id: str, hidden: bool) -> None:
+        """Hide a comment from the public (or show it again) where the channel allows."""
+
+    def reply(self, comment_id: str, text: str) -> Published:
+        """Answer a comment in public as the account; raises ChannelError."""
 
 
 def validate_media(draft: Draft, limits: Limits, channel: str) -> list[Problem]:

@@ -8,6 +8,7 @@ from pyfacebook import FacebookError, GraphAPI, LibraryError
 
 from connectors.base import (
     ChannelError,
+    Comment,
     Draft,
     ErrorKind,
     Limits,
@@ -30,6 +31,7 @@ PERMISSION_CODES = {10} | set(range(200, 300))
 RATE_CODES = {4, 17, 32, 613, 80001}
 TRANSIENT_CODES = {1, 2}
 BUSY_PERCENT = 90
+MAX_COMMENT_PAGES = 10
 
 
 class FacebookConnector:
@@ -212,3 +214,69 @@ class FacebookConnector:
     def test_connection(self) -> str:
         data = self._call(lambda: self.api.get_object("me", fields="id,name"), sending=False)
         return str(data.get("name") or data.get("id"))
+
+    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
+        """GET /{post-id}/comments with filter=stream (replies to comments too), oldest first."""
+        params = {
+            "fields": "id,message,from{id,name},created_time,parent{id}",
+            "filter": "stream",
+            "order": "chronological",
+            "limit": 100,
+        }
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        found: list[Comment] = []
+        for _page in range(MAX_COMMENT_PAGES):
+            result = self._call(
+                lambda p=dict(params): self.api.get_connection(
+                    remote_id, connection="comments", **p
+                ),
+                sending=False,
+            )
+            for item in result.get("data", []):
+                author = item.get("from") or {}
+                if str(author.get("id")) == str(self.page_id):
+                    continue  # the page's own replies
+                parent = (item.get("parent") or {}).get("id")
+                found.append(
+                    Comment(
+                        remote_id=str(item["id"]),
+                        text=item.get("message", ""),
+                        author=str(author.get("name") or "a Facebook user"),
+                        created_at=_graph_time(item.get("created_time")),
+                        parent_id=str(parent) if parent else None,
+                    )
+                )
+            paging = result.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                break
+            params["after"] = after
+        return found
+
+    def hide_comment(self, comment_id: str, hidden: bool) -> None:
+        """POST /{comment-id} is_hidden: hidden comments stay visible to their author and friends."""
+        self._call(
+            lambda: self.api.post_object(
+                comment_id, data={"is_hidden": "true" if hidden else "false"}
+            ),
+            sending=False,
+        )
+
+    def reply(self, comment_id: str, text: str) -> Published:
+        result = self._call(
+            lambda: self.api.post_object(comment_id, connection="comments", data={"message": text}),
+            sending=True,
+        )
+        reply_id = str(result["id"])
+        return Published(reply_id, f"https://www.facebook.com/{reply_id}")
+
+
+def _graph_time(value: str | None) -> datetime | None:
+    """Graph API times look like 2026-11-23T09:00:00+0000."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+    except ValueError:
+        return None

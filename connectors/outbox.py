@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Protocol
 
-from connectors.base import Draft, Limits, Problem, Published, validate_media
+from connectors.base import Comment, Draft, Limits, Problem, Published, validate_media
 
 LIMITS = Limits(
     max_text=5000,
@@ -21,6 +21,12 @@ class OutboxStore(Protocol):
     def find(self, channel_id: int, text: str, since: datetime) -> str | None: ...
 
     def counters(self, remote_id: str) -> dict[str, int]: ...
+
+    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]: ...
+
+    def hide_comment(self, comment_id: str, hidden: bool) -> None: ...
+
+    def reply(self, comment_id: str, text: str) -> str: ...
 
 
 class OutboxConnector:
@@ -55,3 +61,13 @@ class OutboxConnector:
 
     def test_connection(self) -> str:
         return "local outbox"
+
+    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
+        return self.store.comments(remote_id, since)
+
+    def hide_comment(self, comment_id: str, hidden: bool) -> None:
+        self.store.hide_comment(comment_id, hidden)
+
+    def reply(self, comment_id: str, text: str) -> Published:
+        reply_id = self.store.reply(comment_id, text)
+        return Published(reply_id, None)

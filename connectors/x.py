@@ -9,6 +9,7 @@ from requests_oauthlib import OAuth1
 
 from connectors.base import (
     ChannelError,
+    Comment,
     Draft,
     ErrorKind,
     Limits,
@@ -27,6 +28,7 @@ OAUTH2_SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access"]
 REFRESH_MARGIN_SECONDS = 120
 MEDIA_API = "https://api.x.com/2/media/upload"
 CHUNK = 4 * 1024 * 1024
+MAX_COMMENT_PAGES = 10
 LIMITS = Limits(
     max_text=MAX_WEIGHTED,
     max_media=4,
@@ -267,3 +269,70 @@ class XConnector:
     def test_connection(self) -> str:
         me = self._call(lambda: self.client.get_me(user_auth=self.user_auth), sending=False)
         return f"@{me.data.username}"
+
+    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
+        """Replies in the post's conversation (recent search covers the last 7 days), oldest first."""
+        own_id = self.credentials.get("user_id") or self._me_id()
+        params = {
+            "tweet_fields": ["author_id", "created_at", "referenced_tweets"],
+            "expansions": ["author_id"],
+            "user_fields": ["username"],
+            "max_results": 100,
+        }
+        if since is not None:
+            earliest = datetime.now(UTC) - timedelta(days=7) + timedelta(minutes=1)
+            start = max(since.astimezone(UTC), earliest)
+            params["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        found: list[Comment] = []
+        for _page in range(MAX_COMMENT_PAGES):
+            response = self._call(
+                lambda p=dict(params): self.client.search_recent_tweets(
+                    f"conversation_id:{remote_id}", user_auth=self.user_auth, **p
+                ),
+                sending=False,
+            )
+            users = {str(u.id): u.username for u in (response.includes or {}).get("users", [])}
+            for tweet in response.data or []:
+                if str(tweet.author_id) == str(own_id):
+                    continue  # the account's own replies
+                parent = next(
+                    (str(r.id) for r in tweet.referenced_tweets or [] if r.type == "replied_to"),
+                    None,
+                )
+                username = users.get(str(tweet.author_id))
+                found.append(
+                    Comment(
+                        remote_id=str(tweet.id),
+                        text=tweet.text,
+                        author=f"@{username}" if username else "an X user",
+                        created_at=tweet.created_at,
+                        parent_id=None if parent in (None, str(remote_id)) else parent,
+                    )
+                )
+            next_token = (response.meta or {}).get("next_token")
+            if not next_token:
+                break
+            params["next_token"] = next_token
+        return sorted(found, key=lambda c: int(c.remote_id))
+
+    def hide_comment(self, comment_id: str, hidden: bool) -> None:
+        """PUT /2/tweets/{id}/hidden: only replies in the account's own conversations."""
+        if hidden:
+            self._call(
+                lambda: self.client.hide_reply(comment_id, user_auth=self.user_auth), sending=False
+            )
+        else:
+            self._call(
+                lambda: self.client.unhide_reply(comment_id, user_auth=self.user_auth),
+                sending=False,
+            )
+
+    def reply(self, comment_id: str, text: str) -> Published:
+        response = self._call(
+            lambda: self.client.create_tweet(
+                text=text, in_reply_to_tweet_id=comment_id, user_auth=self.user_auth
+            ),
+            sending=True,
+        )
+        tweet_id = str(response.data["id"])
+        return Published(tweet_id, f"https://x.com/i/web/status/{tweet_id}")

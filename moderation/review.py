@@ -104,11 +104,13 @@ def screen(
     always_queue: bool = False,
     score: Score | None = None,
     ignore: frozenset[str] = frozenset(),
+    locale: str | None = None,
 ) -> Screening:
     """Score new or edited content and apply the policy; flagged (or always_queue) content gets an item.
 
     ignore: labels that do not apply where the content is (clinicians discussing doses among
-    themselves are not asking the crowd for one).
+    themselves are not asking the crowd for one). locale: the language of the automatic reply
+    (the practice's by default).
     """
     score = score or scoring.score([target.text])[0]
     if ignore:
@@ -118,7 +120,7 @@ def screen(
             [f for f in score.flags if f not in ignore],
             {k: v for k, v in score.reasons.items() if k not in ignore},
         )
-    result = policy.outcome(score.flags)
+    result = policy.outcome(score.flags, locale)
     item = None
     if score.flags or always_queue:
         item = _open_item(

@@ -31,6 +31,22 @@ def metrics_job() -> None:
     refresh()
 
 
+def comments_job() -> None:
+    """Read comments on published posts, screen them, post replies and hide what must be hidden."""
+    from app.posts.comments import run_round
+
+    result = run_round()
+    if result.new or result.replied or result.synced or result.errors:
+        log.info(
+            "comments: %s new (%s flagged), %s replies, %s hidden or shown, %s errors",
+            result.new,
+            result.flagged,
+            result.replied,
+            result.synced,
+            result.errors,
+        )
+
+
 def review_job() -> None:
     """Escalate review items that waited too long (never silently dropped)."""
     from app.database import session_scope
@@ -61,6 +77,9 @@ def _add_jobs(scheduler) -> None:
         id="metrics",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        comments_job, "interval", minutes=1, id="comments", max_instances=1, coalesce=True
     )
     scheduler.add_job(
         review_job, "interval", minutes=10, id="review", max_instances=1, coalesce=True

@@ -8,7 +8,7 @@ from app.channels.models import ChannelStatus
 from app.groups.models import REACTIONS, GroupRole, MembershipStatus, Visibility
 from app.i18n import ES, translator
 from app.network.models import NetworkKind
-from app.posts.models import DeliveryStatus, PostStatus
+from app.posts.models import DeliveryStatus, PostStatus, ReplyState
 from moderation.model import LABELS
 from moderation.models import ContentStatus, ReviewStatus
 from moderation.review import ACTIONS, KINDS
@@ -25,6 +25,7 @@ def ui_strings() -> set[str]:
             re.findall(r"\('[^']*', '([^']+)'", path.read_text())
         )  # (value, 'label') pairs and macros
     enums = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus, *ContentStatus, *ReviewStatus]
+    enums += [*ReplyState]
     enums += [*Visibility, *GroupRole, *MembershipStatus, *NetworkKind, *REACTIONS, *LABELS]
     enums += [*ACTIONS, *KINDS, *(kind.label for kind in KINDS.values())]
     enums += ["classifier", "rule", "report", "clinician", "fixed", "appeal"]

@@ -59,3 +59,18 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class OutboxComment(SQLModel, table=True):
+    """A comment on an outbox post: what the public would write under a real channel's post."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="outboxmessage.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="outboxcomment.id")
+    author_name: str = Field(max_length=120)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    from_page: bool = False  # the practice's own reply
+    hidden: bool = False
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

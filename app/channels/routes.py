@@ -7,9 +7,15 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import col, select
 
 from app.channels import service as channels
-from app.channels.models import ChannelKind, ChannelPublic, ChannelStatus, OutboxMessage
+from app.channels.models import (
+    ChannelKind,
+    ChannelPublic,
+    ChannelStatus,
+    OutboxComment,
+    OutboxMessage,
+)
 from app.deps import AdminUser, SessionDep, StaffUser
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, InvalidInput, NotFound
 from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -139,7 +145,30 @@ def outbox_message(request: Request, db: SessionDep, _staff: StaffUser, message_
     message = db.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound("no such outbox message")
-    return render(request, "channels/outbox.html", {"messages": [message], "single": True})
+    found = db.exec(
+        select(OutboxComment)
+        .where(OutboxComment.message_id == message.id)
+        .order_by(col(OutboxComment.id))
+    ).all()
+    context = {"messages": [message], "single": True, "comments": found}
+    return render(request, "channels/outbox.html", context)
+
+
+@pages.post("/outbox/{message_id}/comments", name="outbox_comment")
+def outbox_comment(
+    db: SessionDep,
+    _staff: StaffUser,
+    message_id: int,
+    author_name: Annotated[str, Form(min_length=1, max_length=120)],
+    text: Annotated[str, Form(min_length=1, max_length=2000)],
+):
+    """Play the public on the outbox channel: a comment carepost will read like a real channel's."""
+    if db.get(OutboxMessage, message_id) is None:
+        raise NotFound("no such outbox message")
+    if not author_name.strip() or not text.strip():
+        raise InvalidInput("write a name and a comment", field="text")
+    db.add(OutboxComment(message_id=message_id, author_name=author_name.strip(), text=text.strip()))
+    return RedirectResponse(f"/outbox/{message_id}", status_code=303)
 
 
 @api.get("/channels", response_model=list[ChannelPublic])

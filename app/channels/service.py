@@ -2,15 +2,21 @@
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
 from app.audit import service as audit
 from app.channels import crypto
-from app.channels.models import Channel, ChannelKind, ChannelStatus, OutboxMessage
+from app.channels.models import (
+    Channel,
+    ChannelKind,
+    ChannelStatus,
+    OutboxComment,
+    OutboxMessage,
+)
 from app.errors import Conflict, InvalidInput, NotFound
 from app.settings import get_settings
-from connectors.base import ChannelError, Connector
+from connectors.base import ChannelError, Comment, Connector, ErrorKind
 from connectors.facebook import FacebookConnector
 from connectors.outbox import OutboxConnector
 from connectors.x import XConnector
@@ -135,7 +141,54 @@ class DatabaseOutbox:
             return str(found) if found else None
 
     def counters(self, remote_id: str) -> dict[str, int]:
-        return {"views": 0}
+        with Session(self.engine) as db:
+            query = select(func.count()).where(
+                OutboxComment.message_id == int(remote_id), col(OutboxComment.hidden).is_(False)
+            )
+            return {"views": 0, "comments": db.exec(query).one()}
+
+    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
+        with Session(self.engine) as db:
+            query = select(OutboxComment).where(
+                OutboxComment.message_id == int(remote_id), col(OutboxComment.from_page).is_(False)
+            )
+            if since is not None:
+                query = query.where(OutboxComment.created_at >= since)
+            return [
+                Comment(
+                    remote_id=str(c.id),
+                    text=c.text,
+                    author=c.author_name,
+                    created_at=c.created_at,
+                    parent_id=str(c.parent_id) if c.parent_id else None,
+                )
+                for c in db.exec(query.order_by(col(OutboxComment.id)))
+            ]
+
+    def hide_comment(self, comment_id: str, hidden: bool) -> None:
+        with Session(self.engine) as db:
+            comment = db.get(OutboxComment, int(comment_id))
+            if comment is None:
+                raise ChannelError(ErrorKind.final, "the comment no longer exists on the outbox")
+            comment.hidden = hidden
+            db.add(comment)
+            db.commit()
+
+    def reply(self, comment_id: str, text: str) -> str:
+        with Session(self.engine) as db:
+            comment = db.get(OutboxComment, int(comment_id))
+            if comment is None:
+                raise ChannelError(ErrorKind.final, "the comment no longer exists on the outbox")
+            answer = OutboxComment(
+                message_id=comment.message_id,
+                parent_id=comment.id,
+                author_name="the practice",
+                text=text,
+                from_page=True,
+            )
+            db.add(answer)
+            db.commit()
+            return str(answer.id)
 
 
 def connector_for(channel: Channel, engine=None, *, timeout=None) -> Connector:

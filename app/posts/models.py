@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
 from app.database import enum_type
+from moderation.models import ContentStatus
 
 
 class PostStatus(StrEnum):
@@ -103,6 +104,68 @@ class Delivery(SQLModel, table=True):
     first_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     last_error: str | None = Field(default=None, max_length=500)
     error_code: str | None = Field(default=None, max_length=20)
+    remote_id: str | None = Field(default=None, max_length=100)
+    remote_url: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    comments_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class InboundComment(SQLModel, table=True):
+    """A comment someone left on a published post, fetched from the channel and screened.
+
+    `status` is carepost's verdict; `hidden_on_channel` is what the channel shows. The comments job
+    brings the second in line with the first (hidden or removed content is hidden on the channel).
+    """
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "remote_id"),
+        Index("ix_inboundcomment_sync", "status", "hidden_on_channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    remote_id: str = Field(max_length=100)
+    parent_remote_id: str | None = Field(default=None, max_length=100)
+    author_name: str = Field(default="", max_length=120)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: ContentStatus = Field(default=ContentStatus.visible, sa_type=enum_type(ContentStatus))
+    hidden_on_channel: bool = False
+    sync_error: str | None = Field(default=None, max_length=300)
+    sync_after: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    remote_created_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    fetched_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+    @property
+    def author_id(self) -> None:
+        """Commenters are people on the channel, not carepost accounts."""
+        return None
+
+
+class ReplyState(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    uncertain = "uncertain"  # the channel may have posted it: a person checks before resending
+
+
+class CommentReply(SQLModel, table=True):
+    """A public answer to an inbound comment (the automatic one, or a clinician's), sent by the job."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="inboundcomment.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    automatic: bool = False
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    state: ReplyState = Field(default=ReplyState.pending, sa_type=enum_type(ReplyState, 12))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    error: str | None = Field(default=None, max_length=300)
     remote_id: str | None = Field(default=None, max_length=100)
     remote_url: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

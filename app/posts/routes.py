@@ -12,7 +12,7 @@ from app.channels import service as channels
 from app.deps import ClinicianUser, MarketingUser, PostViewer, SessionDep
 from app.errors import DomainError, InvalidInput
 from app.posts import calendar as calendar_view
-from app.posts import importer, media
+from app.posts import comments, importer, media
 from app.posts import service as posts
 from app.posts.forms import local_moment, post_from_form
 from app.posts.models import Post, PostCreate, PostPublic, PostStatus
@@ -147,8 +147,44 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int
         "can_edit": user.role in (Role.admin, Role.marketing),
         "can_review": user.is_verified_clinician and post.status == PostStatus.awaiting_approval,
         "needs_approval": posts.needs_approval(post),
+        "comments": comments.of_post(db, post_id=post.id),
+        "any_published": bool(charts),
     }
     return render(request, "posts/detail.html", context)
+
+
+@pages.post("/posts/{post_id}/comments/check", name="post_comments_check")
+def post_comments_check(db: SessionDep, _user: PostViewer, post_id: int):
+    """Read the post's comments now instead of at the next round (and send what waits)."""
+    posts.get(db=db, post_id=post_id)
+    comments.fetch(post_id=post_id)
+    comments.send_replies()
+    comments.sync_visibility()
+    return _see(f"/posts/{post_id}#comments")
+
+
+@pages.post("/posts/{post_id}/comments/{comment_id}/reply", name="post_comment_reply")
+def post_comment_reply(
+    db: SessionDep,
+    user: PostViewer,
+    post_id: int,
+    comment_id: int,
+    text: Annotated[str, Form()] = "",
+):
+    comments.reply_from_page(db, post_id=post_id, comment_id=comment_id, actor=user, text=text)
+    return _see(f"/posts/{post_id}#comment-{comment_id}")
+
+
+@pages.post("/posts/{post_id}/replies/{reply_id}/resend", name="post_reply_resend")
+def post_reply_resend(db: SessionDep, user: PostViewer, post_id: int, reply_id: int):
+    comments.resend(db, post_id=post_id, reply_id=reply_id, actor=user)
+    return _see(f"/posts/{post_id}#comments")
+
+
+@pages.post("/posts/{post_id}/replies/{reply_id}/confirm", name="post_reply_confirm")
+def post_reply_confirm(db: SessionDep, user: PostViewer, post_id: int, reply_id: int):
+    comments.mark_sent(db, post_id=post_id, reply_id=reply_id, actor=user)
+    return _see(f"/posts/{post_id}#comments")
 
 
 @pages.get("/posts/{post_id}/edit", name="post_edit")
@@ -374,6 +410,59 @@ def api_post_list(
 @api.get("/posts/{post_id}", response_model=PostPublic)
 def api_post(db: SessionDep, _user: PostViewer, post_id: int):
     return posts.public_view(db=db, post=posts.get(db=db, post_id=post_id))
+
+
+class ReplyPublic(BaseModel):
+    id: int
+    text: str
+    automatic: bool
+    state: str
+    error: str | None
+    remote_url: str | None
+    sent_at: datetime | None
+
+
+class CommentPublic(BaseModel):
+    id: int
+    channel: str
+    remote_id: str
+    author: str
+    text: str
+    status: str
+    hidden_on_channel: bool
+    created_at: datetime | None
+    replies: list[ReplyPublic]
+
+
+@api.get("/posts/{post_id}/comments", response_model=list[CommentPublic])
+def api_post_comments(db: SessionDep, _user: PostViewer, post_id: int):
+    """Comments read from the channels under this post, with carepost's verdict and replies."""
+    posts.get(db=db, post_id=post_id)
+    return [
+        CommentPublic(
+            id=c.id,
+            channel=channel.name,
+            remote_id=c.remote_id,
+            author=c.author_name,
+            text=c.text,
+            status=str(c.status),
+            hidden_on_channel=c.hidden_on_channel,
+            created_at=c.remote_created_at,
+            replies=[
+                ReplyPublic(
+                    id=r.id,
+                    text=r.text,
+                    automatic=r.automatic,
+                    state=str(r.state),
+                    error=r.error,
+                    remote_url=r.remote_url,
+                    sent_at=r.sent_at,
+                )
+                for r in replies
+            ],
+        )
+        for c, channel, replies in comments.of_post(db, post_id=post_id)
+    ]
 
 
 @api.post("/posts/{post_id}/review", response_model=PostPublic)

@@ -170,3 +170,74 @@ def test_metrics_and_test_connection(fb):
     responses.get(f"{GRAPH}/me", json={"id": "1234", "name": "Centro de Salud Norte"})
     assert fb.metrics("1234_9") == {"reactions": 12, "comments": 3, "shares": 4}
     assert fb.test_connection() == "Centro de Salud Norte"
+
+
+@responses.activate
+def test_comments_are_read_from_the_post_edge_page_by_page_without_the_pages_own(fb):
+    first = {
+        "data": [
+            {
+                "id": "999_1",
+                "message": "¿Hay que pedir cita para la vacuna?",
+                "from": {"id": "55", "name": "Lucía P."},
+                "created_time": "2026-11-23T09:00:00+0000",
+            },
+            {
+                "id": "999_2",
+                "message": "Sí, llame al centro",
+                "from": {"id": "1234", "name": "Centro de Salud"},
+                "created_time": "2026-11-23T09:05:00+0000",
+                "parent": {"id": "999_1"},
+            },
+        ],
+        "paging": {"cursors": {"after": "CUR1"}, "next": f"{GRAPH}/1234_999/comments?after=CUR1"},
+    }
+    second = {
+        "data": [
+            {
+                "id": "999_3",
+                "message": "Gracias",
+                "from": {"id": "55", "name": "Lucía P."},
+                "created_time": "2026-11-23T09:10:00+0000",
+                "parent": {"id": "999_1"},
+            }
+        ],
+        "paging": {"cursors": {"after": "CUR2"}},
+    }
+    responses.get(f"{GRAPH}/1234_999/comments", json=first)
+    responses.get(f"{GRAPH}/1234_999/comments", json=second)
+    since = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    found = fb.comments("1234_999", since)
+    query = {k: v[0] for k, v in parse_qs(urlparse(responses.calls[0].request.url).query).items()}
+    assert query["filter"] == "stream" and query["order"] == "chronological"
+    assert query["since"] == str(int(since.timestamp())) and query["access_token"] == "page-token"
+    assert "from{id,name}" in query["fields"] and "message" in query["fields"]
+    assert "after=CUR1" in responses.calls[1].request.url
+    assert [(c.remote_id, c.author, c.parent_id) for c in found] == [
+        ("999_1", "Lucía P.", None),
+        ("999_3", "Lucía P.", "999_1"),
+    ]
+    assert found[0].created_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@responses.activate
+def test_hiding_a_comment_sets_is_hidden_and_a_reply_goes_under_the_comment(fb):
+    responses.post(f"{GRAPH}/999_1", json={"success": True})
+    responses.post(f"{GRAPH}/999_1/comments", json={"id": "999_7"})
+    fb.hide_comment("999_1", True)
+    fb.hide_comment("999_1", False)
+    published = fb.reply("999_1", "Un clínico le responde: llame al 112.")
+    assert form(responses.calls[0])["is_hidden"] == "true"
+    assert form(responses.calls[1])["is_hidden"] == "false"
+    body = form(responses.calls[2])
+    assert body["message"] == "Un clínico le responde: llame al 112."
+    assert body["access_token"] == "page-token" and "appsecret_proof" in body
+    assert published.remote_id == "999_7"
+
+
+@responses.activate
+def test_a_reply_that_times_out_is_an_unknown_outcome(fb):
+    responses.post(f"{GRAPH}/999_1/comments", body=requests.ReadTimeout("read timed out"))
+    with pytest.raises(ChannelError) as caught:
+        fb.reply("999_1", "hola")
+    assert caught.value.kind == ErrorKind.unknown

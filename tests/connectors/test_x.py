@@ -204,3 +204,56 @@ def test_validation_counts_like_x():
         x.validate(Draft("ok", media=(Media("a.pdf", "application/pdf", b"x"),)))[0].field
         == "media"
     )
+
+
+SEARCH = "https://api.twitter.com/2/tweets/search/recent"
+
+
+@responses.activate
+def test_replies_are_read_from_the_conversation_without_the_accounts_own():
+    x = XConnector(OAUTH1 | {"user_id": "42"})
+    page = {
+        "data": [
+            {
+                "id": "1902",
+                "edit_history_tweet_ids": ["1902"],
+                "text": "@clinic gracias!",
+                "author_id": "42",
+                "created_at": "2026-11-23T09:02:00.000Z",
+                "referenced_tweets": [{"type": "replied_to", "id": "1901"}],
+            },
+            {
+                "id": "1901",
+                "edit_history_tweet_ids": ["1901"],
+                "text": "@clinic how much paracetamol for my 3 year old?",
+                "author_id": "77",
+                "created_at": "2026-11-23T09:01:00.000Z",
+                "referenced_tweets": [{"type": "replied_to", "id": "1850"}],
+            },
+        ],
+        "includes": {"users": [{"id": "77", "name": "Sam", "username": "sam_k"}]},
+        "meta": {"result_count": 2},
+    }
+    responses.get(SEARCH, json=page)
+    found = x.comments("1850", datetime.now(UTC))
+    call = responses.calls[0]
+    query = call.request.params
+    assert query["query"] == "conversation_id:1850" and "start_time" in query
+    assert "author_id" in query["tweet.fields"] and query["expansions"] == "author_id"
+    assert auth_header(call).startswith("OAuth ")
+    assert [(c.remote_id, c.author, c.parent_id) for c in found] == [("1901", "@sam_k", None)]
+
+
+@responses.activate
+def test_hiding_a_reply_uses_the_hidden_endpoint_and_a_reply_names_the_comment(x):
+    responses.put(f"{TWEETS}/1901/hidden", json={"data": {"hidden": True}})
+    responses.post(TWEETS, json={"data": {"id": "1903", "text": "…"}}, status=201)
+    x.hide_comment("1901", True)
+    published = x.reply("1901", "A clinician will answer here.")
+    assert json.loads(responses.calls[0].request.body) == {"hidden": True}
+    assert responses.calls[0].request.method == "PUT"
+    assert json.loads(responses.calls[1].request.body) == {
+        "text": "A clinician will answer here.",
+        "reply": {"in_reply_to_tweet_id": "1901"},
+    }
+    assert published.remote_id == "1903"

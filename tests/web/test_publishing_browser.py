@@ -62,3 +62,19 @@ def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
     marketer.click("[data-testid=remote-link]")
     marketer.wait_for_url(re.compile(r".*/outbox/\d+$"))
     assert text in marketer.inner_text("main")
+
+    # Someone comments under the published post with another person's health data: carepost
+    # reads the comment, hides it on the channel and shows it on the post waiting for review.
+    marketer.fill("input[name=author_name]", f"Vecino {unique_word()}")
+    marketer.fill(
+        "textarea[name=text]",
+        "Maria Lopez Garcia, DNI 12345678Z, tiene VIH y se trata en este centro",
+    )
+    marketer.click("form.stack button[type=submit]")
+    marketer.wait_for_selector("[data-testid=outbox-comment]")
+    marketer.goto(post_url)
+    marketer.click("#comments button:has-text('Check for new comments now')")
+    marketer.wait_for_selector("#comments [data-testid=hidden-on-channel]")
+    assert "hidden until reviewed" in marketer.inner_text("#comments")
+    marketer.click("[data-testid=remote-link]")
+    marketer.wait_for_selector("[data-testid=outbox-comment][data-hidden=true]")
