@@ -145,7 +145,7 @@ class DatabaseOutbox:
             query = select(func.count()).where(
                 OutboxComment.message_id == int(remote_id), col(OutboxComment.hidden).is_(False)
             )
-            return {"views": 0, "comments": db.exec(query).one()}
+            return {"comments": db.exec(query).one()}
 
     def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
         with Session(self.engine) as db:
