@@ -132,6 +132,15 @@ def prepare_database(url: str, n: int) -> None:
                 for i in ids
             ],
         )
+    if url.startswith("postgresql"):
+        # Posts scheduled over days would have been analysed by autovacuum long before they fall due;
+        # without statistics PostgreSQL plans the claim as a scan of every post per delivery (5 s).
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+        engine.dispose()
 
 
 def run_workers(url: str, workers: int, server: str) -> tuple[float, float]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import requests
 
@@ -149,10 +150,24 @@ class TimeoutSession(requests.Session):
     def __init__(self, timeout=DEFAULT_TIMEOUT):
         super().__init__()
         self.timeout = timeout
+        self._environment: dict = {}
 
     def request(self, method, url, **kwargs):
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         return super().request(method, url, **kwargs)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        """requests reads proxy and CA variables from the environment on every request (a scan of
+        os.environ); they do not change while the process runs, so read them once per host."""
+        if proxies or stream or verify is not None or cert:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname, parts.port)
+        if key not in self._environment:
+            self._environment[key] = super().merge_environment_settings(
+                url, proxies, stream, verify, cert
+            )
+        return dict(self._environment[key])
 
 
 def transport_error(error: requests.RequestException, channel: str) -> ChannelError:

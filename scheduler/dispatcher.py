@@ -43,11 +43,22 @@ class TickResult:
     failed: int = 0
 
 
-def send_one(job: deliveries.Job) -> str:
-    """Send one claimed delivery; returns what became of it (published, pending, failed, …)."""
-    with get_engine().begin() as conn:
+def send_one(job: deliveries.Job, conn=None) -> str:
+    """Send one claimed delivery; returns what became of it (published, pending, failed, …).
+
+    The send-time check and the result are two short transactions on one connection (the caller's,
+    when it sends several deliveries in a row).
+    """
+    if conn is None:
+        with get_engine().connect() as own:
+            return send_one(job, own)
+    with conn.begin():
         if not deliveries.still_wanted(conn=conn, job=job):
             return "skipped"
+    return _send_checked(job, conn)
+
+
+def _send_checked(job: deliveries.Job, conn) -> str:
     channel_connector = None
     try:
         channel_connector = connector(job.channel)
@@ -66,7 +77,7 @@ def send_one(job: deliveries.Job) -> str:
     if getattr(channel_connector, "refreshed", False):
         with session_scope() as db:
             _keep_refreshed_token(db, job, channel_connector)
-    with get_engine().begin() as conn:
+    with conn.begin():
         deliveries.record_published(
             conn=conn, job=job, result=result, now=utcnow(), reconciled=found is not None
         )
@@ -90,7 +101,12 @@ def send_batch(ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str
     """Load a claimed batch at once, send its deliveries in parallel, then close finished posts."""
     with session_scope() as db:
         jobs = deliveries.load_jobs(db=db, ids=ids, worker=claim, media_loader=media.read)
-    outcomes = list(pool.map(_safe_send, jobs))
+    lanes = min(pool._max_workers, len(jobs))  # noqa: SLF001 - the pool's own size
+    outcomes = [
+        outcome
+        for lane in pool.map(_send_lane, [jobs[i::lanes] for i in range(lanes)])
+        for outcome in lane
+    ]
     with session_scope() as db:
         deliveries.finish_posts(db=db, post_ids={job.post_id for job in jobs})
     return outcomes
@@ -131,9 +147,17 @@ def tick(
     return result
 
 
-def _safe_send(job: deliveries.Job) -> str:
+def _send_lane(jobs: list[deliveries.Job]) -> list[str]:
+    """One thread's share of a batch, sent in turn on one database connection."""
+    with get_engine().connect() as conn:
+        return [_safe_send(job, conn) for job in jobs]
+
+
+def _safe_send(job: deliveries.Job, conn) -> str:
     try:
-        return send_one(job)
+        if conn.invalidated:
+            conn.rollback()  # a dropped connection is replaced on next use
+        return send_one(job, conn)
     except Exception as error:  # noqa: BLE001 - one bad delivery must not stop the batch
         # The claim stays in `sending` until its lease runs out, then it is reconciled, never resent blindly.
         log.error("delivery %s: unexpected %s", job.delivery_id, type(error).__name__)

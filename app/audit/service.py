@@ -71,6 +71,25 @@ def record(
     )
 
 
+_SYSTEM_EVENT = insert(AuditEvent).values(actor_id=None, actor_label="system", ip=None)
+
+
+def record_system(
+    conn: Connection, *, action: str, object_type: str, object_id: int | str, **detail: Any
+) -> None:
+    """`record` for events without a person (the dispatcher's), with a statement built once."""
+    conn.execute(
+        _SYSTEM_EVENT,
+        {
+            "at": utcnow(),
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "detail": clean_detail(detail),
+        },
+    )
+
+
 def list_events(
     db: Session,
     *,

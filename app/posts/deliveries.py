@@ -8,7 +8,7 @@ out is never resent blindly but looked up on the channel first (needs_reconcile)
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, exists, func, or_, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -134,12 +134,35 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
     ]
 
 
+# Statements on the path of every send are built once; each send only binds its values.
+_POST_STATUS = select(Post.status).where(Post.id == bindparam("post_id"))
+_PUBLISHED = (
+    update(Delivery)
+    .where(
+        Delivery.id == bindparam("delivery_id"),
+        Delivery.claimed_by == bindparam("claim"),
+        Delivery.status == DeliveryStatus.sending,
+    )
+    .values(
+        status=DeliveryStatus.published,
+        remote_id=bindparam("new_remote_id"),
+        remote_url=bindparam("new_remote_url"),
+        sent_at=bindparam("new_sent_at"),
+        claimed_by=None,
+        lease_until=None,
+        needs_reconcile=False,
+        last_error=None,
+        error_code=None,
+    )
+)
+
+
 def still_wanted(*, conn: Connection, job: Job) -> bool:
     """Read the post's state at send time: an edit, pause or cancel after the claim wins.
 
     Runs on a bare connection (no ORM session): it is on the path of every single send.
     """
-    status = conn.execute(select(Post.status).where(Post.id == job.post_id)).scalar_one()
+    status = conn.execute(_POST_STATUS, {"post_id": job.post_id}).scalar_one()
     if status == PostStatus.scheduled:
         return True
     release(conn=conn, job=job)
@@ -173,24 +196,18 @@ def record_published(
 ) -> bool:
     """Store the remote id; False when the claim was lost. A bare connection, like still_wanted."""
     done = conn.execute(
-        update(Delivery)
-        .where(_owned(job))
-        .values(
-            status=DeliveryStatus.published,
-            remote_id=result.remote_id,
-            remote_url=result.url,
-            sent_at=now,
-            claimed_by=None,
-            lease_until=None,
-            needs_reconcile=False,
-            last_error=None,
-            error_code=None,
-        )
+        _PUBLISHED,
+        {
+            "delivery_id": job.delivery_id,
+            "claim": job.claim,
+            "new_remote_id": result.remote_id,
+            "new_remote_url": result.url,
+            "new_sent_at": now,
+        },
     ).rowcount
     if done:
-        audit.record(
+        audit.record_system(
             conn,
-            actor=None,
             action="delivery.published",
             object_type="delivery",
             object_id=job.delivery_id,
