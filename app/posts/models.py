@@ -86,7 +86,8 @@ class Delivery(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("post_id", "channel_id", "due_at"),
-        Index("ix_delivery_due", "status", "due_at"),
+        # The claim reads due rows in (due_at, id) order and stops after a batch: no sort of the queue.
+        Index("ix_delivery_due", "status", "due_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
