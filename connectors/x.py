@@ -317,15 +317,8 @@ class XConnector:
 
     def hide_comment(self, comment_id: str, hidden: bool) -> None:
         """PUT /2/tweets/{id}/hidden: only replies in the account's own conversations."""
-        if hidden:
-            self._call(
-                lambda: self.client.hide_reply(comment_id, user_auth=self.user_auth), sending=False
-            )
-        else:
-            self._call(
-                lambda: self.client.unhide_reply(comment_id, user_auth=self.user_auth),
-                sending=False,
-            )
+        toggle = self.client.hide_reply if hidden else self.client.unhide_reply
+        self._call(lambda: toggle(comment_id, user_auth=self.user_auth), sending=False)
 
     def reply(self, comment_id: str, text: str) -> Published:
         response = self._call(

@@ -3,13 +3,12 @@
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from app.channels.service import connector_for, store_refreshed_credentials
+from app.channels.service import reusable_connector, store_refreshed_credentials
 from app.clock import utcnow
 from app.database import get_engine, session_scope
 from app.posts import deliveries, media
@@ -18,21 +17,6 @@ from connectors.base import ChannelError, ErrorKind
 
 log = logging.getLogger("carepost.dispatcher")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-_local = threading.local()
-
-
-def connector(channel):
-    """This thread's connector for the channel, reused across deliveries so HTTP connections stay open.
-
-    Keyed by the encrypted credentials too, so a reconnected channel gets a fresh connector.
-    """
-    cache = _local.__dict__.setdefault("connectors", {})
-    key = (channel.id, channel.credentials_encrypted)
-    if key not in cache:
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = connector_for(channel)
-    return cache[key]
 
 
 @dataclass
@@ -61,7 +45,7 @@ def send_one(job: deliveries.Job, conn=None) -> str:
 def _send_checked(job: deliveries.Job, conn) -> str:
     channel_connector = None
     try:
-        channel_connector = connector(job.channel)
+        channel_connector = reusable_connector(job.channel)
         found = (
             channel_connector.find_published(job.draft, job.since) if job.needs_reconcile else None
         )

@@ -1,5 +1,6 @@
 """Connecting channels, building their connectors, and the outbox's storage."""
 
+import threading
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -203,6 +204,23 @@ def connector_for(channel: Channel, engine=None, *, timeout=None) -> Connector:
             credentials, version=get_settings().graph_api_version, timeout=timeout
         )
     return OutboxConnector(channel.id, DatabaseOutbox(engine or get_engine()))
+
+
+_local = threading.local()
+
+
+def reusable_connector(channel: Channel) -> Connector:
+    """This thread's connector for the channel, reused across calls so HTTP connections stay open.
+
+    Keyed by the encrypted credentials too, so a reconnected channel gets a fresh connector.
+    """
+    cache = _local.__dict__.setdefault("connectors", {})
+    key = (channel.id, channel.credentials_encrypted)
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = connector_for(channel)
+    return cache[key]
 
 
 def test_connection(*, db: Session, channel_id: int, actor: User) -> tuple[bool, str]:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.audit import service as audit
 from app.channels.models import Channel, ChannelStatus
-from app.channels.service import connector_for
+from app.channels.service import reusable_connector
 from app.clock import utcnow
 from app.database import session_scope
 from app.errors import Conflict, InvalidInput, NotFound
@@ -54,13 +54,6 @@ class Round:
     errors: int = 0
 
 
-def _connector(cache: dict, channel: Channel):
-    key = (channel.id, channel.credentials_encrypted)
-    if key not in cache:
-        cache[key] = connector_for(channel)
-    return cache[key]
-
-
 def _due(db: Session, limit: int, post_id: int | None) -> list[tuple[int, str, object, Channel]]:
     """Published posts still watched whose comments were not read within the refresh interval
     (every published delivery of one post when post_id is given: someone asked for it)."""
@@ -80,12 +73,11 @@ def _due(db: Session, limit: int, post_id: int | None) -> list[tuple[int, str, o
                 col(Delivery.comments_checked_at) < stale,
             ),
         )
-        .order_by(col(Delivery.comments_checked_at).is_not(None), col(Delivery.comments_checked_at))
-        .limit(limit)
     )
     if post_id is not None:
         query = query.where(Delivery.post_id == post_id)
-    rows = list(db.exec(query))
+    order = (col(Delivery.comments_checked_at).is_not(None), col(Delivery.comments_checked_at))
+    rows = list(db.exec(query.order_by(*order).limit(limit)))
     for *_rest, channel in rows:
         db.expunge(channel)
     return rows
@@ -127,7 +119,7 @@ def store(
             delivery_id=delivery_id,
             channel_id=channel_id,
             remote_id=comment.remote_id[:100],
-            parent_remote_id=(comment.parent_id or None) and comment.parent_id[:100],
+            parent_remote_id=comment.parent_id[:100] if comment.parent_id else None,
             author_name=comment.author[:120],
             text=comment.text,
             remote_created_at=comment.created_at,
@@ -150,14 +142,13 @@ def fetch(limit: int = 50, *, post_id: int | None = None) -> Round:
     result = Round()
     with session_scope() as db:
         due = _due(db, limit, post_id)
-    cache: dict = {}
     for delivery_id, remote_id, checked_at, channel in due:
         with session_scope() as db:
             if not _claim(db, delivery_id, checked_at):
                 continue
         since = checked_at - OVERLAP if checked_at else None
         try:
-            found = _connector(cache, channel).comments(remote_id, since)
+            found = reusable_connector(channel).comments(remote_id, since)
         except (ChannelError, ValueError) as error:
             # The post is tried again next round; one channel's trouble does not stop the others.
             log.warning("comments of delivery %s: %s", delivery_id, type(error).__name__)
@@ -173,14 +164,13 @@ def fetch(limit: int = 50, *, post_id: int | None = None) -> Round:
     return result
 
 
-def _failure_values(error: ChannelError, *, attempts: int) -> dict:
+def _failure_values(error: ChannelError) -> dict:
+    """Try again after a back-off (or the channel's reset time); a final refusal waits a day."""
     now = utcnow()
     retry = error.kind != ErrorKind.final
     return {
         "sync_error": error.message[:300],
-        "sync_after": next_attempt(now, attempts, error.retry_at)
-        if retry
-        else now + timedelta(days=1),
+        "sync_after": next_attempt(now, 1, error.retry_at) if retry else now + timedelta(days=1),
     }
 
 
@@ -210,14 +200,13 @@ def sync_visibility(limit: int = 100) -> Round:
         work = [(c.id, c.remote_id, c.status in HIDDEN, ch) for c, ch in db.exec(query)]
         for *_rest, channel in work:
             db.expunge(channel)
-    cache: dict = {}
     for comment_id, remote_id, hide, channel in work:
         try:
-            _connector(cache, channel).hide_comment(remote_id, hide)
+            reusable_connector(channel).hide_comment(remote_id, hide)
             values = {"hidden_on_channel": hide, "sync_error": None, "sync_after": None}
             result.synced += 1
         except ChannelError as error:
-            values = _failure_values(error, attempts=1)
+            values = _failure_values(error)
             result.errors += 1
         with session_scope() as db:
             db.exec(
@@ -250,7 +239,6 @@ def send_replies(limit: int = 50) -> Round:
         work = list(db.exec(query))
         for *_rest, channel in work:
             db.expunge(channel)
-    cache: dict = {}
     for reply_id, attempts, comment_remote_id, channel in work:
         with session_scope() as db:
             claimed = db.exec(
@@ -270,7 +258,7 @@ def send_replies(limit: int = 50) -> Round:
         if not claimed:
             continue
         try:
-            published = _connector(cache, channel).reply(comment_remote_id, text)
+            published = reusable_connector(channel).reply(comment_remote_id, text)
             values = {
                 "state": ReplyState.sent,
                 "error": None,
@@ -312,19 +300,19 @@ def _tell_about_reply(db: Session, reply_id: int, state: ReplyState) -> None:
     )
 
 
-def run_round() -> Round:
-    """One round of the comments job: replies first (emergencies wait for nothing), then reading."""
+def run_round(post_id: int | None = None) -> Round:
+    """One round of the comments job (or of one post's comments): read and screen the new ones,
+    post the waiting replies (the automatic ones first), then hide or show what changed."""
+    fetched = fetch(post_id=post_id)
     replied = send_replies()
-    fetched = fetch()
-    fetched_replies = send_replies()  # the automatic replies to what was just read
     synced = sync_visibility()
     return Round(
         checked=fetched.checked,
         new=fetched.new,
         flagged=fetched.flagged,
         synced=synced.synced,
-        replied=replied.replied + fetched_replies.replied,
-        errors=replied.errors + fetched.errors + fetched_replies.errors + synced.errors,
+        replied=replied.replied,
+        errors=fetched.errors + replied.errors + synced.errors,
     )
 
 
@@ -442,7 +430,7 @@ review.register(
         model=InboundComment,
         label="comment on a published post",
         context=_context,
-        answer=lambda db, comment, actor, text: answer(db, comment, actor, text),
+        answer=answer,
         actions=("approve", "remove", "answer", "escalate"),
     ),
 )

@@ -157,9 +157,7 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int
 def post_comments_check(db: SessionDep, _user: PostViewer, post_id: int):
     """Read the post's comments now instead of at the next round (and send what waits)."""
     posts.get(db=db, post_id=post_id)
-    comments.fetch(post_id=post_id)
-    comments.send_replies()
-    comments.sync_visibility()
+    comments.run_round(post_id=post_id)
     return _see(f"/posts/{post_id}#comments")
 
 
