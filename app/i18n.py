@@ -381,6 +381,17 @@ ES: dict[str, str] = {
     "sent": "enviada",
     "waiting for a clinician": "esperando a un clínico",
     "Reply in public": "Responder en público",
+    # delivery
+    "Background jobs": "Tareas en segundo plano",
+    "The jobs that publish posts, read comments and refresh figures. A job that keeps failing shows here; the error is named by its kind only.": "Las tareas que publican, leen comentarios y actualizan cifras. Una tarea que falla una y otra vez aparece aquí; el error se indica solo por su tipo.",
+    "Job": "Tarea",
+    "Last run": "Última ejecución",
+    "Last success": "Último éxito",
+    "Last error": "Último error",
+    "working": "funciona",
+    "failing": "falla",
+    "{count} failed runs in a row": "{count} ejecuciones fallidas seguidas",
+    "No job has run yet: is the scheduler running (carepost serve or carepost worker)?": "Aún no se ha ejecutado ninguna tarea: ¿está en marcha el planificador (carepost serve o carepost worker)?",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

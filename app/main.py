@@ -16,6 +16,7 @@ from app.channels import routes as channel_routes
 from app.database import ping
 from app.deps import csrf_protect
 from app.groups import routes as group_routes
+from app.jobs import routes as job_routes
 from app.network import routes as network_routes
 from app.notifications import routes as notification_routes
 from app.posts import routes as post_routes
@@ -92,6 +93,7 @@ def create_app() -> FastAPI:
         question_routes,
         network_routes,
         moderation_routes,
+        job_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -4,6 +4,7 @@ from app.accounts.models import ApiToken, LoginAttempt, User
 from app.audit.models import AuditEvent
 from app.channels.models import Channel, OutboxComment, OutboxMessage
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
+from app.jobs.models import JobRun
 from app.network.models import Follow, NetworkComment, NetworkPost
 from app.notifications.models import Notification
 from app.posts.models import (
@@ -30,6 +31,7 @@ __all__ = [
     "GroupPost",
     "GroupReaction",
     "InboundComment",
+    "JobRun",
     "LoginAttempt",
     "MetricSnapshot",
     "ModerationLabel",

@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -54,6 +54,9 @@ class Draft:
     text: str
     link: str | None = None
     media: tuple[Media, ...] = ()
+    # A key unique to this outbound message; a channel that can store it echoes it back when asked
+    # what was published, so a lost claim is matched to its own message and no other.
+    reference: str | None = None
 
     @property
     def body(self) -> str:
@@ -67,6 +70,8 @@ class Draft:
 class Published:
     remote_id: str
     url: str | None
+    created_at: datetime | None = None
+    reference: str | None = None  # the draft's reference, when the channel echoed it back
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,12 @@ class Connector(Protocol):
 
     kind: str
     limits: Limits
+    # Credentials the connector renewed during a call (an OAuth 2.0 refresh): the caller stores them
+    # at once and sets this back to None; until then the stored refresh token may be a spent one.
+    refreshed: dict | None
+
+    def backoff_until(self) -> datetime | None:
+        """When the channel asked callers to slow down (usage headers), the time to resume."""
 
     def validate(self, draft: Draft) -> list[Problem]:
         """Problems that would make the channel refuse the draft (empty when it is fine)."""
@@ -107,8 +118,12 @@ class Connector(Protocol):
     def publish(self, draft: Draft) -> Published:
         """Post the draft; raises ChannelError."""
 
-    def find_published(self, draft: Draft, since: datetime) -> Published | None:
-        """The post with this draft's text published since `since`, if the channel shows one."""
+    def find_published(self, draft: Draft, since: datetime) -> list[Published]:
+        """The account's own posts since `since` that may be this draft, each with its created_at.
+
+        A channel that stores the draft's reference returns only the post carrying it; the others
+        return every post with the draft's text. Which one is this draft's is the caller's decision.
+        """
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """Engagement counters of a published post."""
@@ -191,6 +206,14 @@ def transport_error(error: requests.RequestException, channel: str) -> ChannelEr
         f"the connection to {channel} dropped; carepost will check "
         "whether the post went out before trying again",
     )
+
+
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def created_since(created_at: datetime | None, since: datetime) -> bool:
+    """Whether a post the channel dates at created_at can have come from a claim made at since."""
+    return created_at is None or created_at >= since - CLOCK_SKEW
 
 
 def same_text(published: str, draft: Draft) -> bool:

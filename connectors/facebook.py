@@ -7,6 +7,7 @@ import requests
 from pyfacebook import FacebookError, GraphAPI, LibraryError
 
 from connectors.base import (
+    CLOCK_SKEW,
     ChannelError,
     Comment,
     Draft,
@@ -15,6 +16,7 @@ from connectors.base import (
     Problem,
     Published,
     TimeoutSession,
+    created_since,
     same_text,
     transport_error,
     validate_media,
@@ -32,6 +34,7 @@ RATE_CODES = {4, 17, 32, 613, 80001}
 TRANSIENT_CODES = {1, 2}
 BUSY_PERCENT = 90
 MAX_COMMENT_PAGES = 10
+MAX_LOOKUP_PAGES = 5
 
 
 class FacebookConnector:
@@ -39,6 +42,7 @@ class FacebookConnector:
 
     kind = "facebook"
     limits = LIMITS
+    refreshed = None  # page tokens are not renewed by carepost
 
     def __init__(self, credentials: dict, *, version: str = "v25.0", timeout=None):
         self.page_id = credentials["page_id"]
@@ -183,22 +187,35 @@ class FacebookConnector:
         )
         return Published(str(result["id"]), self._post_url(str(result["id"])))
 
-    def find_published(self, draft: Draft, since: datetime) -> Published | None:
-        after = int((since - timedelta(minutes=5)).timestamp())
-        result = self._call(
-            lambda: self.api.get_connection(
-                self.page_id,
-                connection="posts",
-                fields="id,message,created_time",
-                since=after,
-                limit=25,
-            ),
-            sending=False,
-        )
-        for post in result.get("data", []):
-            if same_text(post.get("message", ""), Draft(draft.text)):
-                return Published(str(post["id"]), self._post_url(str(post["id"])))
-        return None
+    def find_published(self, draft: Draft, since: datetime) -> list[Published]:
+        """The page's own posts with the draft's text created since the claim (Facebook stores no
+        reference of ours), newest first."""
+        params = {
+            "fields": "id,message,created_time",
+            "since": int((since - CLOCK_SKEW).timestamp()),
+            "limit": 100,
+        }
+        found: list[Published] = []
+        for _page in range(MAX_LOOKUP_PAGES):
+            result = self._call(
+                lambda p=dict(params): self.api.get_connection(
+                    self.page_id, connection="posts", **p
+                ),
+                sending=False,
+            )
+            for post in result.get("data", []):
+                created_at = _graph_time(post.get("created_time"))
+                if same_text(post.get("message", ""), Draft(draft.text)) and created_since(
+                    created_at, since
+                ):
+                    post_id = str(post["id"])
+                    found.append(Published(post_id, self._post_url(post_id), created_at=created_at))
+            paging = result.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                break
+            params["after"] = after
+        return found
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         fields = (

@@ -16,9 +16,21 @@ LIMITS = Limits(
 class OutboxStore(Protocol):
     """Where the outbox keeps what it "publishes"; the app provides it."""
 
-    def add(self, channel_id: int, text: str, link: str | None, media_count: int) -> str: ...
+    def add(
+        self,
+        channel_id: int,
+        text: str,
+        link: str | None,
+        media_count: int,
+        reference: str | None = None,
+    ) -> str: ...
 
-    def find(self, channel_id: int, text: str, since: datetime) -> str | None: ...
+    def find(
+        self, channel_id: int, *, reference: str | None, text: str, since: datetime
+    ) -> list[tuple[str, datetime, str | None]]:
+        """(id, created_at, reference) of the messages with this reference (with this text since
+        `since` when there is no reference)."""
+        ...
 
     def counters(self, remote_id: str) -> dict[str, int]: ...
 
@@ -32,11 +44,16 @@ class OutboxStore(Protocol):
 class OutboxConnector:
     kind = "outbox"
     limits = LIMITS
+    refreshed = None  # nothing to renew
 
     def __init__(self, channel_id: int, store: OutboxStore, base_url: str = ""):
         self.channel_id = channel_id
         self.store = store
         self.base_url = base_url
+
+    @staticmethod
+    def backoff_until() -> None:
+        return None
 
     @staticmethod
     def validate(draft: Draft) -> list[Problem]:
@@ -49,12 +66,20 @@ class OutboxConnector:
         return f"{self.base_url}/outbox/{remote_id}"
 
     def publish(self, draft: Draft) -> Published:
-        remote_id = self.store.add(self.channel_id, draft.text, draft.link, len(draft.media))
-        return Published(remote_id, self._url(remote_id))
+        remote_id = self.store.add(
+            self.channel_id, draft.text, draft.link, len(draft.media), draft.reference
+        )
+        return Published(remote_id, self._url(remote_id), reference=draft.reference)
 
-    def find_published(self, draft: Draft, since: datetime) -> Published | None:
-        remote_id = self.store.find(self.channel_id, draft.text, since)
-        return Published(remote_id, self._url(remote_id)) if remote_id else None
+    def find_published(self, draft: Draft, since: datetime) -> list[Published]:
+        """The outbox keeps each message's reference: a draft that has one is found by it alone."""
+        found = self.store.find(
+            self.channel_id, reference=draft.reference, text=draft.text, since=since
+        )
+        return [
+            Published(remote_id, self._url(remote_id), created_at=created_at, reference=reference)
+            for remote_id, created_at, reference in found
+        ]
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         return self.store.counters(remote_id)

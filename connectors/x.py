@@ -8,6 +8,7 @@ import tweepy
 from requests_oauthlib import OAuth1
 
 from connectors.base import (
+    CLOCK_SKEW,
     ChannelError,
     Comment,
     Draft,
@@ -16,6 +17,7 @@ from connectors.base import (
     Problem,
     Published,
     TimeoutSession,
+    created_since,
     same_text,
     transport_error,
     validate_media,
@@ -29,6 +31,7 @@ REFRESH_MARGIN_SECONDS = 120
 MEDIA_API = "https://api.x.com/2/media/upload"
 CHUNK = 4 * 1024 * 1024
 MAX_COMMENT_PAGES = 10
+MAX_LOOKUP_PAGES = 5
 LIMITS = Limits(
     max_text=MAX_WEIGHTED,
     max_media=4,
@@ -46,7 +49,7 @@ class XConnector:
     def __init__(self, credentials: dict, *, timeout=None):
         self.credentials = dict(credentials)
         self.oauth2 = bool(credentials.get("oauth2_access_token"))
-        self.refreshed = False  # True once a refreshed OAuth 2.0 token must be stored by the caller
+        self.refreshed: dict | None = None  # renewed OAuth 2.0 credentials the caller must store
         session = TimeoutSession(timeout) if timeout else TimeoutSession()
         if self.oauth2:
             self.client = tweepy.Client(bearer_token=credentials["oauth2_access_token"])
@@ -111,7 +114,12 @@ class XConnector:
         c["oauth2_refresh_token"] = token.get("refresh_token", c["oauth2_refresh_token"])
         c["oauth2_expires_at"] = time.time() + int(token.get("expires_in", 7200))
         self.client.bearer_token = c["oauth2_access_token"]
-        self.refreshed = True
+        self.refreshed = dict(c)
+
+    @staticmethod
+    def backoff_until() -> None:
+        """X says when to resume only in a 429, which arrives as a ChannelError with retry_at."""
+        return None
 
     def _call(self, action, *, sending: bool):
         self._ensure_fresh_token()
@@ -243,19 +251,34 @@ class XConnector:
         me = self._call(lambda: self.client.get_me(user_auth=self.user_auth), sending=False)
         return str(me.data.id)
 
-    def find_published(self, draft: Draft, since: datetime) -> Published | None:
+    def find_published(self, draft: Draft, since: datetime) -> list[Published]:
+        """The account's own tweets with the draft's text created since the claim (X stores no
+        reference of ours), newest first."""
         user_id = self.credentials.get("user_id") or self._me_id()
-        start = (since - timedelta(minutes=5)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        response = self._call(
-            lambda: self.client.get_users_tweets(
-                user_id, start_time=start, max_results=20, user_auth=self.user_auth
-            ),
-            sending=False,
-        )
-        for tweet in response.data or []:
-            if same_text(tweet.text, draft):
-                return Published(str(tweet.id), f"https://x.com/i/web/status/{tweet.id}")
-        return None
+        start = (since - CLOCK_SKEW).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = {"start_time": start, "max_results": 100, "tweet_fields": ["created_at"]}
+        found: list[Published] = []
+        for _page in range(MAX_LOOKUP_PAGES):
+            response = self._call(
+                lambda p=dict(params): self.client.get_users_tweets(
+                    user_id, user_auth=self.user_auth, **p
+                ),
+                sending=False,
+            )
+            found += [
+                Published(
+                    str(tweet.id),
+                    f"https://x.com/i/web/status/{tweet.id}",
+                    created_at=tweet.created_at,
+                )
+                for tweet in response.data or []
+                if same_text(tweet.text, draft) and created_since(tweet.created_at, since)
+            ]
+            next_token = (response.meta or {}).get("next_token")
+            if not next_token:
+                break
+            params["pagination_token"] = next_token
+        return found
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         response = self._call(

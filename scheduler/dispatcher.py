@@ -8,12 +8,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from app.channels.service import reusable_connector, store_refreshed_credentials
+from sqlalchemy.exc import IntegrityError
+
+from app.channels import gateway
 from app.clock import utcnow
 from app.database import get_engine, session_scope
 from app.posts import deliveries, media
 from app.settings import get_settings
-from connectors.base import ChannelError, ErrorKind
+from connectors.base import ChannelError
 
 log = logging.getLogger("carepost.dispatcher")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -43,42 +45,34 @@ def send_one(job: deliveries.Job, conn=None) -> str:
 
 
 def _send_checked(job: deliveries.Job, conn) -> str:
-    channel_connector = None
+    channel = job.channel
+    found = None
     try:
-        channel_connector = reusable_connector(job.channel)
-        found = (
-            channel_connector.find_published(job.draft, job.since) if job.needs_reconcile else None
-        )
-        result = found or channel_connector.publish(job.draft)
+        if job.needs_reconcile:
+            # The last try may have gone out: look for it before any resend.
+            candidates = gateway.call(channel, lambda c: c.find_published(job.draft, job.since))
+            with conn.begin():
+                found = deliveries.match_found(conn=conn, job=job, found=candidates)
+        result = found or gateway.call(channel, lambda c: c.publish(job.draft))
     except ChannelError as error:
-        with session_scope() as db:
-            _keep_refreshed_token(db, job, channel_connector)
-            return deliveries.record_failure(db=db, job=job, error=error, now=utcnow())
-    except ValueError as error:  # unreadable credentials: nothing was sent
-        failure = ChannelError(ErrorKind.final, str(error), reconnect=True, code="credentials")
-        with session_scope() as db:
-            return deliveries.record_failure(db=db, job=job, error=failure, now=utcnow())
-    if getattr(channel_connector, "refreshed", False):
-        with session_scope() as db:
-            _keep_refreshed_token(db, job, channel_connector)
-    with conn.begin():
-        deliveries.record_published(
-            conn=conn, job=job, result=result, now=utcnow(), reconciled=found is not None
-        )
-    pause_until = getattr(channel_connector, "backoff_until", lambda: None)()
-    if pause_until:
-        with session_scope() as db:
-            deliveries.throttle(db=db, channel_id=job.channel.id, until=pause_until)
-    log.debug("delivery %s published on %s", job.delivery_id, job.channel.kind)
+        return _failed(job, error)
+    except deliveries.Undecided as undecided:
+        return _failed(job, undecided.error)
+    try:
+        with conn.begin():
+            deliveries.record_published(
+                conn=conn, job=job, result=result, now=utcnow(), reconciled=found is not None
+            )
+    except IntegrityError:
+        # Another delivery holds this message: it cannot settle this one too.
+        return _failed(job, deliveries.Undecided(1).error)
+    log.debug("delivery %s published on %s", job.delivery_id, channel.kind)
     return "published"
 
 
-def _keep_refreshed_token(db, job: deliveries.Job, channel_connector) -> None:
-    if getattr(channel_connector, "refreshed", False):
-        store_refreshed_credentials(
-            db=db, channel_id=job.channel.id, credentials=channel_connector.credentials
-        )
-        channel_connector.refreshed = False
+def _failed(job: deliveries.Job, error: ChannelError) -> str:
+    with session_scope() as db:
+        return deliveries.record_failure(db=db, job=job, error=error, now=utcnow())
 
 
 def send_batch(ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str]:

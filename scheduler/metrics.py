@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlmodel import col, func, select
 
+from app.channels import gateway
 from app.channels.models import Channel
-from app.channels.service import connector_for
 from app.clock import utcnow
 from app.database import session_scope
 from app.posts.models import Delivery, DeliveryStatus, MetricSnapshot
@@ -39,14 +39,13 @@ def refresh(limit: int = 200) -> int:
             .where((last.c.at.is_(None)) | (last.c.at < stale_before))
             .limit(limit)
         )
+        # Rows of one channel share one Channel object; it stays readable after the session closes.
         due = [(d.id, d.remote_id, c) for d, c in db.exec(query)]
-        for _id, _remote, channel in due:
-            db.expunge(channel)
     taken = 0
     for delivery_id, remote_id, channel in due:
         try:
-            values = connector_for(channel).metrics(remote_id)
-        except (ChannelError, ValueError) as error:
+            values = gateway.call(channel, lambda c, r=remote_id: c.metrics(r))
+        except ChannelError as error:
             log.warning("metrics for delivery %s: %s", delivery_id, type(error).__name__)
             continue
         with session_scope() as db:

@@ -14,6 +14,7 @@ from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.channels import service as channels
 from app.channels.models import ChannelKind
+from app.channels.outbox import DatabaseOutbox
 from app.database import get_engine, session_scope
 from app.posts import service as posts
 from app.posts.models import PostCreate
@@ -133,6 +134,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/notifications/read"): same(303, anon=303),
     ("GET", "/api/notifications"): same(200, anon=401),
     ("GET", "/healthz"): same(200, anon=200),
+    ("GET", "/admin/jobs"): admin_only(200),
+    ("GET", "/api/health/jobs"): admin_only(200, anon=401),
     ("GET", "/openapi.json"): same(200, anon=200),
     ("GET", "/docs"): same(200, anon=200),
     ("GET", "/docs/oauth2-redirect"): same(200, anon=200),
@@ -328,7 +331,7 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
         outbox = channels.create(
             db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=admin
         )
-    message_id = channels.DatabaseOutbox(get_engine()).add(outbox.id, "hola", None, 0)
+    message_id = DatabaseOutbox(get_engine()).add(outbox.id, "hola", None, 0)
     ids = _community(admin.id, clients["clinician"][2].id, clients["patient"][2].id)
     got = {}
     for role in ROLES:

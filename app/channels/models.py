@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
@@ -51,11 +51,15 @@ class ChannelPublic(SQLModel):
 class OutboxMessage(SQLModel, table=True):
     """What the local outbox channel 'published'."""
 
+    __table_args__ = (Index("ix_outboxmessage_reference", "channel_id", "reference"),)
+
     id: int | None = Field(default=None, primary_key=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     link: str | None = Field(default=None, max_length=2000)
     media_count: int = 0
+    # The sender's key for the message (a delivery's reference), echoed back when it is looked up.
+    reference: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

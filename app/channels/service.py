@@ -1,26 +1,14 @@
-"""Connecting channels, building their connectors, and the outbox's storage."""
+"""Connecting channels: credentials, status, the connection test and X's OAuth 2.0 flow."""
 
-import threading
-from datetime import datetime
-
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.audit import service as audit
-from app.channels import crypto
-from app.channels.models import (
-    Channel,
-    ChannelKind,
-    ChannelStatus,
-    OutboxComment,
-    OutboxMessage,
-)
+from app.channels import crypto, gateway
+from app.channels.models import Channel, ChannelKind, ChannelStatus
 from app.errors import Conflict, InvalidInput, NotFound
 from app.settings import get_settings
-from connectors.base import ChannelError, Comment, Connector, ErrorKind
-from connectors.facebook import FacebookConnector
-from connectors.outbox import OutboxConnector
-from connectors.x import XConnector
+from connectors.base import ChannelError
 
 REQUIRED = {
     ChannelKind.outbox: (),
@@ -116,118 +104,11 @@ def resolve(*, db: Session, refs: list[int | str]) -> list[Channel]:
     return found
 
 
-class DatabaseOutbox:
-    """The outbox connector's storage: a table in carepost's database, in its own short transaction."""
-
-    def __init__(self, engine):
-        self.engine = engine
-
-    def add(self, channel_id: int, text: str, link: str | None, media_count: int) -> str:
-        with Session(self.engine) as db:
-            message = OutboxMessage(
-                channel_id=channel_id, text=text, link=link, media_count=media_count
-            )
-            db.add(message)
-            db.commit()
-            return str(message.id)
-
-    def find(self, channel_id: int, text: str, since: datetime) -> str | None:
-        with Session(self.engine) as db:
-            query = select(OutboxMessage.id).where(
-                OutboxMessage.channel_id == channel_id,
-                OutboxMessage.text == text,
-                OutboxMessage.created_at >= since,
-            )
-            found = db.exec(query.order_by(col(OutboxMessage.id).desc())).first()
-            return str(found) if found else None
-
-    def counters(self, remote_id: str) -> dict[str, int]:
-        with Session(self.engine) as db:
-            query = select(func.count()).where(
-                OutboxComment.message_id == int(remote_id), col(OutboxComment.hidden).is_(False)
-            )
-            return {"comments": db.exec(query).one()}
-
-    def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
-        with Session(self.engine) as db:
-            query = select(OutboxComment).where(
-                OutboxComment.message_id == int(remote_id), col(OutboxComment.from_page).is_(False)
-            )
-            if since is not None:
-                query = query.where(OutboxComment.created_at >= since)
-            return [
-                Comment(
-                    remote_id=str(c.id),
-                    text=c.text,
-                    author=c.author_name,
-                    created_at=c.created_at,
-                    parent_id=str(c.parent_id) if c.parent_id else None,
-                )
-                for c in db.exec(query.order_by(col(OutboxComment.id)))
-            ]
-
-    def hide_comment(self, comment_id: str, hidden: bool) -> None:
-        with Session(self.engine) as db:
-            comment = db.get(OutboxComment, int(comment_id))
-            if comment is None:
-                raise ChannelError(ErrorKind.final, "the comment no longer exists on the outbox")
-            comment.hidden = hidden
-            db.add(comment)
-            db.commit()
-
-    def reply(self, comment_id: str, text: str) -> str:
-        with Session(self.engine) as db:
-            comment = db.get(OutboxComment, int(comment_id))
-            if comment is None:
-                raise ChannelError(ErrorKind.final, "the comment no longer exists on the outbox")
-            answer = OutboxComment(
-                message_id=comment.message_id,
-                parent_id=comment.id,
-                author_name="the practice",
-                text=text,
-                from_page=True,
-            )
-            db.add(answer)
-            db.commit()
-            return str(answer.id)
-
-
-def connector_for(channel: Channel, engine=None, *, timeout=None) -> Connector:
-    """The connector that speaks for this channel, with its credentials decrypted."""
-    from app.database import get_engine
-
-    credentials = crypto.decrypt(channel.credentials_encrypted)
-    if channel.kind == ChannelKind.x:
-        return XConnector(credentials, timeout=timeout)
-    if channel.kind == ChannelKind.facebook:
-        return FacebookConnector(
-            credentials, version=get_settings().graph_api_version, timeout=timeout
-        )
-    return OutboxConnector(channel.id, DatabaseOutbox(engine or get_engine()))
-
-
-_local = threading.local()
-
-
-def reusable_connector(channel: Channel) -> Connector:
-    """This thread's connector for the channel, reused across calls so HTTP connections stay open.
-
-    Keyed by the encrypted credentials too, so a reconnected channel gets a fresh connector.
-    """
-    cache = _local.__dict__.setdefault("connectors", {})
-    key = (channel.id, channel.credentials_encrypted)
-    if key not in cache:
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = connector_for(channel)
-    return cache[key]
-
-
 def test_connection(*, db: Session, channel_id: int, actor: User) -> tuple[bool, str]:
     """Call the channel; on success store the account's name and clear a reconnect flag."""
     channel = get(db=db, channel_id=channel_id)
     try:
-        label = connector_for(channel).test_connection()
+        label = gateway.call(channel, lambda connector: connector.test_connection(), db=db)
     except ChannelError as error:
         audit.record(
             db,
@@ -238,8 +119,6 @@ def test_connection(*, db: Session, channel_id: int, actor: User) -> tuple[bool,
             ok=False,
         )
         return False, error.message
-    except ValueError as error:
-        return False, str(error)
     channel.account_label = label[:120]
     if channel.status == ChannelStatus.reconnect_needed:
         channel.status, channel.status_reason = ChannelStatus.active, None
@@ -329,13 +208,3 @@ def finish_x_oauth2(
         else "",
     }
     return create(db=db, kind=ChannelKind.x, name=name, credentials=credentials, actor=actor)
-
-
-def store_refreshed_credentials(*, db: Session, channel_id: int, credentials: dict) -> None:
-    """Keep the tokens a connector renewed (encrypted, like all credentials)."""
-    channel = get(db=db, channel_id=channel_id)
-    channel.credentials_encrypted = crypto.encrypt(credentials)
-    db.add(channel)
-    audit.record(
-        db, actor=None, action="channel.token_refresh", object_type="channel", object_id=channel_id
-    )

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.audit import service as audit
+from app.channels import gateway
 from app.channels.models import Channel, ChannelStatus
-from app.channels.service import reusable_connector
 from app.clock import utcnow
 from app.database import session_scope
 from app.errors import Conflict, InvalidInput, NotFound
@@ -77,10 +77,8 @@ def _due(db: Session, limit: int, post_id: int | None) -> list[tuple[int, str, o
     if post_id is not None:
         query = query.where(Delivery.post_id == post_id)
     order = (col(Delivery.comments_checked_at).is_not(None), col(Delivery.comments_checked_at))
-    rows = list(db.exec(query.order_by(*order).limit(limit)))
-    for *_rest, channel in rows:
-        db.expunge(channel)
-    return rows
+    # Rows of one channel share one Channel object; it stays readable after the session closes.
+    return list(db.exec(query.order_by(*order).limit(limit)))
 
 
 def _claim(db: Session, delivery_id: int, checked_at) -> bool:
@@ -148,8 +146,8 @@ def fetch(limit: int = 50, *, post_id: int | None = None) -> Round:
                 continue
         since = checked_at - OVERLAP if checked_at else None
         try:
-            found = reusable_connector(channel).comments(remote_id, since)
-        except (ChannelError, ValueError) as error:
+            found = gateway.call(channel, lambda c, r=remote_id, s=since: c.comments(r, s))
+        except ChannelError as error:
             # The post is tried again next round; one channel's trouble does not stop the others.
             log.warning("comments of delivery %s: %s", delivery_id, type(error).__name__)
             result.errors += 1
@@ -198,11 +196,9 @@ def sync_visibility(limit: int = 100) -> Round:
             .limit(limit)
         )
         work = [(c.id, c.remote_id, c.status in HIDDEN, ch) for c, ch in db.exec(query)]
-        for *_rest, channel in work:
-            db.expunge(channel)
     for comment_id, remote_id, hide, channel in work:
         try:
-            reusable_connector(channel).hide_comment(remote_id, hide)
+            gateway.call(channel, lambda c, r=remote_id, h=hide: c.hide_comment(r, h))
             values = {"hidden_on_channel": hide, "sync_error": None, "sync_after": None}
             result.synced += 1
         except ChannelError as error:
@@ -237,8 +233,6 @@ def send_replies(limit: int = 50) -> Round:
             .limit(limit)
         )
         work = list(db.exec(query))
-        for *_rest, channel in work:
-            db.expunge(channel)
     for reply_id, attempts, comment_remote_id, channel in work:
         with session_scope() as db:
             claimed = db.exec(
@@ -258,7 +252,7 @@ def send_replies(limit: int = 50) -> Round:
         if not claimed:
             continue
         try:
-            published = reusable_connector(channel).reply(comment_remote_id, text)
+            published = gateway.call(channel, lambda c, r=comment_remote_id, t=text: c.reply(r, t))
             values = {
                 "state": ReplyState.sent,
                 "error": None,

@@ -2,7 +2,10 @@
 
 Exactly once: a delivery is claimed (pending -> sending, with a lease) in a short transaction that skips
 rows other workers hold; the result is recorded only by the claim's holder; a claim whose lease ran
-out is never resent blindly but looked up on the channel first (needs_reconcile).
+out is never resent blindly but looked up on the channel first (needs_reconcile). A message found
+on the channel settles one delivery only: the database holds each (channel, remote id) once, a
+message another delivery holds is never taken, and when several could be this delivery's a person
+decides (uncertain).
 """
 
 from dataclasses import dataclass
@@ -13,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.channels import service as channels
 from app.channels.models import Channel, ChannelStatus
 from app.notifications import service as notifications
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
@@ -123,6 +125,7 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
                 overrides.get((post.id, delivery.channel_id)) or post.text,
                 link=post.link,
                 media=tuple(media.get(post.id, ())),
+                reference=reference(delivery.id),
             ),
             delivery.needs_reconcile,
             delivery.first_sent_at or delivery.created_at,
@@ -132,6 +135,50 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
         )
         for delivery, post in rows
     ]
+
+
+def reference(delivery_id: int) -> str:
+    """The key a channel that can store one keeps with the delivery's message."""
+    return f"carepost-delivery-{delivery_id}"
+
+
+def match_found(*, conn: Connection, job: Job, found: list[Published]) -> Published | None:
+    """Which of the messages found on the channel is this delivery's; None when none is.
+
+    A message carrying the delivery's reference is decisive. Otherwise only messages no other
+    delivery holds count: exactly one is this delivery's, several raise Undecided.
+    """
+    own = [p for p in found if p.reference and p.reference == job.draft.reference]
+    if own:
+        return own[-1]  # found newest first: the first copy is the one kept
+    if not found:
+        return None
+    taken = set(
+        conn.execute(
+            select(Delivery.remote_id).where(
+                Delivery.channel_id == job.channel.id,
+                col(Delivery.remote_id).in_([p.remote_id for p in found]),
+                Delivery.id != job.delivery_id,
+            )
+        ).scalars()
+    )
+    free = [p for p in found if p.remote_id not in taken and not p.reference]
+    if len(free) > 1:
+        raise Undecided(len(free))
+    return free[0] if free else None
+
+
+class Undecided(Exception):
+    """Several messages on the channel could be this delivery's: a person must say which."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.error = ChannelError(
+            ErrorKind.final,
+            f"the post may have gone out, but {count} posts with the same text appeared on the "
+            "channel after it was sent; check which one is this post's before sending it again",
+            code="ambiguous",
+        )
 
 
 # Statements on the path of every send are built once; each send only binds its values.
@@ -194,7 +241,10 @@ def _owned(job: Job):
 def record_published(
     *, conn: Connection, job: Job, result: Published, now: datetime, reconciled: bool = False
 ) -> bool:
-    """Store the remote id; False when the claim was lost. A bare connection, like still_wanted."""
+    """Store the remote id; False when the claim was lost. A bare connection, like still_wanted.
+
+    Raises IntegrityError when another delivery holds this remote message already.
+    """
     done = conn.execute(
         _PUBLISHED,
         {
@@ -226,7 +276,11 @@ def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime)
         "last_error": error.message[:500],
         "error_code": error.code,
     }
-    if error.kind == ErrorKind.final or job.attempts >= max_attempts:
+    if error.code == "throttled":
+        # Nothing was called: the channel is resting. The delivery waits without losing an attempt.
+        status = DeliveryStatus.pending
+        values |= {"next_attempt_at": error.retry_at, "attempts": Delivery.attempts - 1}
+    elif error.kind == ErrorKind.final or job.attempts >= max_attempts:
         status = DeliveryStatus.failed
         if error.kind != ErrorKind.final:
             values["last_error"] = f"gave up after {job.attempts} attempts: {error.message}"[:500]
@@ -240,21 +294,6 @@ def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime)
     values["status"] = status
     if not db.execute(update(Delivery).where(_owned(job)).values(**values)).rowcount:
         return "lost"
-    if error.reconnect:
-        channel = db.get(Channel, job.channel.id)
-        channels.set_status(
-            db=db,
-            channel=channel,
-            status=ChannelStatus.reconnect_needed,
-            reason=error.message[:300],
-            actor=None,
-        )
-    if error.retry_at and error.kind == ErrorKind.retryable:
-        db.exec(
-            update(Channel)
-            .where(Channel.id == job.channel.id)
-            .values(throttled_until=error.retry_at)
-        )
     if status in (DeliveryStatus.failed, DeliveryStatus.uncertain):
         notifications.notify(
             db=db,
@@ -294,11 +333,6 @@ def finish_posts(*, db: Session, post_ids: set[int]) -> None:
         .values(status=PostStatus.done)
         .execution_options(synchronize_session=False)
     )
-
-
-def throttle(*, db: Session, channel_id: int, until: datetime) -> None:
-    """Hold a channel's deliveries until `until` (the channel asked callers to slow down)."""
-    db.exec(update(Channel).where(Channel.id == channel_id).values(throttled_until=until))
 
 
 def recover_expired(*, db: Session, now: datetime) -> int:

@@ -88,6 +88,9 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("post_id", "channel_id", "due_at"),
         # The claim reads due rows in (due_at, id) order and stops after a batch: no sort of the queue.
         Index("ix_delivery_due", "status", "due_at", "id"),
+        # A message on a channel is the result of one delivery only: a reconciliation can never
+        # settle two deliveries with the same remote message.
+        Index("uq_delivery_remote", "channel_id", "remote_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -134,7 +134,7 @@ def test_usage_headers_over_90_percent_ask_for_a_pause(fb):
 
 
 @responses.activate
-def test_find_published_reads_the_page_posts(fb):
+def test_find_published_returns_the_page_posts_with_the_text_created_since_the_claim(fb):
     responses.get(
         f"{GRAPH}/1234/posts",
         json={
@@ -145,13 +145,20 @@ def test_find_published_reads_the_page_posts(fb):
                     "message": "Campaña de gripe",
                     "created_time": "2026-11-23T08:01:00+0000",
                 },
+                {
+                    "id": "1234_7",
+                    "message": "Campaña de gripe",
+                    "created_time": "2026-11-23T07:00:00+0000",
+                },
             ]
         },
     )
-    found = fb.find_published(
-        Draft("Campaña de gripe", link="https://example.org"), datetime.now(UTC)
-    )
-    assert found.remote_id == "1234_9"
+    claimed_at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    found = fb.find_published(Draft("Campaña de gripe", link="https://example.org"), claimed_at)
+    # The 07:00 post with the same text was there before the claim: it is someone else's.
+    assert [(p.remote_id, p.created_at) for p in found] == [
+        ("1234_9", datetime(2026, 11, 23, 8, 1, tzinfo=UTC))
+    ]
     query = parse_qs(urlparse(responses.calls[0].request.url).query)
     assert "since" in query and query["fields"] == ["id,message,created_time"]
 

@@ -142,7 +142,7 @@ def test_timeout_is_an_unknown_outcome_and_refused_connection_is_retryable(x):
 
 
 @responses.activate
-def test_find_published_looks_the_text_up_in_recent_tweets(x):
+def test_find_published_returns_own_tweets_with_the_text_created_since_the_claim(x):
     responses.get(
         "https://api.twitter.com/2/users/me",
         json={"data": {"id": "42", "name": "Clinica", "username": "clinica"}},
@@ -151,18 +151,34 @@ def test_find_published_looks_the_text_up_in_recent_tweets(x):
         "https://api.twitter.com/2/users/42/tweets",
         json={
             "data": [
-                {"id": "100", "text": "otra cosa", "edit_history_tweet_ids": ["100"]},
+                {
+                    "id": "102",
+                    "text": "Vacúnate https://t.co/xyz",
+                    "created_at": "2026-11-23T07:00:00.000Z",
+                    "edit_history_tweet_ids": ["102"],
+                },
+                {
+                    "id": "100",
+                    "text": "otra cosa",
+                    "created_at": "2026-11-23T08:02:00.000Z",
+                    "edit_history_tweet_ids": ["100"],
+                },
                 {
                     "id": "101",
                     "text": "Vacúnate https://t.co/abc",
+                    "created_at": "2026-11-23T08:01:00.000Z",
                     "edit_history_tweet_ids": ["101"],
                 },
             ]
         },
     )
-    found = x.find_published(Draft("Vacúnate", link="https://example.org"), datetime.now(UTC))
-    assert found.remote_id == "101"
-    assert "start_time=" in responses.calls[1].request.url
+    claimed_at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    found = x.find_published(Draft("Vacúnate", link="https://example.org"), claimed_at)
+    # Tweet 102 has the text too, but it was posted before this delivery was claimed.
+    assert [p.remote_id for p in found] == ["101"]
+    assert found[0].created_at == datetime(2026, 11, 23, 8, 1, tzinfo=UTC)
+    url = responses.calls[1].request.url
+    assert "start_time=2026-11-23T07%3A59%3A00Z" in url and "tweet.fields=created_at" in url
 
 
 @responses.activate

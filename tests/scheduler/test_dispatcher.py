@@ -8,6 +8,7 @@ import requests
 import responses
 from sqlmodel import col, select
 
+from app.channels import gateway
 from app.channels.models import Channel, ChannelStatus, OutboxMessage
 from app.clock import utcnow
 from app.database import session_scope
@@ -177,13 +178,11 @@ def test_worker_dying_mid_send_is_reconciled_without_a_duplicate(outbox, new_pos
     with session_scope() as db:
         [delivery_id] = deliveries.claim(db=db, worker="dead-worker", now=utcnow(), limit=10)
     # The dead worker got as far as publishing, but never recorded the result.
-    from app.channels.service import connector_for
-    from connectors.base import Draft
-
     with session_scope() as db:
-        channel = db.get(Channel, outbox.id)
-        db.expunge(channel)
-    connector_for(channel).publish(Draft("Jornada de cribado"))
+        [job] = deliveries.load_jobs(
+            db=db, ids=[delivery_id], worker="dead-worker", media_loader=bytes
+        )
+    gateway.call(job.channel, lambda connector: connector.publish(job.draft))
     with session_scope() as db:
         delivery = db.get(Delivery, delivery_id)
         delivery.lease_until = utcnow() - timedelta(seconds=1)
