@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.database import get_engine, session_scope
 from app.posts import deliveries, media
 from app.settings import get_settings
-from connectors.base import ChannelError
+from connectors.base import ChannelError, Published
 
 log = logging.getLogger("carepost.dispatcher")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -46,26 +46,33 @@ def send_one(job: deliveries.Job, conn=None) -> str:
 
 def _send_checked(job: deliveries.Job, conn) -> str:
     channel = job.channel
-    found = None
+    candidates: list[Published] = []
     try:
         if job.needs_reconcile:
             # The last try may have gone out: look for it before any resend.
             candidates = gateway.call(channel, lambda c: c.find_published(job.draft, job.since))
-            with conn.begin():
-                found = deliveries.match_found(conn=conn, job=job, found=candidates)
-        result = found or gateway.call(channel, lambda c: c.publish(job.draft))
+        for _round in range(2):
+            found = None
+            if candidates:
+                with conn.begin():
+                    found = deliveries.match_found(conn=conn, job=job, found=candidates)
+            result = found or gateway.call(channel, lambda c: c.publish(job.draft))
+            try:
+                with conn.begin():
+                    deliveries.record_published(
+                        conn=conn, job=job, result=result, now=utcnow(), reconciled=bool(found)
+                    )
+                break
+            except IntegrityError:
+                if not found:
+                    raise deliveries.Undecided() from None
+                # Another worker settled its delivery with this message meanwhile: match again.
+        else:
+            raise deliveries.Undecided()
     except ChannelError as error:
         return _failed(job, error)
     except deliveries.Undecided as undecided:
         return _failed(job, undecided.error)
-    try:
-        with conn.begin():
-            deliveries.record_published(
-                conn=conn, job=job, result=result, now=utcnow(), reconciled=found is not None
-            )
-    except IntegrityError:
-        # Another delivery holds this message: it cannot settle this one too.
-        return _failed(job, deliveries.Undecided(1).error)
     log.debug("delivery %s published on %s", job.delivery_id, channel.kind)
     return "published"
 

@@ -1,13 +1,57 @@
-"""APScheduler wiring: the dispatcher and metrics jobs, in the web process or in `carepost worker`."""
+"""APScheduler wiring: the dispatcher and metrics jobs, in the web process or in `carepost worker`.
+
+Each run is recorded (last run, last success, the kind of the last error) for the admins' jobs page.
+A round logs one INFO line only when it did something, with counts and never texts; APScheduler's
+own line for every run goes to DEBUG.
+"""
 
 import logging
+import traceback
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from app.clock import utcnow
 from app.settings import get_settings
 
 log = logging.getLogger("carepost.scheduler")
+# APScheduler's messages for a normal run: "Running job …", "… executed successfully", and a round
+# skipped because the previous one still runs (expected for the dispatcher).
+ROUTINE = ("Running job", "executed successfully", "maximum number of running instances")
+
+
+class RoutineRunsAtDebug(logging.Filter):
+    """Log APScheduler's per-run INFO lines at DEBUG (dropped unless carepost logs at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING or not any(text in str(record.msg) for text in ROUTINE):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return log.isEnabledFor(logging.DEBUG)
+
+
+for _name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+    logging.getLogger(_name).addFilter(RoutineRunsAtDebug())
+
+
+def run_tracked(name: str, job) -> None:
+    """Run one job and record the run; a failure is logged and recorded by its type only (the
+    message of a database error carries bound parameters: texts, names)."""
+    from app.database import session_scope
+    from app.jobs import service as jobs
+
+    started, failure = utcnow(), None
+    try:
+        job()
+    except Exception as error:  # noqa: BLE001 - recorded and shown to admins, the next round retries
+        failure = error
+        log.error("%s job failed: %s", name, type(error).__name__)
+        log.debug("%s job traceback:\n%s", name, "".join(traceback.format_tb(error.__traceback__)))
+    try:
+        with session_scope() as db:
+            jobs.record(db=db, name=name, started=started, finished=utcnow(), error=failure)
+    except Exception as error:  # noqa: BLE001 - the database may be the failure itself
+        log.error("%s job: its run could not be recorded (%s)", name, type(error).__name__)
 
 
 def dispatch_job() -> None:
@@ -28,7 +72,9 @@ def dispatch_job() -> None:
 def metrics_job() -> None:
     from scheduler.metrics import refresh
 
-    refresh()
+    taken = refresh()
+    if taken:
+        log.info("metrics: %s snapshots", taken)
 
 
 def comments_job() -> None:
@@ -58,32 +104,34 @@ def review_job() -> None:
         log.info("review: escalated %s stale items", count)
 
 
+JOBS = {
+    "dispatch": dispatch_job,
+    "metrics": metrics_job,
+    "comments": comments_job,
+    "review": review_job,
+}
+
+
 def _add_jobs(scheduler) -> None:
     settings = get_settings()
-    # coalesce + one instance: a slow round is never run twice at once, and missed rounds collapse into one.
-    scheduler.add_job(
-        dispatch_job,
-        "interval",
-        seconds=settings.dispatch_interval_seconds,
-        id="dispatch",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.add_job(
-        metrics_job,
-        "interval",
-        minutes=max(1, settings.metrics_refresh_minutes // 4),
-        id="metrics",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        comments_job, "interval", minutes=1, id="comments", max_instances=1, coalesce=True
-    )
-    scheduler.add_job(
-        review_job, "interval", minutes=10, id="review", max_instances=1, coalesce=True
-    )
+    every = {
+        "dispatch": {"seconds": settings.dispatch_interval_seconds, "misfire_grace_time": None},
+        "metrics": {"minutes": max(1, settings.metrics_refresh_minutes // 4)},
+        "comments": {"minutes": 1},
+        "review": {"minutes": 10},
+    }
+    for name, job in JOBS.items():
+        # coalesce + one instance: a slow round never runs twice at once; missed rounds collapse.
+        scheduler.add_job(
+            run_tracked,
+            "interval",
+            args=(name, job),
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            **every[name],
+        )
 
 
 def start_background() -> BackgroundScheduler:

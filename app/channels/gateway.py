@@ -59,12 +59,17 @@ def call(channel: Channel, action: Callable[[Connector], T], *, db: Session | No
     """
     _refuse_if_throttled(channel)
     encrypted = _latest(channel.credentials_encrypted)
-    connector = _connector(channel, encrypted)
+    try:
+        connector = _connector(channel, encrypted)
+    except ChannelError as error:
+        _after_error(channel, error, db)
+        raise
     try:
         try:
             return action(connector)
         finally:
             _keep_renewed(channel, connector, encrypted, db)
+            _after_call(channel, connector, db)
     except ChannelError as error:
         retry = _renewed_elsewhere(channel, encrypted, error, db)
         if retry is None:
@@ -72,8 +77,6 @@ def call(channel: Channel, action: Callable[[Connector], T], *, db: Session | No
             raise
         # Another process (or thread) renewed the token first: ours was spent, theirs is good.
         return call(_with_credentials(channel, retry), action, db=db)
-    finally:
-        _after_call(channel, connector, db)
 
 
 def _connector(channel: Channel, encrypted: str) -> Connector:

@@ -164,19 +164,19 @@ def match_found(*, conn: Connection, job: Job, found: list[Published]) -> Publis
     )
     free = [p for p in found if p.remote_id not in taken and not p.reference]
     if len(free) > 1:
-        raise Undecided(len(free))
+        raise Undecided()
     return free[0] if free else None
 
 
 class Undecided(Exception):
     """Several messages on the channel could be this delivery's: a person must say which."""
 
-    def __init__(self, count: int):
-        super().__init__(count)
+    def __init__(self):
+        super().__init__()
         self.error = ChannelError(
             ErrorKind.final,
-            f"the post may have gone out, but {count} posts with the same text appeared on the "
-            "channel after it was sent; check which one is this post's before sending it again",
+            "the post may have gone out, but carepost cannot tell which post with this text on "
+            "the channel is this one's; check the channel before sending it again",
             code="ambiguous",
         )
 

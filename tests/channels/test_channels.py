@@ -165,3 +165,10 @@ def test_metrics_are_refreshed_for_published_posts(x_channel, new_post):
         snapshot = db.exec(select(MetricSnapshot)).one()
     assert snapshot.values["like_count"] == 4
     assert json.loads(json.dumps(snapshot.values))["retweet_count"] == 1
+
+
+def test_metrics_are_taken_for_every_post_of_a_channel_that_has_several(outbox, new_post):
+    for text in ("Flu clinic on Saturday", "Blood tests from 8:00", "Closed on the 8th"):
+        new_post([outbox], text=text)
+    assert tick().published == 3
+    assert metrics.refresh() == 3

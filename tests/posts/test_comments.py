@@ -211,3 +211,30 @@ def test_post_page_lists_comments_and_staff_reply_to_ordinary_ones(
         assert db.exec(select(Reviewable).where(Reviewable.kind == "channel_comment")).all()
     patient, _patient, _csrf = login_as(Role.patient)
     assert patient.get(f"/api/posts/{post_id}/comments").status_code == 403
+
+
+def test_the_comments_job_reads_every_post_of_a_channel_that_has_several(
+    outbox, new_post, with_model
+):
+    from app.jobs import service as jobs
+    from scheduler.runner import comments_job, run_tracked
+
+    texts = ["Flu clinic on Saturday", "Blood tests from 8:00", "Closed on the 8th"]
+    post_ids = [new_post([outbox], text=text) for text in texts]
+    assert tick().published == 3
+    with session_scope() as db:
+        messages = db.exec(select(OutboxMessage.id).order_by(col(OutboxMessage.id))).all()
+    for number, message in enumerate(messages):
+        comment_on_outbox(message, f"Commenter {number}", EMERGENCY)
+
+    run_tracked("comments", comments_job)
+
+    with session_scope() as db:
+        checked = db.exec(
+            select(Delivery.comments_checked_at).where(col(Delivery.post_id).in_(post_ids))
+        ).all()
+        [run] = jobs.statuses(db=db)
+    assert len(checked) == 3 and all(checked)
+    # Each post's emergency got its automatic answer on the channel.
+    assert len(practice_replies()) == 3
+    assert (run.name, run.ok, run.last_error_kind) == ("comments", True, None)
