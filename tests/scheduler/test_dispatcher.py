@@ -4,8 +4,11 @@ import json
 import time
 from datetime import timedelta
 
+import pytest
 import requests
 import responses
+import sqlalchemy
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from app.channels import gateway
@@ -271,3 +274,121 @@ def test_weekly_post_goes_out_at_nine_local_across_both_daylight_saving_changes(
     assert {d.utcoffset() for d in sent_local} == {timedelta(hours=1), timedelta(hours=2)}
     with session_scope() as db:
         assert db.get(Post, post_id).note is None  # nothing was skipped
+
+
+def claimed_by_a_dead_worker(post_ids: list[int], sent: int) -> list[int]:
+    """Claim the posts' deliveries, publish the first `sent` of them as the worker did, then let
+    its leases run out without a result recorded."""
+    with session_scope() as db:
+        ids = deliveries.claim(db=db, worker="dead-worker", now=utcnow(), limit=len(post_ids))
+    with session_scope() as db:
+        jobs = deliveries.load_jobs(db=db, ids=ids, worker="dead-worker", media_loader=bytes)
+    for job in jobs[:sent]:
+        gateway.call(job.channel, lambda connector, job=job: connector.publish(job.draft))
+    with session_scope() as db:
+        for delivery in db.exec(select(Delivery).where(col(Delivery.id).in_(ids))):
+            delivery.lease_until = utcnow() - timedelta(seconds=1)
+            db.add(delivery)
+    return ids
+
+
+def test_identical_texts_after_a_crash_each_settle_on_their_own_outbox_message(outbox, new_post):
+    post_ids = [new_post([outbox], text="Vacunación de gripe, sin cita") for _ in range(5)]
+    claimed_by_a_dead_worker(post_ids, sent=2)
+    tick()
+    with session_scope() as db:
+        published = db.exec(
+            select(Delivery).where(Delivery.status == DeliveryStatus.published)
+        ).all()
+        messages = db.exec(select(OutboxMessage)).all()
+    # Two were sent before the crash and found again; three were sent after it: five messages.
+    assert len(published) == 5 and len(messages) == 5
+    assert len({d.remote_id for d in published}) == 5
+    by_id = {str(m.id): m for m in messages}
+    assert all(by_id[d.remote_id].reference == deliveries.reference(d.id) for d in published), (
+        "each delivery holds the message that carries its own reference"
+    )
+
+
+def own_tweets(*tweets: tuple[str, str]) -> dict:
+    """GET /2/users/42/tweets: the account's tweets (id, created_at), all with the same text."""
+    return {
+        "data": [
+            {
+                "id": tweet_id,
+                "text": "Campaña de gripe",
+                "created_at": created_at,
+                "edit_history_tweet_ids": [tweet_id],
+            }
+            for tweet_id, created_at in tweets
+        ]
+    }
+
+
+def in_doubt_on_x(new_post, x_channel, count: int) -> list[int]:
+    post_ids = [new_post([x_channel], text="Campaña de gripe") for _ in range(count)]
+    ids = claimed_by_a_dead_worker(post_ids, sent=0)
+    with session_scope() as db:
+        for delivery in db.exec(select(Delivery).where(col(Delivery.id).in_(ids))):
+            delivery.first_sent_at = utcnow() - timedelta(minutes=1)
+            db.add(delivery)
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "c"}},
+    )
+    return post_ids
+
+
+def iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@responses.activate
+def test_a_tweet_found_after_a_crash_settles_one_delivery_and_the_other_is_sent(
+    x_channel, new_post, monkeypatch
+):
+    from app import settings
+
+    monkeypatch.setenv("CAREPOST_DISPATCH_THREADS", "1")  # one after the other: a fixed order
+    settings.get_settings.cache_clear()
+    in_doubt_on_x(new_post, x_channel, 2)
+    responses.get(
+        "https://api.twitter.com/2/users/42/tweets", json=own_tweets(("801", iso(utcnow())))
+    )
+    responses.post(TWEETS, json={"data": {"id": "802", "text": "Campaña de gripe"}}, status=201)
+    tick()
+    with session_scope() as db:
+        settled = db.exec(select(Delivery).order_by(Delivery.id)).all()
+    assert [(d.status, d.remote_id) for d in settled] == [
+        (DeliveryStatus.published, "801"),
+        (DeliveryStatus.published, "802"),
+    ]
+    assert len([c for c in responses.calls if c.request.url == TWEETS]) == 1
+
+
+@responses.activate
+def test_a_delivery_that_matches_several_tweets_is_left_for_a_person(x_channel, new_post, marketer):
+    [post_id] = in_doubt_on_x(new_post, x_channel, 1)
+    earlier = utcnow() - timedelta(hours=2)
+    responses.get(
+        "https://api.twitter.com/2/users/42/tweets",
+        json=own_tweets(("811", iso(utcnow())), ("810", iso(utcnow())), ("700", iso(earlier))),
+    )
+    tick()
+    delivery = delivery_of(post_id)
+    assert delivery.status == DeliveryStatus.uncertain and delivery.remote_id is None
+    assert "check the channel" in delivery.last_error
+    assert not [c for c in responses.calls if c.request.url == TWEETS]  # nothing sent again
+    with session_scope() as db:
+        note = db.exec(select(Notification).where(Notification.user_id == marketer.id)).one()
+        assert note.kind == "delivery.uncertain"
+
+
+def test_the_database_holds_a_remote_message_for_one_delivery_only(outbox, new_post):
+    first, second = (new_post([outbox], text=f"Aviso {n}") for n in range(2))
+    assert tick().published == 2
+    with pytest.raises(IntegrityError), session_scope() as db:
+        taken = delivery_of(first).remote_id
+        db.exec(
+            sqlalchemy.update(Delivery).where(Delivery.post_id == second).values(remote_id=taken)
+        )

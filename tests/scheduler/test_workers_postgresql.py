@@ -28,14 +28,15 @@ def postgresql_only(db_url):
     return db_url
 
 
-def seed_due(count: int, channel_id: int, author_id: int) -> None:
-    """count scheduled posts, each with one delivery due now, inserted in bulk."""
+def seed_due(count: int, channel_id: int, author_id: int, text: str | None = None) -> None:
+    """count scheduled posts, each with one delivery due now, inserted in bulk (all with `text` when
+    given, else each with its own)."""
     now = utcnow() - timedelta(seconds=1)
     with session_scope() as db:
         rows = [
             {
                 "author_id": author_id,
-                "text": f"aviso {n}",
+                "text": text or f"aviso {n}",
                 "status": PostStatus.scheduled,
                 "scheduled_at": now,
                 "health_claim": False,
@@ -147,3 +148,38 @@ def test_worker_killed_mid_send_leaves_no_duplicate_and_no_lost_post(
     tick()
     published, messages, distinct = counts()
     assert (published, messages, distinct) == (20, 20, 20)
+
+
+def test_identical_texts_and_a_killed_worker_publish_each_delivery_on_its_own_message(
+    postgresql_only, outbox, marketer, tmp_path
+):
+    seed_due(200, outbox.id, marketer.id, text="Campaña de vacunación: pida cita")
+    log = tmp_path / "doomed.log"
+    doomed = spawn(["tests/scheduler/crash_worker.py"], postgresql_only, log)
+    try:
+        assert wait_for(lambda: counts()[1] >= 8, timeout=60), errors_in(log)
+    finally:
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=10)
+    with session_scope() as db:
+        db.execute(
+            text(
+                "UPDATE delivery SET lease_until = now() - interval '1 second' WHERE status = 'sending'"
+            )
+        )
+    while tick().claimed:
+        pass
+    with session_scope() as db:
+        published = db.exec(
+            select(Delivery.id, Delivery.remote_id).where(
+                Delivery.status == DeliveryStatus.published
+            )
+        ).all()
+        references = dict(db.exec(select(OutboxMessage.id, OutboxMessage.reference)).all())
+    # Every delivery published, on a message of its own that carries its reference: as many
+    # messages as deliveries, none claimed twice.
+    assert len(published) == 200 and len(references) == 200
+    assert len({remote_id for _id, remote_id in published}) == 200
+    assert all(
+        references[int(remote_id)] == f"carepost-delivery-{id_}" for id_, remote_id in published
+    )
