@@ -34,6 +34,7 @@ def refresh(limit: int = 200) -> int:
             .where(
                 Delivery.status == DeliveryStatus.published,
                 Delivery.sent_at >= now - WINDOW,
+                gateway.callable_now(now),
                 col(Delivery.remote_id).is_not(None),
             )
             .where((last.c.at.is_(None)) | (last.c.at < stale_before))

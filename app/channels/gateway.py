@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import update
-from sqlmodel import Session
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col
 
 from app.audit import service as audit
 from app.channels import crypto
@@ -39,6 +39,14 @@ _lock = threading.Lock()
 _renewed: dict[str, str] = {}
 # Channel -> until when this process leaves it alone (the row a caller read may predate the throttle).
 _throttled: dict[tuple, datetime] = {}
+
+
+def callable_now(now: datetime):
+    """The SQL condition for a channel that may be called now: active and not throttled."""
+    return and_(
+        Channel.status == ChannelStatus.active,
+        or_(col(Channel.throttled_until).is_(None), col(Channel.throttled_until) <= now),
+    )
 
 
 def connector_for(channel: Channel, *, credentials_encrypted: str | None = None) -> Connector:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.audit import service as audit
 from app.channels import gateway
-from app.channels.models import Channel, ChannelStatus
+from app.channels.models import Channel
 from app.clock import utcnow
 from app.database import session_scope
 from app.errors import Conflict, InvalidInput, NotFound
@@ -67,7 +67,7 @@ def _due(db: Session, limit: int, post_id: int | None) -> list[tuple[int, str, o
             Delivery.status == DeliveryStatus.published,
             col(Delivery.remote_id).is_not(None),
             col(Delivery.sent_at) >= now - timedelta(days=settings.comments_watch_days),
-            Channel.status == ChannelStatus.active,
+            gateway.callable_now(now),
             or_(
                 col(Delivery.comments_checked_at).is_(None),
                 col(Delivery.comments_checked_at) < stale,
@@ -190,7 +190,7 @@ def sync_visibility(limit: int = 100) -> Round:
                 or_(
                     col(InboundComment.sync_after).is_(None), col(InboundComment.sync_after) <= now
                 ),
-                Channel.status == ChannelStatus.active,
+                gateway.callable_now(now),
             )
             .order_by(col(InboundComment.id))
             .limit(limit)
@@ -227,7 +227,7 @@ def send_replies(limit: int = 50) -> Round:
                     col(CommentReply.next_attempt_at).is_(None),
                     col(CommentReply.next_attempt_at) <= now,
                 ),
-                Channel.status == ChannelStatus.active,
+                gateway.callable_now(now),
             )
             .order_by(col(CommentReply.automatic).desc(), col(CommentReply.id))
             .limit(limit)

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.channels.models import Channel, ChannelStatus
+from app.channels import gateway
+from app.channels.models import Channel
 from app.notifications import service as notifications
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
 from app.settings import get_settings
@@ -54,11 +55,7 @@ def claim(*, db: Session, worker: str, now: datetime, limit: int) -> list[int]:
             Delivery.due_at <= now,
             or_(col(Delivery.next_attempt_at).is_(None), Delivery.next_attempt_at <= now),
             exists().where(Post.id == Delivery.post_id, Post.status == PostStatus.scheduled),
-            exists().where(
-                Channel.id == Delivery.channel_id,
-                Channel.status == ChannelStatus.active,
-                or_(col(Channel.throttled_until).is_(None), Channel.throttled_until <= now),
-            ),
+            exists().where(Channel.id == Delivery.channel_id, gateway.callable_now(now)),
         )
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
