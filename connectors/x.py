@@ -1,5 +1,6 @@
 """X (Twitter) through tweepy's v2 Client; media through the v2 chunked upload, signed the same way."""
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,10 @@ MEDIA_API = "https://api.x.com/2/media/upload"
 CHUNK = 4 * 1024 * 1024
 MAX_COMMENT_PAGES = 10
 MAX_LOOKUP_PAGES = 5
+RENEWED_FIELDS = ("oauth2_access_token", "oauth2_refresh_token", "oauth2_expires_at")
+# Spent refresh token -> what it was exchanged for, so no connector in this process spends it twice.
+_RENEWALS: dict[str, dict] = {}
+_RENEWAL_LOCK = threading.Lock()
 LIMITS = Limits(
     max_text=MAX_WEIGHTED,
     max_media=4,
@@ -82,12 +87,30 @@ class XConnector:
         return problems + validate_media(draft, LIMITS, "X")
 
     def _ensure_fresh_token(self) -> None:
-        """OAuth 2.0 user tokens last two hours: refresh shortly before expiry with the refresh token."""
+        """OAuth 2.0 user tokens last two hours: refresh shortly before expiry with the refresh token.
+
+        A refresh token works once, so renewals in this process take turns: a connector whose token
+        another one already renewed takes that renewal instead of spending the token again.
+        """
         c = self.credentials
         if not (self.oauth2 and c.get("oauth2_refresh_token") and c.get("oauth2_expires_at")):
             return
         if float(c["oauth2_expires_at"]) - time.time() > REFRESH_MARGIN_SECONDS:
             return
+        with _RENEWAL_LOCK:
+            spent = c["oauth2_refresh_token"]
+            if spent in _RENEWALS:
+                c.update(_RENEWALS[spent])
+            else:
+                c.update(self._renew())
+                if len(_RENEWALS) > 256:
+                    _RENEWALS.clear()
+                _RENEWALS[spent] = {k: c[k] for k in RENEWED_FIELDS}
+                self.refreshed = dict(c)
+        self.client.bearer_token = c["oauth2_access_token"]
+
+    def _renew(self) -> dict:
+        c = self.credentials
         auth = (c["client_id"], c["client_secret"]) if c.get("client_secret") else None
         data = {
             "grant_type": "refresh_token",
@@ -110,11 +133,11 @@ class XConnector:
                 ErrorKind.retryable, "X could not renew the access token right now", code="refresh"
             )
         token = response.json()
-        c["oauth2_access_token"] = token["access_token"]
-        c["oauth2_refresh_token"] = token.get("refresh_token", c["oauth2_refresh_token"])
-        c["oauth2_expires_at"] = time.time() + int(token.get("expires_in", 7200))
-        self.client.bearer_token = c["oauth2_access_token"]
-        self.refreshed = dict(c)
+        return {
+            "oauth2_access_token": token["access_token"],
+            "oauth2_refresh_token": token.get("refresh_token", c["oauth2_refresh_token"]),
+            "oauth2_expires_at": time.time() + int(token.get("expires_in", 7200)),
+        }
 
     @staticmethod
     def backoff_until() -> None:

@@ -2,6 +2,7 @@
 a throttled channel is left alone, and a refusal changes the channel's state once."""
 
 import time
+import uuid
 
 import pytest
 import responses
@@ -33,7 +34,9 @@ TOKEN = f"{API}/oauth2/token"
 ME = {"data": {"id": "42", "name": "Centro", "username": "centro"}}
 
 
-def expiring_credentials(refresh_token: str = "rt-1", expires_in: float = 30) -> dict:
+def expiring_credentials(refresh_token: str | None = None, expires_in: float = 30) -> dict:
+    # Refresh tokens are unique: each test's own, as each account's is.
+    refresh_token = refresh_token or f"rt-1-{uuid.uuid4().hex}"
     return {
         "oauth2_access_token": f"access-{refresh_token}",
         "oauth2_refresh_token": refresh_token,
@@ -183,7 +186,7 @@ def test_a_token_renewed_by_another_process_is_used_instead_of_giving_up(x_oauth
             update(Channel)
             .where(Channel.id == x_oauth2.id)
             .values(
-                credentials_encrypted=crypto.encrypt(expiring_credentials("rt-2", 7200)),
+                credentials_encrypted=crypto.encrypt(expiring_credentials("rt-2", expires_in=7200)),
             )
         )
     responses.post(TOKEN, status=400, json={"error": "invalid_request"})

@@ -273,3 +273,28 @@ def test_hiding_a_reply_uses_the_hidden_endpoint_and_a_reply_names_the_comment(x
         "reply": {"in_reply_to_tweet_id": "1901"},
     }
     assert published.remote_id == "1903"
+
+
+@responses.activate
+def test_two_connectors_of_one_account_spend_its_refresh_token_once():
+    credentials = {
+        "oauth2_access_token": "old",
+        "oauth2_refresh_token": "rt-shared-by-two-threads",
+        "oauth2_expires_at": str(time.time() + 30),
+        "client_id": "client-123",
+    }
+    responses.post(
+        "https://api.twitter.com/2/oauth2/token",
+        json={"access_token": "new", "refresh_token": "rt-next", "expires_in": 7200},
+    )
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "centro"}},
+    )
+    first, second = XConnector(credentials), XConnector(credentials)
+    assert first.test_connection() == second.test_connection() == "@centro"
+    renewals = [c for c in responses.calls if c.request.url.endswith("/oauth2/token")]
+    assert len(renewals) == 1
+    assert auth_header(responses.calls[-1]) == "Bearer new"
+    # The one that renewed hands the new tokens to its caller to store; the other only uses them.
+    assert first.refreshed["oauth2_refresh_token"] == "rt-next" and second.refreshed is None
