@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 from urllib.parse import parse_qs, urlparse
 
 import responses
@@ -123,7 +124,8 @@ def test_expiring_oauth2_token_is_refreshed_before_publishing_and_kept(make_user
             actor=admin,
             credentials={
                 "oauth2_access_token": "old",
-                "oauth2_refresh_token": "rt-1",
+                # Unique, as every account's is: a spent one is remembered by the process.
+                "oauth2_refresh_token": f"rt-1-{uuid.uuid4().hex}",
                 "oauth2_expires_at": str(time.time() + 30),
                 "client_id": "client-123",
             },

@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -279,7 +280,7 @@ def test_hiding_a_reply_uses_the_hidden_endpoint_and_a_reply_names_the_comment(x
 def test_two_connectors_of_one_account_spend_its_refresh_token_once():
     credentials = {
         "oauth2_access_token": "old",
-        "oauth2_refresh_token": "rt-shared-by-two-threads",
+        "oauth2_refresh_token": f"rt-shared-{uuid.uuid4().hex}",
         "oauth2_expires_at": str(time.time() + 30),
         "client_id": "client-123",
     }
