@@ -339,6 +339,7 @@ ES: dict[str, str] = {
     "spam": "spam",
     "muted until": "silenciado hasta",
     "only you can see this: waiting for review": "solo tú lo ves: pendiente de revisión",
+    "other": "otro",
     "pinned": "fijado",
     "private": "privado",
     "public": "público",
