@@ -176,12 +176,14 @@ def upsert(*, db: Session, data: AppointmentIn, actor: User | None, now: datetim
     created = appointment is None
     if created:
         appointment = Appointment(source=data.source, external_id=data.external_id, contact_id=contact.id, starts_at=starts_at)
+    # The patient's confirmation or change request survives a re-import of the same booking at the
+    # same time; a new time settles a change request (and asks for a new confirmation).
+    moved = appointment.starts_at != starts_at
+    kept = appointment.status in (AppointmentStatus.confirmed, AppointmentStatus.reschedule_requested)
+    if created or moved or not (kept and data.status == AppointmentStatus.booked):
+        appointment.status = data.status
     appointment.contact_id, appointment.starts_at = contact.id, starts_at
     appointment.clinician, appointment.place = data.clinician, data.place
-    # A confirmation or change request from the patient survives a re-import of the same booking.
-    kept = appointment.status in (AppointmentStatus.confirmed, AppointmentStatus.reschedule_requested)
-    if created or not (kept and data.status == AppointmentStatus.booked):
-        appointment.status = data.status
     appointment.updated_at = now
     db.add(appointment)
     db.flush()

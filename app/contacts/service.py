@@ -3,11 +3,12 @@
 import csv
 import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import func, update
+from sqlalchemy import String, cast, func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
@@ -71,8 +72,12 @@ def list_contacts(
     query = select(Contact).order_by(col(Contact.id).desc()).limit(limit)
     if before_id:
         query = query.where(col(Contact.id) < before_id)
-    contacts = list(db.exec(query))
-    return [c for c in contacts if tag in c.tags] if tag else contacts
+    if tag:
+        # Tags are stored as a JSON list: match the element as JSON writes it (quoted, escaped).
+        element = json.dumps(tag)
+        pattern = element.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(cast(Contact.tags, String).like(f"%{pattern}%", escape="\\"))
+    return list(db.exec(query))
 
 
 def by_phone(*, db: Session, phone: str) -> list[Contact]:

@@ -164,3 +164,17 @@ def test_csv_import_is_all_or_nothing_with_every_problem_reported(messaging, log
         assert len(db.exec(select(Appointment)).all()) == 2  # upsert on (source, external_id)
     page = client.get("/appointments")
     assert "Lucía Gómez" in page.text
+
+
+def test_a_new_time_settles_a_change_request_and_plans_reminders_again(messaging):
+    appointment_id = book("2026-11-27 10:30", now=NOW)
+    with session_scope() as db:
+        appointment = db.get(Appointment, appointment_id)
+        appointments.set_status(db=db, appointment=appointment, status=AppointmentStatus.reschedule_requested, actor=None, now=NOW)
+    assert {r.status for r in reminders(appointment_id)} == {SmsStatus.withdrawn}
+    book("2026-11-27 10:30", now=NOW)  # the same booking re-imported unchanged: the request stands
+    assert {r.status for r in reminders(appointment_id)} == {SmsStatus.withdrawn}
+    book("2026-12-02 12:00", now=NOW)  # the front desk gave a new time
+    with session_scope() as db:
+        assert db.get(Appointment, appointment_id).status == AppointmentStatus.booked
+    assert {r.status for r in reminders(appointment_id)} == {SmsStatus.pending}

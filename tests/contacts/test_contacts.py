@@ -164,3 +164,15 @@ def test_numbers_and_bodies_never_reach_the_logs(messaging, client, caplog):
     with session_scope() as db:
         details = " ".join(str(e.detail) for e in db.exec(select(AuditEvent)))
     assert "600111222" not in details and "fiebre" not in details
+
+
+def test_contacts_are_filtered_by_tag_in_the_database(messaging, login_as, make_user):
+    admin = make_user(Role.admin)
+    with session_scope() as db:
+        for name, phone, tags in [("Ana", "600 111 222", ["niños", "norte"]), ("Eva", "600 222 333", ["norte_sur"]), ("Luz", "600 333 444", [])]:
+            contacts.create(db=db, data=ContactCreate(name=name, phone=phone, tags=tags), actor=admin)
+    client, _u, _csrf = login_as(Role.admin)
+    assert [c["name"] for c in client.get("/api/contacts", params={"tag": "niños"}).json()] == ["Ana"]
+    assert [c["name"] for c in client.get("/api/contacts", params={"tag": "norte"}).json()] == ["Ana"]
+    assert [c["name"] for c in client.get("/api/contacts", params={"tag": "norte_sur"}).json()] == ["Eva"]
+    assert client.get("/api/contacts", params={"tag": "nort%"}).json() == []
