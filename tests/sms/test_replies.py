@@ -195,3 +195,15 @@ def test_the_local_phone_shows_the_reminder_and_takes_the_reply(messaging, login
     answered = client.post(f"/phone/{message_id}/reply", data={"csrf_token": csrf, "text": "SÍ"})
     assert answered.status_code == 303
     assert status_of(appointment_id) == AppointmentStatus.confirmed
+
+
+def test_a_flagged_sms_opens_in_the_review_queue_for_clinicians(messaging, login_as):
+    from moderation.models import Reviewable
+
+    reminded_appointment()
+    reply("Mi padre tiene dolor de pecho y no puede respirar", "in-10")
+    with session_scope() as db:
+        item = db.exec(select(Reviewable).where(Reviewable.kind == replies.KIND)).one()
+    client, _u, _c = login_as(Role.clinician, verified=True)
+    page = client.get(f"/review/{item.id}")
+    assert page.status_code == 200 and "dolor de pecho" in page.text
