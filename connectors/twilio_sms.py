@@ -45,10 +45,14 @@ def classify(error: TwilioRestException) -> ChannelError:
             reconnect=True,
         )
     if status == 429 or code == "20429":
-        return SmsError(ErrorKind.retryable, "Twilio is rate limiting; carepost will try again", code=code)
+        return SmsError(
+            ErrorKind.retryable, "Twilio is rate limiting; carepost will try again", code=code
+        )
     if status == 503:
         return SmsError(
-            ErrorKind.retryable, "Twilio is unavailable for a moment; carepost will try again", code=code
+            ErrorKind.retryable,
+            "Twilio is unavailable for a moment; carepost will try again",
+            code=code,
         )
     if status >= 500:
         # The message may have been created before the error: look it up before any resend.
@@ -118,7 +122,9 @@ class TwilioSmsConnector:
             created = item.date_created or item.date_sent
             if created is not None and created < since - CLOCK_SKEW:
                 continue
-            if str(item.direction or "").startswith("outbound") and same_body(item.body, message.body):
+            if str(item.direction or "").startswith("outbound") and same_body(
+                item.body, message.body
+            ):
                 return SentSms(item.sid, item.status or "sent")
         return None
 

@@ -65,7 +65,9 @@ def book(
 
 def reminders(appointment_id: int) -> list[OutboundSms]:
     with session_scope() as db:
-        query = select(OutboundSms).where(OutboundSms.appointment_id == appointment_id, OutboundSms.kind == "reminder")
+        query = select(OutboundSms).where(
+            OutboundSms.appointment_id == appointment_id, OutboundSms.kind == "reminder"
+        )
         return list(db.exec(query.order_by(OutboundSms.offset_hours.desc())))
 
 

@@ -39,7 +39,11 @@ def _patient(resource) -> tuple[str, str, str]:
         if contained.get_resource_type() != "Patient" or (refs and contained.id not in refs):
             continue
         name = contained.name[0] if contained.name else None
-        text = (name.text or " ".join([*(name.given or []), name.family or ""])).strip() if name else ""
+        text = (
+            (name.text or " ".join([*(name.given or []), name.family or ""])).strip()
+            if name
+            else ""
+        )
         phones = [
             t.value
             for t in contained.telecom or []
@@ -70,7 +74,9 @@ def _display(resource, kind: str) -> str:
 def parse(payload: dict) -> AppointmentIn:
     """Read a FHIR Appointment (JSON) into carepost's appointment; 422 naming the first problem."""
     if not isinstance(payload, dict) or payload.get("resourceType") != "Appointment":
-        raise InvalidInput("expected a FHIR resource with resourceType Appointment", field="resourceType")
+        raise InvalidInput(
+            "expected a FHIR resource with resourceType Appointment", field="resourceType"
+        )
     try:
         resource = R4Appointment.model_validate(payload)
     except ValidationError as error:

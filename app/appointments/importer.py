@@ -60,11 +60,17 @@ def import_csv(*, db: Session, content: str, actor: User) -> ImportResult:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        return ImportResult(errors=[f"the header must name the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})"])
+        return ImportResult(
+            errors=[
+                f"the header must name the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})"
+            ]
+        )
     reader.fieldnames = header
     rows = list(reader)
     if not rows or len(rows) > MAX_ROWS:
-        return ImportResult(errors=["the file has no rows" if not rows else f"at most {MAX_ROWS} rows per file"])
+        return ImportResult(
+            errors=["the file has no rows" if not rows else f"at most {MAX_ROWS} rows per file"]
+        )
     result, checked = ImportResult(), []
     for number, row in enumerate(rows, start=2):
         try:

@@ -51,7 +51,9 @@ class ReminderPlan(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)
-    offsets_hours: list[int] = Field(default_factory=lambda: [72, 24], sa_column=Column(JSON, nullable=False))
+    offsets_hours: list[int] = Field(
+        default_factory=lambda: [72, 24], sa_column=Column(JSON, nullable=False)
+    )
     templates: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     active: bool = True
     created_at: datetime = Field(

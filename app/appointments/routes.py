@@ -23,7 +23,12 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 def _list_page(request: Request, db, result=None, status_code: int = 200):
     rows = appointments.upcoming(db=db, now=utcnow())
-    context = {"rows": rows, "columns": importer.COLUMNS, "result": result, "statuses": list(AppointmentStatus)}
+    context = {
+        "rows": rows,
+        "columns": importer.COLUMNS,
+        "result": result,
+        "statuses": list(AppointmentStatus),
+    }
     return render(request, "appointments/list.html", context, status_code)
 
 
@@ -44,7 +49,10 @@ async def appointment_import(request: Request, db: SessionDep, user: CareStaff, 
 
 @pages.post("/appointments/{appointment_id}/status", name="appointment_status")
 def appointment_status(
-    db: SessionDep, user: CareStaff, appointment_id: int, status: Annotated[AppointmentStatus, Form()]
+    db: SessionDep,
+    user: CareStaff,
+    appointment_id: int,
+    status: Annotated[AppointmentStatus, Form()],
 ):
     appointment = appointments.get(db=db, appointment_id=appointment_id)
     appointments.set_status(db=db, appointment=appointment, status=status, actor=user, now=utcnow())
@@ -55,16 +63,26 @@ def appointment_status(
 def reminder_plans(request: Request, db: SessionDep, _user: AdminUser):
     appointments.default_plan(db)
     plans = db.exec(select(ReminderPlan).order_by(col(ReminderPlan.id))).all()
-    return render(request, "appointments/plans.html", {"plans": plans, "placeholders": appointments.PLACEHOLDERS})
+    return render(
+        request,
+        "appointments/plans.html",
+        {"plans": plans, "placeholders": appointments.PLACEHOLDERS},
+    )
 
 
 @pages.post("/reminder-plans", name="reminder_plan_save")
 async def reminder_plan_save(request: Request, db: SessionDep, user: AdminUser):
     form = await request.form()
     try:
-        offsets = [int(h) for h in str(form.get("offsets_hours", "")).replace(";", ",").split(",") if h.strip()]
+        offsets = [
+            int(h)
+            for h in str(form.get("offsets_hours", "")).replace(";", ",").split(",")
+            if h.strip()
+        ]
     except ValueError:
-        raise InvalidInput("offsets: whole hours separated by commas, e.g. 72, 24", field="offsets_hours")
+        raise InvalidInput(
+            "offsets: whole hours separated by commas, e.g. 72, 24", field="offsets_hours"
+        )
     data = PlanIn(
         name=str(form.get("name", "")),
         offsets_hours=offsets,

@@ -45,7 +45,9 @@ def check_template(text: str) -> None:
     try:
         names = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
     except ValueError:
-        raise InvalidInput("a { or } is not closed; placeholders look like {nombre}", field="templates")
+        raise InvalidInput(
+            "a { or } is not closed; placeholders look like {nombre}", field="templates"
+        )
     unknown = sorted(names - set(PLACEHOLDERS))
     if unknown:
         raise InvalidInput(
@@ -72,7 +74,9 @@ def default_plan(db: Session) -> ReminderPlan:
     plan = db.exec(select(ReminderPlan).order_by(col(ReminderPlan.id))).first()
     if plan is None:
         plan = ReminderPlan(
-            name="Reminders", offsets_hours=[72, 24], templates={str(k): v for k, v in DEFAULT_TEMPLATES.items()}
+            name="Reminders",
+            offsets_hours=[72, 24],
+            templates={str(k): v for k, v in DEFAULT_TEMPLATES.items()},
         )
         db.add(plan)
         db.flush()
@@ -81,10 +85,14 @@ def default_plan(db: Session) -> ReminderPlan:
 
 def active_plans(db: Session) -> list[ReminderPlan]:
     default_plan(db)
-    return list(db.exec(select(ReminderPlan).where(col(ReminderPlan.active)).order_by(col(ReminderPlan.id))))
+    return list(
+        db.exec(select(ReminderPlan).where(col(ReminderPlan.active)).order_by(col(ReminderPlan.id)))
+    )
 
 
-def save_plan(*, db: Session, data: PlanIn, actor: User, plan_id: int | None = None) -> ReminderPlan:
+def save_plan(
+    *, db: Session, data: PlanIn, actor: User, plan_id: int | None = None
+) -> ReminderPlan:
     """Create or change a plan; every template is checked first."""
     for text in data.templates.values():
         check_template(text)
@@ -95,13 +103,18 @@ def save_plan(*, db: Session, data: PlanIn, actor: User, plan_id: int | None = N
     plan.templates = {str(k): v for k, v in data.templates.items()}
     db.add(plan)
     db.flush()
-    audit.record(db, actor=actor, action="reminder_plan.save", object_type="reminder_plan", object_id=plan.id)
+    audit.record(
+        db, actor=actor, action="reminder_plan.save", object_type="reminder_plan", object_id=plan.id
+    )
     return plan
 
 
 def _wanted(db: Session, appointment: Appointment, contact: Contact, now: datetime) -> dict:
     """(plan, offset) → (due moment, body) of the reminders this appointment should get now."""
-    if appointment.status not in EXPECTED or appointment.status == AppointmentStatus.reschedule_requested:
+    if (
+        appointment.status not in EXPECTED
+        or appointment.status == AppointmentStatus.reschedule_requested
+    ):
         return {}
     settings, hours = get_settings(), sending_hours()
     wanted = {}
@@ -130,7 +143,11 @@ def plan_reminders(db: Session, appointment: Appointment, now: datetime) -> None
             continue
         if key in wanted:
             row.due_at, row.body = wanted[key]
-            row.status, row.to_phone, row.language = SmsStatus.pending, contact.phone, contact.language
+            row.status, row.to_phone, row.language = (
+                SmsStatus.pending,
+                contact.phone,
+                contact.language,
+            )
         elif row.status == SmsStatus.pending:
             row.status = SmsStatus.withdrawn
         db.add(row)
@@ -162,7 +179,9 @@ def _contact_for(db: Session, data: AppointmentIn, actor: User | None) -> Contac
     return contacts.create(db=db, data=create, actor=actor)
 
 
-def upsert(*, db: Session, data: AppointmentIn, actor: User | None, now: datetime | None = None) -> Appointment:
+def upsert(
+    *, db: Session, data: AppointmentIn, actor: User | None, now: datetime | None = None
+) -> Appointment:
     """Create or update the appointment with this (source, external_id) and re-plan its reminders."""
     now = now or utcnow()
     starts_at = data.starts_at
@@ -175,11 +194,19 @@ def upsert(*, db: Session, data: AppointmentIn, actor: User | None, now: datetim
     appointment = db.exec(query).first()
     created = appointment is None
     if created:
-        appointment = Appointment(source=data.source, external_id=data.external_id, contact_id=contact.id, starts_at=starts_at)
+        appointment = Appointment(
+            source=data.source,
+            external_id=data.external_id,
+            contact_id=contact.id,
+            starts_at=starts_at,
+        )
     # The patient's confirmation or change request survives a re-import of the same booking at the
     # same time; a new time settles a change request (and asks for a new confirmation).
     moved = appointment.starts_at != starts_at
-    kept = appointment.status in (AppointmentStatus.confirmed, AppointmentStatus.reschedule_requested)
+    kept = appointment.status in (
+        AppointmentStatus.confirmed,
+        AppointmentStatus.reschedule_requested,
+    )
     if created or moved or not (kept and data.status == AppointmentStatus.booked):
         appointment.status = data.status
     appointment.contact_id, appointment.starts_at = contact.id, starts_at
@@ -207,7 +234,12 @@ def get(*, db: Session, appointment_id: int) -> Appointment:
 
 
 def set_status(
-    *, db: Session, appointment: Appointment, status: AppointmentStatus, actor: User | None, now: datetime
+    *,
+    db: Session,
+    appointment: Appointment,
+    status: AppointmentStatus,
+    actor: User | None,
+    now: datetime,
 ) -> Appointment:
     """Change the status (a reply, the front desk) and re-plan the reminders at once."""
     appointment.status, appointment.updated_at = status, now
@@ -215,7 +247,12 @@ def set_status(
     db.flush()
     plan_reminders(db, appointment, now)
     audit.record(
-        db, actor=actor, action="appointment.status", object_type="appointment", object_id=appointment.id, status=str(status)
+        db,
+        actor=actor,
+        action="appointment.status",
+        object_type="appointment",
+        object_id=appointment.id,
+        status=str(status),
     )
     return appointment
 

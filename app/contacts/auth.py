@@ -8,8 +8,11 @@ from app.accounts.models import Role, User
 from app.deps import require_roles
 
 # Admins (the front desk) and verified clinicians: numbers, appointments, replies.
-CareStaff = Annotated[User, Depends(require_roles(Role.admin, Role.clinician, verified_clinician=True))]
+CareStaff = Annotated[
+    User, Depends(require_roles(Role.admin, Role.clinician, verified_clinician=True))
+]
 # The above plus marketing, who see a contact only as a name and its opt-ins.
 ContactViewer = Annotated[
-    User, Depends(require_roles(Role.admin, Role.marketing, Role.clinician, verified_clinician=True))
+    User,
+    Depends(require_roles(Role.admin, Role.marketing, Role.clinician, verified_clinician=True)),
 ]

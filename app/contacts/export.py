@@ -19,15 +19,28 @@ def _plain(row, skip: tuple[str, ...] = ()) -> dict:
 def export(*, db: Session, contact_id: int) -> dict:
     """The contact, consent history, appointments and every SMS to and from them."""
     contact = contacts.get(db=db, contact_id=contact_id)
-    appointments = db.exec(select(Appointment).where(Appointment.contact_id == contact_id).order_by(col(Appointment.id)))
-    sent = db.exec(select(OutboundSms).where(OutboundSms.contact_id == contact_id).order_by(col(OutboundSms.id)))
-    received = db.exec(select(InboundSms).where(InboundSms.contact_id == contact_id).order_by(col(InboundSms.id)))
+    appointments = db.exec(
+        select(Appointment)
+        .where(Appointment.contact_id == contact_id)
+        .order_by(col(Appointment.id))
+    )
+    sent = db.exec(
+        select(OutboundSms)
+        .where(OutboundSms.contact_id == contact_id)
+        .order_by(col(OutboundSms.id))
+    )
+    received = db.exec(
+        select(InboundSms).where(InboundSms.contact_id == contact_id).order_by(col(InboundSms.id))
+    )
     return {
         "exported_at": utcnow().isoformat(),
         "contact": _plain(contact, skip=("created_by",)),
         "consent": [_plain(r) for r in contacts.history(db=db, contact_id=contact_id)],
         "suppressions": [
-            _plain(s) for s in db.exec(select(contacts.Suppression).where(contacts.Suppression.phone == contact.phone))
+            _plain(s)
+            for s in db.exec(
+                select(contacts.Suppression).where(contacts.Suppression.phone == contact.phone)
+            )
         ],
         "appointments": [_plain(a) for a in appointments],
         "sms_sent": [_plain(m, skip=("attempts",)) for m in sent],

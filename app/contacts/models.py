@@ -74,7 +74,9 @@ class Contact(SQLModel, table=True):
 class ConsentRecord(SQLModel, table=True):
     """One grant or withdrawal, never changed afterwards: the history is the evidence."""
 
-    __table_args__ = (Index("ix_consent_contact_purpose", "contact_id", "purpose", "channel", "id"),)
+    __table_args__ = (
+        Index("ix_consent_contact_purpose", "contact_id", "purpose", "channel", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id")

@@ -10,7 +10,13 @@ from app.contacts import export as exporting
 from app.contacts import service as contacts
 from app.contacts.auth import CareStaff, ContactViewer
 from app.contacts.models import CHOOSABLE, LEGAL_BASIS, Contact
-from app.contacts.schemas import ConsentCreate, ConsentPublic, ContactCreate, ContactOptIns, ContactPublic
+from app.contacts.schemas import (
+    ConsentCreate,
+    ConsentPublic,
+    ContactCreate,
+    ContactOptIns,
+    ContactPublic,
+)
 from app.deps import AdminUser, SessionDep, client_ip
 from app.sms import service as sms
 from web.templating import render
@@ -43,7 +49,9 @@ def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contac
     contact = contacts.get(db=db, contact_id=contact_id)
     context = {"contact": _views(db, user, [contact])[0], "care": contacts.sees_care_details(user)}
     if context["care"]:
-        audit.record(db, actor=user, action="contact.view", object_type="contact", object_id=contact.id)
+        audit.record(
+            db, actor=user, action="contact.view", object_type="contact", object_id=contact.id
+        )
         context |= {
             "history": contacts.history(db=db, contact_id=contact.id),
             "status": contacts.purposes_status(db=db, contact=contact, now=utcnow()),
@@ -59,7 +67,9 @@ def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contac
 async def contact_consent(request: Request, db: SessionDep, user: CareStaff, contact_id: int):
     contact = contacts.get(db=db, contact_id=contact_id)
     form = await request.form()
-    data = ConsentCreate.model_validate({k: form.get(k) for k in ConsentCreate.model_fields if form.get(k)})
+    data = ConsentCreate.model_validate(
+        {k: form.get(k) for k in ConsentCreate.model_fields if form.get(k)}
+    )
     contacts.record_consent(db=db, contact=contact, data=data, staff=user, ip=client_ip(request))
     return RedirectResponse(f"/contacts/{contact.id}#consent", status_code=303)
 
@@ -77,7 +87,9 @@ async def contact_import(request: Request, db: SessionDep, user: AdminUser, file
     except UnicodeDecodeError:
         result = contacts.ImportResult(errors=["the file is not UTF-8 text"])
     status = 422 if result.errors else 200
-    return render(request, "contacts/import.html", {"columns": contacts.CSV_COLUMNS, "result": result}, status)
+    return render(
+        request, "contacts/import.html", {"columns": contacts.CSV_COLUMNS, "result": result}, status
+    )
 
 
 @api.get("/contacts", response_model=list[ContactPublic] | list[ContactOptIns])
@@ -100,5 +112,9 @@ def api_consent(db: SessionDep, _user: CareStaff, contact_id: int):
 @api.get("/contacts/{contact_id}/export")
 def api_export(db: SessionDep, user: AdminUser, contact_id: int):
     body = exporting.export(db=db, contact_id=contact_id)
-    audit.record(db, actor=user, action="contact.export", object_type="contact", object_id=contact_id)
-    return JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'})
+    audit.record(
+        db, actor=user, action="contact.export", object_type="contact", object_id=contact_id
+    )
+    return JSONResponse(
+        body, headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'}
+    )

@@ -54,7 +54,9 @@ def create(*, db: Session, data: ContactCreate, actor: User | None) -> Contact:
     contact = Contact(**data.model_dump(), created_by=actor.id if actor else None)
     db.add(contact)
     db.flush()
-    audit.record(db, actor=actor, action="contact.create", object_type="contact", object_id=contact.id)
+    audit.record(
+        db, actor=actor, action="contact.create", object_type="contact", object_id=contact.id
+    )
     return contact
 
 
@@ -82,7 +84,9 @@ def list_contacts(
 
 def by_phone(*, db: Session, phone: str) -> list[Contact]:
     """Every contact with this number (a parent may answer for several children), newest first."""
-    return list(db.exec(select(Contact).where(Contact.phone == phone).order_by(col(Contact.id).desc())))
+    return list(
+        db.exec(select(Contact).where(Contact.phone == phone).order_by(col(Contact.id).desc()))
+    )
 
 
 def sees_care_details(user: User) -> bool:
@@ -201,7 +205,15 @@ def suppress(
     row = Suppression(phone=phone, reason=reason, code=code, created_at=now)
     db.add(row)
     db.flush()
-    audit.record(db, actor=None, action="sms.suppress", object_type="suppression", object_id=row.id, reason=str(reason), code=code)
+    audit.record(
+        db,
+        actor=None,
+        action="sms.suppress",
+        object_type="suppression",
+        object_id=row.id,
+        reason=str(reason),
+        code=code,
+    )
     return row
 
 
@@ -267,7 +279,9 @@ def may_send(
     return Decision(True, "opted in" if choice else "care relationship")
 
 
-def opt_ins(*, db: Session, contact_ids: list[int], now: datetime | None = None) -> dict[int, list[Purpose]]:
+def opt_ins(
+    *, db: Session, contact_ids: list[int], now: datetime | None = None
+) -> dict[int, list[Purpose]]:
     """The promotional purposes each contact currently opted in to (what marketing may see)."""
     now = now or utcnow()
     latest = (
@@ -278,7 +292,10 @@ def opt_ins(*, db: Session, contact_ids: list[int], now: datetime | None = None)
     rows = db.exec(select(ConsentRecord).where(col(ConsentRecord.id).in_(latest)))
     found: dict[int, list[Purpose]] = {i: [] for i in contact_ids}
     for record in rows:
-        if record.action == ConsentAction.granted and LEGAL_BASIS[record.purpose] == LegalBasis.consent:
+        if (
+            record.action == ConsentAction.granted
+            and LEGAL_BASIS[record.purpose] == LegalBasis.consent
+        ):
             found[record.contact_id].append(record.purpose)
     return {k: sorted(v) for k, v in found.items()}
 

@@ -22,7 +22,9 @@ class SmsLength:
 
     @property
     def per_segment(self) -> int:
-        single, part = (GSM7_SINGLE, GSM7_PART) if self.encoding == "GSM-7" else (UCS2_SINGLE, UCS2_PART)
+        single, part = (
+            (GSM7_SINGLE, GSM7_PART) if self.encoding == "GSM-7" else (UCS2_SINGLE, UCS2_PART)
+        )
         return single if self.segments <= 1 else part
 
 
@@ -57,7 +59,9 @@ def measure(text: str) -> SmsLength:
     """Encoding, length and segments of text as a mobile network counts them."""
     if is_gsm7(text):
         sizes = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
-        return SmsLength("GSM-7", len(text), septets(text), _segments(sizes, GSM7_SINGLE, GSM7_PART), (), None)
+        return SmsLength(
+            "GSM-7", len(text), septets(text), _segments(sizes, GSM7_SINGLE, GSM7_PART), (), None
+        )
     sizes = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
     forcing = tuple(dict.fromkeys(ch for ch in text if not is_gsm7(ch)))
     spelled = gsm7_spelling(text)

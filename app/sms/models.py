@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from app.appointments.models import Appointment, ReminderPlan  # noqa: F401 - the tables referenced here
 from app.clock import UTCDateTime, utcnow
-from app.contacts.models import Contact, ConsentRecord, Language, Purpose, Suppression  # noqa: F401
+from app.contacts.models import ConsentRecord, Contact, Language, Purpose, Suppression  # noqa: F401
 from app.database import enum_type
 from moderation.models import ContentStatus
 
@@ -70,7 +70,9 @@ class OutboundSms(SQLModel, table=True):
     provider_status: str | None = Field(default=None, max_length=20)
     error: str | None = Field(default=None, max_length=300)
     error_code: str | None = Field(default=None, max_length=20)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     status_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
@@ -93,7 +95,9 @@ class InboundSms(SQLModel, table=True):
     needs_staff: bool = False
     handled_by: int | None = Field(default=None, foreign_key="user.id")
     handled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class PhoneMessage(SQLModel, table=True):
@@ -103,4 +107,6 @@ class PhoneMessage(SQLModel, table=True):
     number: str = Field(max_length=20, index=True)
     inbound: bool = False  # written on the phone (a reply), not received by it
     text: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -38,11 +38,36 @@ KEYWORDS = {
     Intent.confirm: ("si", "yes", "1"),
     Intent.change: ("cambiar", "change", "2"),
     # Carriers and Twilio treat these as opt-out too: carepost must agree with them.
-    Intent.stop: ("baja", "stop", "alto", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"),
+    Intent.stop: (
+        "baja",
+        "stop",
+        "alto",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "revoke",
+        "optout",
+    ),
     Intent.start: ("alta", "start", "unstop"),
     Intent.help: ("ayuda", "help", "info"),
 }
-ENGLISH = frozenset({"yes", "change", "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "start", "unstop", "help"})
+ENGLISH = frozenset(
+    {
+        "yes",
+        "change",
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "start",
+        "unstop",
+        "help",
+    }
+)
 CARE = tuple(p for p in CHOOSABLE if LEGAL_BASIS[p] == LegalBasis.care)
 
 
@@ -81,7 +106,9 @@ def _texts(language: Language, appointment: Appointment | None) -> dict[Intent, 
             fecha=when.strftime("%d/%m/%Y") if when else "",
             hora=when.strftime("%H:%M") if when else "",
         ),
-        Intent.change: _("We got your request to change the appointment. We will call you to find another time."),
+        Intent.change: _(
+            "We got your request to change the appointment. We will call you to find another time."
+        ),
         Intent.stop: _("You will not get any more SMS from us. To get them again, reply START."),
         Intent.start: _("You will get our SMS reminders again. Reply STOP to opt out."),
         Intent.help: _(
@@ -102,7 +129,9 @@ def _notify_front_desk(db: Session, message: str, link: str) -> None:
         notifications.notify(db=db, user_id=user_id, kind="sms_change", message=message, link=link)
 
 
-def _answer(db: Session, row: InboundSms, contact: Contact | None, kind: SmsKind, body: str, now: datetime) -> None:
+def _answer(
+    db: Session, row: InboundSms, contact: Contact | None, kind: SmsKind, body: str, now: datetime
+) -> None:
     sms.queue(
         db,
         phone=row.from_phone,
@@ -116,13 +145,22 @@ def _answer(db: Session, row: InboundSms, contact: Contact | None, kind: SmsKind
     )
 
 
-def _opt_out(db: Session, row: InboundSms, people: list[Contact], now: datetime, provider_confirmed: bool) -> bool:
+def _opt_out(
+    db: Session, row: InboundSms, people: list[Contact], now: datetime, provider_confirmed: bool
+) -> bool:
     """Suppress the number and record the withdrawal; whether the one confirmation should be sent."""
-    already = contacts.active_suppression(db=db, phone=row.from_phone, channel=MessageChannel.sms, now=now)
+    already = contacts.active_suppression(
+        db=db, phone=row.from_phone, channel=MessageChannel.sms, now=now
+    )
     contacts.suppress(db=db, phone=row.from_phone, reason=SuppressionReason.reply_stop, now=now)
     for person in people:
         contacts.record_keyword(
-            db=db, contact=person, action=ConsentAction.withdrawn, keyword=row.text.strip().upper(), purposes=CHOOSABLE, now=now
+            db=db,
+            contact=person,
+            action=ConsentAction.withdrawn,
+            keyword=row.text.strip().upper(),
+            purposes=CHOOSABLE,
+            now=now,
         )
     return already is None and not provider_confirmed
 
@@ -132,7 +170,12 @@ def _opt_in(db: Session, row: InboundSms, people: list[Contact], now: datetime) 
     contacts.lift_suppression(db=db, phone=row.from_phone, now=now)
     for person in people:
         contacts.record_keyword(
-            db=db, contact=person, action=ConsentAction.granted, keyword=row.text.strip().upper(), purposes=CARE, now=now
+            db=db,
+            contact=person,
+            action=ConsentAction.granted,
+            keyword=row.text.strip().upper(),
+            purposes=CARE,
+            now=now,
         )
 
 
@@ -157,12 +200,21 @@ def handle_inbound(
     provider_confirmed_opt_out: bool = False,
 ) -> InboundSms | None:
     """Act on one received SMS, once: a repeated delivery of the same message returns None."""
-    seen = select(InboundSms.id).where(InboundSms.provider == provider, InboundSms.provider_sid == provider_sid)
+    seen = select(InboundSms.id).where(
+        InboundSms.provider == provider, InboundSms.provider_sid == provider_sid
+    )
     if db.exec(seen).first() is not None:
         return None
     people = contacts.by_phone(db=db, phone=from_phone)
-    appointment = appointments.next_for_reply(db=db, contact_ids=[p.id for p in people], now=now) if people else None
-    contact = next((p for p in people if appointment and p.id == appointment.contact_id), people[0] if people else None)
+    appointment = (
+        appointments.next_for_reply(db=db, contact_ids=[p.id for p in people], now=now)
+        if people
+        else None
+    )
+    contact = next(
+        (p for p in people if appointment and p.id == appointment.contact_id),
+        people[0] if people else None,
+    )
     row = InboundSms(
         provider=provider,
         provider_sid=provider_sid[:64],
@@ -179,14 +231,22 @@ def handle_inbound(
     if row.intent in (Intent.confirm, Intent.change) and appointment is None:
         _to_inbox(db, row, contact, now)  # a yes to nothing: someone should look
     elif row.intent == Intent.confirm:
-        appointments.set_status(db=db, appointment=appointment, status=AppointmentStatus.confirmed, actor=None, now=now)
+        appointments.set_status(
+            db=db, appointment=appointment, status=AppointmentStatus.confirmed, actor=None, now=now
+        )
         _answer(db, row, contact, SmsKind.confirmation, texts[Intent.confirm], now)
     elif row.intent == Intent.change:
         appointments.set_status(
-            db=db, appointment=appointment, status=AppointmentStatus.reschedule_requested, actor=None, now=now
+            db=db,
+            appointment=appointment,
+            status=AppointmentStatus.reschedule_requested,
+            actor=None,
+            now=now,
         )
         row.needs_staff = True
-        _notify_front_desk(db, "A patient asked to change an appointment", f"/sms/inbox#sms-{row.id}")
+        _notify_front_desk(
+            db, "A patient asked to change an appointment", f"/sms/inbox#sms-{row.id}"
+        )
         _answer(db, row, contact, SmsKind.confirmation, texts[Intent.change], now)
     elif row.intent == Intent.stop:
         if _opt_out(db, row, people, now, provider_confirmed_opt_out):
@@ -199,11 +259,20 @@ def handle_inbound(
     else:
         _to_inbox(db, row, contact, now)
     db.add(row)
-    audit.record(db, actor=None, action="sms.received", object_type="inbound_sms", object_id=row.id, intent=str(row.intent))
+    audit.record(
+        db,
+        actor=None,
+        action="sms.received",
+        object_type="inbound_sms",
+        object_id=row.id,
+        intent=str(row.intent),
+    )
     return row
 
 
-def inbox(db: Session, *, limit: int = 100) -> list[tuple[InboundSms, Contact | None, Appointment | None]]:
+def inbox(
+    db: Session, *, limit: int = 100
+) -> list[tuple[InboundSms, Contact | None, Appointment | None]]:
     """Messages for staff, open ones first, newest first."""
     query = (
         select(InboundSms, Contact, Appointment)
@@ -236,4 +305,6 @@ def _context(db: Session, row: InboundSms) -> dict:
     }
 
 
-review.register(KIND, review.ContentKind(model=InboundSms, label="SMS to the practice", context=_context))
+review.register(
+    KIND, review.ContentKind(model=InboundSms, label="SMS to the practice", context=_context)
+)

@@ -48,7 +48,9 @@ async def sms_preview(request: Request, _user: StaffUser):
         problem = None
     except InvalidInput as error:
         sample, problem = text, error.message
-    return render(request, "sms/_preview.html", {"m": measure(sample), "sample": sample, "problem": problem})
+    return render(
+        request, "sms/_preview.html", {"m": measure(sample), "sample": sample, "problem": problem}
+    )
 
 
 @pages.get("/phone", name="phone_list")
@@ -66,14 +68,31 @@ def _number_of(db, message_id: int) -> str:
 @pages.get("/phone/{message_id}", name="phone_conversation")
 def phone_conversation(request: Request, db: SessionDep, _user: StaffUser, message_id: int):
     number = _number_of(db, message_id)
-    context = {"numbers": phone.numbers(db), "messages": phone.conversation(db, number), "number": number, "message_id": message_id}
+    context = {
+        "numbers": phone.numbers(db),
+        "messages": phone.conversation(db, number),
+        "number": number,
+        "message_id": message_id,
+    }
     return render(request, "sms/phone.html", context)
 
 
 @pages.post("/phone/{message_id}/reply", name="phone_reply")
-def phone_reply(db: SessionDep, _user: StaffUser, message_id: int, text: Annotated[str, Form(min_length=1, max_length=1600)]):
+def phone_reply(
+    db: SessionDep,
+    _user: StaffUser,
+    message_id: int,
+    text: Annotated[str, Form(min_length=1, max_length=1600)],
+):
     """Answer as the patient would: carepost receives it like any inbound SMS."""
     number = _number_of(db, message_id)
     row = phone.write_reply(db, number, text)
-    replies.handle_inbound(db, provider="phone", provider_sid=f"phone-{row.id}", from_phone=number, text=text, now=utcnow())
+    replies.handle_inbound(
+        db,
+        provider="phone",
+        provider_sid=f"phone-{row.id}",
+        from_phone=number,
+        text=text,
+        now=utcnow(),
+    )
     return RedirectResponse(f"/phone/{message_id}", status_code=303)

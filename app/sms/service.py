@@ -86,7 +86,14 @@ def skip(db: Session, message: OutboundSms, decision: Decision, now: datetime) -
     message.status = SmsStatus.skipped
     message.error, message.status_at = decision.reason[:300], now
     db.add(message)
-    audit.record(db, actor=None, action="sms.skip", object_type="sms", object_id=message.id, reason=decision.reason[:120])
+    audit.record(
+        db,
+        actor=None,
+        action="sms.skip",
+        object_type="sms",
+        object_id=message.id,
+        reason=decision.reason[:120],
+    )
 
 
 def outgoing(message: OutboundSms) -> OutgoingSms:
@@ -94,7 +101,9 @@ def outgoing(message: OutboundSms) -> OutgoingSms:
     return OutgoingSms(to=message.to_phone, body=message.body, reference=str(message.id))
 
 
-def record_sent(db: Session, message: OutboundSms, sent: SentSms, provider: str, now: datetime) -> None:
+def record_sent(
+    db: Session, message: OutboundSms, sent: SentSms, provider: str, now: datetime
+) -> None:
     """The provider accepted the message (or the engine found it sent when reconciling)."""
     message.provider, message.provider_sid = provider, sent.remote_id[:64]
     message.provider_status = sent.status
@@ -102,29 +111,52 @@ def record_sent(db: Session, message: OutboundSms, sent: SentSms, provider: str,
     message.sent_at = message.sent_at or now
     message.status_at, message.error, message.error_code = now, None, None
     db.add(message)
-    audit.record(db, actor=None, action="sms.sent", object_type="sms", object_id=message.id, provider=provider)
+    audit.record(
+        db,
+        actor=None,
+        action="sms.sent",
+        object_type="sms",
+        object_id=message.id,
+        provider=provider,
+    )
 
 
 def record_error(db: Session, message: OutboundSms, error: ChannelError, now: datetime) -> None:
     """A provider error: a final one fails the message, and an opt-out or dead number suppresses it."""
     message.error, message.error_code, message.status_at = error.message[:300], error.code, now
     if isinstance(error, SmsError) and (error.opt_out or error.undeliverable):
-        reason = SuppressionReason.provider_opt_out if error.opt_out else SuppressionReason.undeliverable
+        reason = (
+            SuppressionReason.provider_opt_out if error.opt_out else SuppressionReason.undeliverable
+        )
         contacts.suppress(db=db, phone=message.to_phone, reason=reason, now=now, code=error.code)
     if error.kind == ErrorKind.final:
         message.status = SmsStatus.failed
     db.add(message)
     audit.record(
-        db, actor=None, action="sms.error", object_type="sms", object_id=message.id, kind=str(error.kind), code=error.code
+        db,
+        actor=None,
+        action="sms.error",
+        object_type="sms",
+        object_id=message.id,
+        kind=str(error.kind),
+        code=error.code,
     )
 
 
 def apply_status(
-    db: Session, *, provider: str, provider_sid: str, status: str, error_code: str | None, now: datetime
+    db: Session,
+    *,
+    provider: str,
+    provider_sid: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
 ) -> bool:
     """A delivery report: applied only when it moves the message forward (reports repeat and
     arrive out of order); an undeliverable number is suppressed. Whether anything changed."""
-    query = select(OutboundSms).where(OutboundSms.provider == provider, OutboundSms.provider_sid == provider_sid)
+    query = select(OutboundSms).where(
+        OutboundSms.provider == provider, OutboundSms.provider_sid == provider_sid
+    )
     message = db.exec(query.with_for_update()).first()
     if message is None or not moves_forward(message.provider_status, status):
         return False
@@ -133,7 +165,13 @@ def apply_status(
     if error_code:
         message.error_code = error_code[:20]
     if status in ("undelivered", "failed") and error_code in UNDELIVERABLE:
-        contacts.suppress(db=db, phone=message.to_phone, reason=SuppressionReason.undeliverable, now=now, code=error_code)
+        contacts.suppress(
+            db=db,
+            phone=message.to_phone,
+            reason=SuppressionReason.undeliverable,
+            now=now,
+            code=error_code,
+        )
     db.add(message)
     return True
 

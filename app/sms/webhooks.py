@@ -38,7 +38,9 @@ async def _twilio_form(request: Request) -> dict[str, str] | None:
         return None
     form = await request.form()
     params = {key: str(value) for key, value in form.multi_items()}
-    if not RequestValidator(token.get_secret_value()).validate(_public_url(request), params, signature):
+    if not RequestValidator(token.get_secret_value()).validate(
+        _public_url(request), params, signature
+    ):
         log.warning("twilio webhook with a bad signature on %s", request.url.path)
         return None
     return params
@@ -124,6 +126,11 @@ def kannel_dlr(request: Request):
     if status is not None:
         with session_scope() as db:
             sms.apply_status(
-                db, provider="kannel", provider_sid=f"kannel-{reference}", status=status, error_code=None, now=utcnow()
+                db,
+                provider="kannel",
+                provider_sid=f"kannel-{reference}",
+                status=status,
+                error_code=None,
+                now=utcnow(),
             )
     return PlainTextResponse("")

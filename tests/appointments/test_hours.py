@@ -94,4 +94,6 @@ def test_a_regional_holiday_closes_only_that_region():
     early = datetime(2026, 4, 1, tzinfo=UTC)
     assert send_moment(due, appointment, early, HOURS, MADRID) == due
     # Saturday 2 May is Madrid's day and Friday 1 May Labour Day: Thursday evening.
-    assert send_moment(due, appointment, early, madrid, MADRID) == local("2026-04-30 21:00").astimezone(UTC)
+    assert send_moment(due, appointment, early, madrid, MADRID) == local(
+        "2026-04-30 21:00"
+    ).astimezone(UTC)

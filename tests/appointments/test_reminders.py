@@ -15,16 +15,29 @@ from tests.messaging import NOW, book, engine_send, local, reminders
 def test_a_booking_plans_72h_and_24h_reminders_in_the_patients_language(messaging):
     appointment_id = book("2026-11-27 10:30", now=NOW)  # a Friday
     planned = reminders(appointment_id)
-    assert [(r.offset_hours, r.status) for r in planned] == [(72, SmsStatus.pending), (24, SmsStatus.pending)]
+    assert [(r.offset_hours, r.status) for r in planned] == [
+        (72, SmsStatus.pending),
+        (24, SmsStatus.pending),
+    ]
     assert planned[0].due_at == local("2026-11-24 10:30").astimezone(UTC)
     assert planned[1].due_at == local("2026-11-26 10:30").astimezone(UTC)
     assert planned[1].to_phone == "+34600111222"
-    assert "27/11/2026" in planned[1].body and "10:30" in planned[1].body and "Dra. Ruiz" in planned[1].body
-    assert "Centro Norte" in planned[1].body and "SI" in planned[1].body and "CAMBIAR" in planned[1].body
+    assert (
+        "27/11/2026" in planned[1].body
+        and "10:30" in planned[1].body
+        and "Dra. Ruiz" in planned[1].body
+    )
+    assert (
+        "Centro Norte" in planned[1].body
+        and "SI" in planned[1].body
+        and "CAMBIAR" in planned[1].body
+    )
 
 
 def test_an_english_speaker_gets_the_english_text(messaging):
-    appointment_id = book("2026-11-27 10:30", now=NOW, name="John Smith", phone="+44 7911 123456", language="en")
+    appointment_id = book(
+        "2026-11-27 10:30", now=NOW, name="John Smith", phone="+44 7911 123456", language="en"
+    )
     body = reminders(appointment_id)[0].body
     assert body.startswith("Centro Norte: a reminder of your appointment on 27/11/2026 at 10:30")
     assert "YES" in body and "STOP" in body
@@ -32,7 +45,14 @@ def test_an_english_speaker_gets_the_english_text(messaging):
 
 def test_no_reminder_text_suggests_cancelar(messaging):
     book("2026-11-27 10:30", now=NOW)
-    book("2026-11-27 11:30", now=NOW, external_id="A-2", name="John Smith", phone="+44 7911 123456", language="en")
+    book(
+        "2026-11-27 11:30",
+        now=NOW,
+        external_id="A-2",
+        name="John Smith",
+        phone="+44 7911 123456",
+        language="en",
+    )
     with session_scope() as db:
         bodies = [m.body.upper() for m in db.exec(select(OutboundSms))]
     assert bodies and not any("CANCEL" in b for b in bodies)
@@ -51,7 +71,9 @@ def test_a_reminder_claimed_before_the_cancellation_is_not_sent(messaging):
         db.get(OutboundSms, first.id).status = SmsStatus.sending  # the engine claimed it
     with session_scope() as db:
         appointment = db.get(Appointment, appointment_id)
-        appointments.set_status(db=db, appointment=appointment, status=AppointmentStatus.cancelled, actor=None, now=NOW)
+        appointments.set_status(
+            db=db, appointment=appointment, status=AppointmentStatus.cancelled, actor=None, now=NOW
+        )
     assert engine_send(first.id, local("2026-11-24 10:30")) is False
     assert reminders(appointment_id)[0].status == SmsStatus.skipped
 
@@ -109,33 +131,60 @@ def test_fhir_appointment_is_parsed_and_its_status_mapped(messaging, login_as):
     created = client.post("/api/fhir/Appointment", json=resource, headers=headers)
     assert created.status_code == 200, created.text
     body = created.json()
-    assert body["status"] == "booked" and body["clinician"] == "Dr. Gil" and body["source"] == "fhir"
-    cancelled = client.post("/api/fhir/Appointment", json=resource | {"status": "cancelled"}, headers=headers)
+    assert (
+        body["status"] == "booked" and body["clinician"] == "Dr. Gil" and body["source"] == "fhir"
+    )
+    cancelled = client.post(
+        "/api/fhir/Appointment", json=resource | {"status": "cancelled"}, headers=headers
+    )
     assert cancelled.json()["id"] == body["id"] and cancelled.json()["status"] == "cancelled"
     assert {r.status for r in reminders(body["id"])} == {SmsStatus.withdrawn}
-    noshow = client.post("/api/fhir/Appointment", json=resource | {"status": "noshow"}, headers=headers)
+    noshow = client.post(
+        "/api/fhir/Appointment", json=resource | {"status": "noshow"}, headers=headers
+    )
     assert noshow.json()["status"] == "no_show"
 
 
 def test_fhir_appointment_without_a_patient_phone_is_a_clear_422(messaging, login_as):
     client, _user, csrf = login_as(Role.admin)
-    resource = {"resourceType": "Appointment", "id": "x", "status": "booked", "start": "2026-11-27T10:30:00+01:00",
-                "participant": [{"actor": {"reference": "Patient/1"}, "status": "accepted"}]}
+    resource = {
+        "resourceType": "Appointment",
+        "id": "x",
+        "status": "booked",
+        "start": "2026-11-27T10:30:00+01:00",
+        "participant": [{"actor": {"reference": "Patient/1"}, "status": "accepted"}],
+    }
     response = client.post("/api/fhir/Appointment", json=resource, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 422 and "Patient" in response.json()["detail"]
-    bad = client.post("/api/fhir/Appointment", json={"resourceType": "Appointment", "status": "sideways"}, headers={"X-CSRF-Token": csrf})
+    bad = client.post(
+        "/api/fhir/Appointment",
+        json={"resourceType": "Appointment", "status": "sideways"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert bad.status_code == 422
 
 
 def test_api_appointment_is_for_care_staff_only(messaging, login_as):
-    payload = {"external_id": "Z-1", "starts_at": "2026-11-27T10:30:00", "name": "Ana", "phone": "600 333 444"}
+    payload = {
+        "external_id": "Z-1",
+        "starts_at": "2026-11-27T10:30:00",
+        "name": "Ana",
+        "phone": "600 333 444",
+    }
     marketing, _u, csrf = login_as(Role.marketing)
-    assert marketing.post("/api/appointments", json=payload, headers={"X-CSRF-Token": csrf}).status_code == 403
+    assert (
+        marketing.post(
+            "/api/appointments", json=payload, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 403
+    )
     clinician, _u, csrf = login_as(Role.clinician, verified=True)
     response = clinician.post("/api/appointments", json=payload, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 200, response.text
     # A time without a zone is the practice's: 10:30 in Madrid.
-    assert datetime.fromisoformat(response.json()["starts_at"]).astimezone(UTC) == local("2026-11-27 10:30").astimezone(UTC)
+    assert datetime.fromisoformat(response.json()["starts_at"]).astimezone(UTC) == local(
+        "2026-11-27 10:30"
+    ).astimezone(UTC)
 
 
 CSV_OK = """external_id,name,phone,date,time,clinician,place
@@ -151,14 +200,26 @@ C-3,Marta,600 444 555,mañana,10:00
 
 def test_csv_import_is_all_or_nothing_with_every_problem_reported(messaging, login_as):
     client, _user, csrf = login_as(Role.admin)
-    bad = client.post("/appointments-import", data={"csrf_token": csrf}, files={"file": ("a.csv", CSV_BAD.encode(), "text/csv")})
+    bad = client.post(
+        "/appointments-import",
+        data={"csrf_token": csrf},
+        files={"file": ("a.csv", CSV_BAD.encode(), "text/csv")},
+    )
     assert bad.status_code == 422
     assert "row 3: phone" in bad.text and "row 4: date and time" in bad.text
     with session_scope() as db:
         assert db.exec(select(Appointment)).all() == []
-    good = client.post("/appointments-import", data={"csrf_token": csrf}, files={"file": ("a.csv", CSV_OK.encode(), "text/csv")})
+    good = client.post(
+        "/appointments-import",
+        data={"csrf_token": csrf},
+        files={"file": ("a.csv", CSV_OK.encode(), "text/csv")},
+    )
     assert good.status_code == 200
-    again = client.post("/appointments-import", data={"csrf_token": csrf}, files={"file": ("a.csv", CSV_OK.encode(), "text/csv")})
+    again = client.post(
+        "/appointments-import",
+        data={"csrf_token": csrf},
+        files={"file": ("a.csv", CSV_OK.encode(), "text/csv")},
+    )
     assert again.status_code == 200
     with session_scope() as db:
         assert len(db.exec(select(Appointment)).all()) == 2  # upsert on (source, external_id)
@@ -170,7 +231,13 @@ def test_a_new_time_settles_a_change_request_and_plans_reminders_again(messaging
     appointment_id = book("2026-11-27 10:30", now=NOW)
     with session_scope() as db:
         appointment = db.get(Appointment, appointment_id)
-        appointments.set_status(db=db, appointment=appointment, status=AppointmentStatus.reschedule_requested, actor=None, now=NOW)
+        appointments.set_status(
+            db=db,
+            appointment=appointment,
+            status=AppointmentStatus.reschedule_requested,
+            actor=None,
+            now=NOW,
+        )
     assert {r.status for r in reminders(appointment_id)} == {SmsStatus.withdrawn}
     book("2026-11-27 10:30", now=NOW)  # the same booking re-imported unchanged: the request stands
     assert {r.status for r in reminders(appointment_id)} == {SmsStatus.withdrawn}

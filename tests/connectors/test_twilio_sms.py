@@ -14,10 +14,20 @@ from connectors.twilio_sms import TwilioSmsConnector
 SID = "AC" + "0" * 32
 MESSAGES = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
 CALLBACK = "https://clinic.example/webhooks/twilio/status"
-SMS = OutgoingSms(to="+34600111222", body="Recordatorio: cita el 25/11 a las 10:00. Responda SI o CAMBIAR.", reference="7")
+SMS = OutgoingSms(
+    to="+34600111222",
+    body="Recordatorio: cita el 25/11 a las 10:00. Responda SI o CAMBIAR.",
+    reference="7",
+)
 
 
-def message_json(sid="SM" + "1" * 32, status="queued", body=SMS.body, to=SMS.to, created="Tue, 24 Nov 2026 10:00:00 +0000"):
+def message_json(
+    sid="SM" + "1" * 32,
+    status="queued",
+    body=SMS.body,
+    to=SMS.to,
+    created="Tue, 24 Nov 2026 10:00:00 +0000",
+):
     return {
         "sid": sid,
         "account_sid": SID,
@@ -66,7 +76,12 @@ def test_send_uses_from_when_there_is_no_messaging_service():
 
 
 def twilio_error(status: int, code: int):
-    return {"code": code, "message": "refused", "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": "refused",
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 @pytest.mark.parametrize(
@@ -88,14 +103,24 @@ def test_twilio_errors_are_classified(status, code, kind, opt_out, undeliverable
     with pytest.raises(SmsError) as caught:
         connector().send(SMS)
     error = caught.value
-    assert (error.kind, error.opt_out, error.undeliverable, error.code) == (kind, opt_out, undeliverable, str(code))
+    assert (error.kind, error.opt_out, error.undeliverable, error.code) == (
+        kind,
+        opt_out,
+        undeliverable,
+        str(code),
+    )
     assert SMS.to not in error.message and SMS.body not in error.message
 
 
 @pytest.mark.parametrize(
     ("failure", "kind"),
     [
-        (requests.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused"), ErrorKind.retryable),
+        (
+            requests.ConnectionError(
+                "Failed to establish a new connection: [Errno 111] Connection refused"
+            ),
+            ErrorKind.retryable,
+        ),
         (requests.ConnectTimeout("connect timed out"), ErrorKind.retryable),
         (requests.ReadTimeout("read timed out"), ErrorKind.unknown),
     ],
@@ -114,7 +139,13 @@ def test_find_sent_lists_messages_to_the_number_since_the_claim_and_matches_the_
     mine = message_json(sid="SM" + "4" * 32, status="delivered", body=SMS.body.replace(" ", "  "))
     responses.get(
         MESSAGES,
-        json={"messages": [other, mine], "next_page_uri": None, "page": 0, "page_size": 50, "uri": "/x"},
+        json={
+            "messages": [other, mine],
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "uri": "/x",
+        },
     )
     since = datetime(2026, 11, 24, 9, 59, tzinfo=UTC)
     found = connector().find_sent(SMS, since)
@@ -128,7 +159,16 @@ def test_find_sent_lists_messages_to_the_number_since_the_claim_and_matches_the_
 def test_find_sent_ignores_older_messages_and_other_bodies():
     old = message_json(created="Mon, 23 Nov 2026 08:00:00 +0000")
     different = message_json(body="Recordatorio distinto")
-    responses.get(MESSAGES, json={"messages": [old, different], "next_page_uri": None, "page": 0, "page_size": 50, "uri": "/x"})
+    responses.get(
+        MESSAGES,
+        json={
+            "messages": [old, different],
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "uri": "/x",
+        },
+    )
     assert connector().find_sent(SMS, datetime(2026, 11, 24, 9, 59, tzinfo=UTC)) is None
 
 

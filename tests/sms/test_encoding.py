@@ -55,5 +55,8 @@ def test_the_seed_reminder_is_ucs2_in_three_parts_and_gsm7_in_two_once_respelled
 
 
 def test_gsm7_spelling_drops_only_what_gsm7_lacks():
-    assert gsm7_spelling("Análisis clínico ÚLTIMO «día» – ñandú") == "Analisis clinico ULTIMO «dia» - ñandu"
+    assert (
+        gsm7_spelling("Análisis clínico ÚLTIMO «día» – ñandú")
+        == "Analisis clinico ULTIMO «dia» - ñandu"
+    )
     assert measure("Hola 😀").gsm7_spelling is None  # nothing GSM-7 can carry instead

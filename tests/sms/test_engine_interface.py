@@ -28,7 +28,10 @@ def test_a_provider_opt_out_fails_the_message_and_suppresses_the_number(messagin
     assert failed.status == SmsStatus.failed and failed.error_code == "21610"
     with session_scope() as db:
         suppression = db.exec(select(Suppression)).one()
-    assert (suppression.phone, suppression.reason) == ("+34600111222", SuppressionReason.provider_opt_out)
+    assert (suppression.phone, suppression.reason) == (
+        "+34600111222",
+        SuppressionReason.provider_opt_out,
+    )
     assert engine_send(second.id, local("2026-11-26 10:30")) is False
 
 
@@ -53,21 +56,42 @@ def test_a_message_not_pending_is_not_wanted(messaging):
 def test_the_preview_shows_encoding_segments_and_the_gsm7_spelling(messaging, login_as):
     client, _u, csrf = login_as(Role.admin)
     text = "{centro}: su cita es el día {fecha} a las {hora}. Responda SI o CAMBIAR."
-    response = client.post("/sms/preview", data={"csrf_token": csrf, "field": "template_es", "template_es": text}, headers={"HX-Request": "true"})
+    response = client.post(
+        "/sms/preview",
+        data={"csrf_token": csrf, "field": "template_es", "template_es": text},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     assert 'data-encoding="UCS-2"' in response.text and "<code>í</code>" in response.text
     assert "su cita es el dia 24/11/2026" in response.text
-    plain = client.post("/sms/preview", data={"csrf_token": csrf, "text": "Cita mañana, ¿viene usted?"}, headers={"HX-Request": "true"})
+    plain = client.post(
+        "/sms/preview",
+        data={"csrf_token": csrf, "text": "Cita mañana, ¿viene usted?"},
+        headers={"HX-Request": "true"},
+    )
     assert 'data-encoding="GSM-7"' in plain.text and 'data-segments="1"' in plain.text
-    unknown = client.post("/sms/preview", data={"csrf_token": csrf, "text": "Hola {paciente}"}, headers={"HX-Request": "true"})
+    unknown = client.post(
+        "/sms/preview",
+        data={"csrf_token": csrf, "text": "Hola {paciente}"},
+        headers={"HX-Request": "true"},
+    )
     assert "unknown placeholder {paciente}" in unknown.text
 
 
 def test_a_plan_with_an_unknown_placeholder_is_refused(messaging, login_as):
     client, _u, csrf = login_as(Role.admin)
-    form = {"csrf_token": csrf, "name": "Dental", "offsets_hours": "48", "template_es": "Hola {paciente}", "template_en": "Hi {nombre}", "active": "on"}
+    form = {
+        "csrf_token": csrf,
+        "name": "Dental",
+        "offsets_hours": "48",
+        "template_es": "Hola {paciente}",
+        "template_en": "Hi {nombre}",
+        "active": "on",
+    }
     refused = client.post("/reminder-plans", data=form)
     assert refused.status_code == 422 and "paciente" in refused.text
-    saved = client.post("/reminder-plans", data=form | {"template_es": "Hola {nombre}, cita el {fecha}"})
+    saved = client.post(
+        "/reminder-plans", data=form | {"template_es": "Hola {nombre}, cita el {fecha}"}
+    )
     assert saved.status_code == 303
     assert "Dental" in client.get("/reminder-plans").text

@@ -20,7 +20,10 @@ from connectors import kannel
 from connectors.kannel import KannelConnector
 from tests.messaging import KANNEL_SECRET, NOW, book, local, reminders
 
-BEARERBOX, SMSBOX = shutil.which("bearerbox") or "/usr/sbin/bearerbox", shutil.which("smsbox") or "/usr/sbin/smsbox"
+BEARERBOX, SMSBOX = (
+    shutil.which("bearerbox") or "/usr/sbin/bearerbox",
+    shutil.which("smsbox") or "/usr/sbin/smsbox",
+)
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
 pytestmark = pytest.mark.skipif(
     not (Path(BEARERBOX).exists() and Path(SMSBOX).exists() and Path(FAKESMSC).exists()),
@@ -90,16 +93,26 @@ get-url = "http://127.0.0.1:{app}/webhooks/kannel/sms?sig={sig}&id=%I&from=%p&te
 def gateway(messaging, app, tmp_path):
     ports = {name: free_port() for name in ("admin", "smsbox", "fake", "sendsms", "app")}
     config = tmp_path / "kannel.conf"
-    config.write_text(CONFIG.format(dir=tmp_path, sig=kannel.sign(KANNEL_SECRET, "inbound"), **ports))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=ports["app"], log_level="warning", lifespan="off"))
+    config.write_text(
+        CONFIG.format(dir=tmp_path, sig=kannel.sign(KANNEL_SECRET, "inbound"), **ports)
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=ports["app"], log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for(lambda: port_open(ports["app"]), "carepost listening")
     started = []
-    bearerbox = subprocess.Popen([BEARERBOX, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bearerbox = subprocess.Popen(
+        [BEARERBOX, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     started.append(bearerbox)
     wait_for(lambda: port_open(ports["smsbox"]), "bearerbox listening")
-    smsbox = subprocess.Popen([SMSBOX, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    smsbox = subprocess.Popen(
+        [SMSBOX, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     started.append(smsbox)
     wait_for(lambda: port_open(ports["sendsms"]), "smsbox listening")
 
@@ -107,7 +120,18 @@ def gateway(messaging, app, tmp_path):
         """fakesmsc: receives what Kannel sends and sends each message as the patient's phone."""
         log = (tmp_path / "fakesmsc.log").open("w")
         carrier = subprocess.Popen(
-            [FAKESMSC, "-H", "127.0.0.1", "-r", str(ports["fake"]), "-i", "0.5", "-m", str(len(messages)), *messages],
+            [
+                FAKESMSC,
+                "-H",
+                "127.0.0.1",
+                "-r",
+                str(ports["fake"]),
+                "-i",
+                "0.5",
+                "-m",
+                str(len(messages)),
+                *messages,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -150,7 +174,10 @@ def test_reminder_goes_through_kannel_and_the_patients_si_comes_back(gateway):
 
     gateway["start_carrier"](f"{PATIENT} {PRACTICE} text Sí")
     log = gateway["dir"] / "fakesmsc.log"
-    wait_for(lambda: log.exists() and "Got message" in log.read_text(errors="replace"), "the carrier receiving the reminder")
+    wait_for(
+        lambda: log.exists() and "Got message" in log.read_text(errors="replace"),
+        "the carrier receiving the reminder",
+    )
     assert "27/11/2026" in log.read_text(errors="replace")
 
     def delivered() -> bool:

@@ -21,12 +21,26 @@ REMINDED = local("2026-11-24 10:30")
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
-        ("SÍ", Intent.confirm), ("si", Intent.confirm), (" Sí. ", Intent.confirm), ("YES", Intent.confirm), ("1", Intent.confirm),
-        ("CAMBIAR", Intent.change), ("change", Intent.change), ("2", Intent.change),
-        ("BAJA", Intent.stop), ("Stop", Intent.stop), ("ALTO", Intent.stop), ("¡baja!", Intent.stop), ("CANCEL", Intent.stop),
-        ("ALTA", Intent.start), ("START", Intent.start),
-        ("AYUDA", Intent.help), ("help", Intent.help),
-        ("Sí, pero llegaré tarde", Intent.other), ("si no puedo ir", Intent.other), ("¿A qué hora era?", Intent.other),
+        ("SÍ", Intent.confirm),
+        ("si", Intent.confirm),
+        (" Sí. ", Intent.confirm),
+        ("YES", Intent.confirm),
+        ("1", Intent.confirm),
+        ("CAMBIAR", Intent.change),
+        ("change", Intent.change),
+        ("2", Intent.change),
+        ("BAJA", Intent.stop),
+        ("Stop", Intent.stop),
+        ("ALTO", Intent.stop),
+        ("¡baja!", Intent.stop),
+        ("CANCEL", Intent.stop),
+        ("ALTA", Intent.start),
+        ("START", Intent.start),
+        ("AYUDA", Intent.help),
+        ("help", Intent.help),
+        ("Sí, pero llegaré tarde", Intent.other),
+        ("si no puedo ir", Intent.other),
+        ("¿A qué hora era?", Intent.other),
     ],
 )
 def test_reply_keywords_match_case_and_accent_insensitively(text, intent):
@@ -43,7 +57,12 @@ def reminded_appointment() -> int:
 def reply(text: str, sid: str, at=None) -> InboundSms | None:
     with session_scope() as db:
         return replies.handle_inbound(
-            db, provider="phone", provider_sid=sid, from_phone=PHONE, text=text, now=(at or local("2026-11-24 11:00"))
+            db,
+            provider="phone",
+            provider_sid=sid,
+            from_phone=PHONE,
+            text=text,
+            now=(at or local("2026-11-24 11:00")),
         )
 
 
@@ -88,10 +107,14 @@ def test_baja_suppresses_the_number_records_consent_and_confirms_once(messaging)
     reply("baja", "in-4")  # said twice: confirmed once
     with session_scope() as db:
         contact = db.exec(select(Contact).where(Contact.phone == PHONE)).one()
-        decision = contacts.may_send(db, contact, MessageChannel.sms, Purpose.reminders, local("2026-11-25 10:00"))
+        decision = contacts.may_send(
+            db, contact, MessageChannel.sms, Purpose.reminders, local("2026-11-25 10:00")
+        )
         records = db.exec(select(ConsentRecord).where(ConsentRecord.contact_id == contact.id)).all()
     assert not decision and "suppressed" in decision.reason
-    assert {(r.purpose, r.action, r.keyword) for r in records} >= {(Purpose.reminders, ConsentAction.withdrawn, "BAJA")}
+    assert {(r.purpose, r.action, r.keyword) for r in records} >= {
+        (Purpose.reminders, ConsentAction.withdrawn, "BAJA")
+    }
     assert len(outbound(SmsKind.opt_out)) == 1
     # The next reminder is not sent: checked at send time.
     second = reminders(appointment_id)[1]
@@ -119,7 +142,12 @@ def test_provider_already_confirmed_the_stop(messaging):
     reminded_appointment()
     with session_scope() as db:
         replies.handle_inbound(
-            db, provider="twilio", provider_sid="SMx", from_phone=PHONE, text="STOP", now=local("2026-11-24 11:00"),
+            db,
+            provider="twilio",
+            provider_sid="SMx",
+            from_phone=PHONE,
+            text="STOP",
+            now=local("2026-11-24 11:00"),
             provider_confirmed_opt_out=True,
         )
     assert outbound(SmsKind.opt_out) == []
@@ -167,7 +195,9 @@ def test_free_text_goes_to_the_inbox_without_an_automatic_answer(messaging):
 
 def test_an_unknown_number_saying_yes_reaches_the_inbox(messaging):
     with session_scope() as db:
-        row = replies.handle_inbound(db, provider="phone", provider_sid="u1", from_phone="+34699999999", text="SI", now=NOW)
+        row = replies.handle_inbound(
+            db, provider="phone", provider_sid="u1", from_phone="+34699999999", text="SI", now=NOW
+        )
         assert row.needs_staff and row.contact_id is None
 
 

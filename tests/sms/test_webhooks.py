@@ -12,7 +12,16 @@ from app.sms import service as sms
 from app.sms.models import InboundSms, OutboundSms, SmsStatus
 from connectors import kannel
 from connectors.sms import SentSms
-from tests.messaging import KANNEL_SECRET, NOW, PUBLIC_URL, TWILIO_TOKEN, book, engine_send, local, reminders
+from tests.messaging import (
+    KANNEL_SECRET,
+    NOW,
+    PUBLIC_URL,
+    TWILIO_TOKEN,
+    book,
+    engine_send,
+    local,
+    reminders,
+)
 
 PHONE = "+34600111222"
 
@@ -23,11 +32,19 @@ def signed(path: str, params: dict[str, str], token: str = TWILIO_TOKEN) -> dict
 
 
 def post_twilio(client, path: str, params: dict[str, str], headers: dict[str, str] | None = None):
-    return client.post(path, data=params, headers=headers if headers is not None else signed(path, params))
+    return client.post(
+        path, data=params, headers=headers if headers is not None else signed(path, params)
+    )
 
 
 def inbound(body: str, sid: str = "SM" + "a" * 32) -> dict[str, str]:
-    return {"MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": PHONE, "To": "+34911000000", "Body": body}
+    return {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": PHONE,
+        "To": "+34911000000",
+        "Body": body,
+    }
 
 
 def sent_by_twilio(message_id: int, sid: str) -> None:
@@ -55,7 +72,12 @@ def test_a_tampered_or_unsigned_inbound_request_is_refused(messaging, client):
     headers = signed("/webhooks/twilio/sms", params)
     tampered = post_twilio(client, "/webhooks/twilio/sms", params | {"Body": "BAJA"}, headers)
     unsigned = post_twilio(client, "/webhooks/twilio/sms", params, {})
-    wrong_key = post_twilio(client, "/webhooks/twilio/sms", params, signed("/webhooks/twilio/sms", params, "other-token"))
+    wrong_key = post_twilio(
+        client,
+        "/webhooks/twilio/sms",
+        params,
+        signed("/webhooks/twilio/sms", params, "other-token"),
+    )
     assert (tampered.status_code, unsigned.status_code, wrong_key.status_code) == (403, 403, 403)
     with session_scope() as db:
         assert db.exec(select(InboundSms)).all() == []
@@ -63,7 +85,9 @@ def test_a_tampered_or_unsigned_inbound_request_is_refused(messaging, client):
 
 def test_the_signature_is_checked_against_the_public_url_not_the_proxys(messaging, client):
     params = inbound("SI")
-    internal = RequestValidator(TWILIO_TOKEN).compute_signature("http://testserver/webhooks/twilio/sms", params)
+    internal = RequestValidator(TWILIO_TOKEN).compute_signature(
+        "http://testserver/webhooks/twilio/sms", params
+    )
     response = post_twilio(client, "/webhooks/twilio/sms", params, {"X-Twilio-Signature": internal})
     assert response.status_code == 403
 
@@ -80,7 +104,12 @@ def test_the_same_inbound_message_posted_twice_is_handled_once(messaging, client
 
 
 def status_params(sid: str, status: str, error: str | None = None) -> dict[str, str]:
-    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32, "To": PHONE}
+    params = {
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "AccountSid": "AC" + "0" * 32,
+        "To": PHONE,
+    }
     return params | ({"ErrorCode": error} if error else {})
 
 
@@ -90,14 +119,27 @@ def test_status_callbacks_only_move_forward(messaging, client):
     sid = "SM" + "2" * 32
     sent_by_twilio(first.id, sid)
     for status in ("sent", "delivered"):
-        assert post_twilio(client, "/webhooks/twilio/status", status_params(sid, status)).status_code == 204
-    assert (message(first.id).status, message(first.id).provider_status) == (SmsStatus.delivered, "delivered")
+        assert (
+            post_twilio(client, "/webhooks/twilio/status", status_params(sid, status)).status_code
+            == 204
+        )
+    assert (message(first.id).status, message(first.id).provider_status) == (
+        SmsStatus.delivered,
+        "delivered",
+    )
     before = message(first.id)
     # A repeated report, then one from earlier arriving late: nothing changes.
     for status in ("delivered", "sent", "queued", "failed"):
-        assert post_twilio(client, "/webhooks/twilio/status", status_params(sid, status)).status_code == 204
+        assert (
+            post_twilio(client, "/webhooks/twilio/status", status_params(sid, status)).status_code
+            == 204
+        )
     after = message(first.id)
-    assert (after.status, after.provider_status, after.status_at) == (before.status, before.provider_status, before.status_at)
+    assert (after.status, after.provider_status, after.status_at) == (
+        before.status,
+        before.provider_status,
+        before.status_at,
+    )
 
 
 def test_a_tampered_status_callback_is_refused(messaging, client):
@@ -107,7 +149,9 @@ def test_a_tampered_status_callback_is_refused(messaging, client):
     sent_by_twilio(first.id, sid)
     params = status_params(sid, "sent")
     headers = signed("/webhooks/twilio/status", params)
-    response = post_twilio(client, "/webhooks/twilio/status", status_params(sid, "undelivered"), headers)
+    response = post_twilio(
+        client, "/webhooks/twilio/status", status_params(sid, "undelivered"), headers
+    )
     assert response.status_code == 403
     assert message(first.id).provider_status == "queued"
 
@@ -123,14 +167,22 @@ def test_an_undeliverable_number_is_suppressed(messaging, client):
 
 
 def kannel_dlr_url(reference: str, dlr_type: int, secret: str = KANNEL_SECRET) -> str:
-    return "/webhooks/kannel/dlr?" + urlencode({"ref": reference, "sig": kannel.sign(secret, reference), "type": dlr_type})
+    return "/webhooks/kannel/dlr?" + urlencode(
+        {"ref": reference, "sig": kannel.sign(secret, reference), "type": dlr_type}
+    )
 
 
 def test_kannel_delivery_reports_are_verified_and_move_forward(messaging, client):
     appointment_id = book("2026-11-27 10:30", now=NOW)
     first = reminders(appointment_id)[0]
     with session_scope() as db:
-        sms.record_sent(db, db.get(OutboundSms, first.id), SentSms(f"kannel-{first.id}", "queued"), "kannel", NOW)
+        sms.record_sent(
+            db,
+            db.get(OutboundSms, first.id),
+            SentSms(f"kannel-{first.id}", "queued"),
+            "kannel",
+            NOW,
+        )
     assert client.get(kannel_dlr_url(str(first.id), 8)).status_code == 200
     assert client.get(kannel_dlr_url(str(first.id), 1)).status_code == 200
     assert client.get(kannel_dlr_url(str(first.id), 8)).status_code == 200  # late ack
@@ -145,7 +197,9 @@ def test_kannel_inbound_needs_the_shared_secret(messaging, client):
     query = {"id": "k-1", "from": PHONE, "text": "SI"}
     forged = client.get("/webhooks/kannel/sms?" + urlencode(query | {"sig": "0" * 64}))
     assert forged.status_code == 403
-    good = client.get("/webhooks/kannel/sms?" + urlencode(query | {"sig": kannel.sign(KANNEL_SECRET, "inbound")}))
+    good = client.get(
+        "/webhooks/kannel/sms?" + urlencode(query | {"sig": kannel.sign(KANNEL_SECRET, "inbound")})
+    )
     assert good.status_code == 200
     with session_scope() as db:
         assert db.get(Appointment, appointment_id).status == AppointmentStatus.confirmed
