@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -106,7 +107,9 @@ class TwilioSmsConnector:
         else:
             fields["from_"] = self.from_number
         if self.status_callback:
-            fields["status_callback"] = self.status_callback
+            # carepost's id rides along, so a report that beats the answer still finds its message.
+            reference = f"?{urlencode({'ref': message.reference})}" if message.reference else ""
+            fields["status_callback"] = self.status_callback + reference
         created = self._call(self.client.messages.create, **fields)
         return SentSms(created.sid, created.status or "queued")
 

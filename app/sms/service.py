@@ -8,7 +8,7 @@ Delivery reports arrive through the webhooks as `apply_status`.
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.appointments.models import EXPECTED, Appointment, AppointmentStatus
 from app.audit import service as audit
@@ -106,8 +106,10 @@ def record_sent(
 ) -> None:
     """The provider accepted the message (or the engine found it sent when reconciling)."""
     message.provider, message.provider_sid = provider, sent.remote_id[:64]
-    message.provider_status = sent.status
-    message.status = FINAL_STATUS.get(sent.status, SmsStatus.sent)
+    # A delivery report may have arrived before this answer was written: never move back.
+    if moves_forward(message.provider_status, sent.status):
+        message.provider_status = sent.status
+        message.status = FINAL_STATUS.get(sent.status, SmsStatus.sent)
     message.sent_at = message.sent_at or now
     message.status_at, message.error, message.error_code = now, None, None
     db.add(message)
@@ -151,6 +153,7 @@ def apply_status(
     status: str,
     error_code: str | None,
     now: datetime,
+    reference: str | None = None,
 ) -> bool:
     """A delivery report: applied only when it moves the message forward (reports repeat and
     arrive out of order); an undeliverable number is suppressed. Whether anything changed."""
@@ -158,9 +161,18 @@ def apply_status(
         OutboundSms.provider == provider, OutboundSms.provider_sid == provider_sid
     )
     message = db.exec(query.with_for_update()).first()
+    if message is None and reference is not None and reference.isdigit():
+        # The report came before the engine wrote the provider's answer: match carepost's own id.
+        message = db.exec(
+            select(OutboundSms)
+            .where(col(OutboundSms.id) == int(reference), col(OutboundSms.provider_sid).is_(None))
+            .with_for_update()
+        ).first()
     if message is None or not moves_forward(message.provider_status, status):
         return False
+    message.provider, message.provider_sid = provider, provider_sid[:64]
     message.provider_status, message.status_at = status, now
+    message.sent_at = message.sent_at or now
     message.status = FINAL_STATUS.get(status, SmsStatus.sent)
     if error_code:
         message.error_code = error_code[:20]

@@ -87,6 +87,7 @@ async def twilio_status(request: Request):
             status=status.lower(),
             error_code=params.get("ErrorCode") or None,
             now=utcnow(),
+            reference=request.query_params.get("ref"),
         )
     return Response(status_code=204)
 
@@ -132,5 +133,6 @@ def kannel_dlr(request: Request):
                 status=status,
                 error_code=None,
                 now=utcnow(),
+                reference=reference,
             )
     return PlainTextResponse("")

@@ -62,7 +62,7 @@ def test_send_posts_the_exact_request_with_a_messaging_service():
         "To": [SMS.to],
         "Body": [SMS.body],
         "MessagingServiceSid": ["MG" + "2" * 32],
-        "StatusCallback": [CALLBACK],
+        "StatusCallback": [CALLBACK + "?ref=7"],  # carepost's id of the message
     }
     assert call.request.headers["Authorization"].startswith("Basic ")
 

@@ -208,3 +208,21 @@ def test_kannel_inbound_needs_the_shared_secret(messaging, client):
 def test_without_a_configured_token_every_twilio_request_is_refused(client):
     params = inbound("SI")
     assert post_twilio(client, "/webhooks/twilio/sms", params).status_code == 403
+
+
+def test_a_report_that_beats_the_send_answer_is_kept_and_not_undone(messaging, client):
+    appointment_id = book("2026-11-27 10:30", now=NOW)
+    first = reminders(appointment_id)[0]
+    sid = "SM" + "5" * 32
+    path = f"/webhooks/twilio/status?ref={first.id}"
+    params = status_params(sid, "delivered")
+    assert post_twilio(client, path, params).status_code == 204
+    assert (message(first.id).provider_sid, message(first.id).status) == (sid, SmsStatus.delivered)
+    sent_by_twilio(first.id, sid)  # the engine writes Twilio's earlier answer ("queued") afterwards
+    assert (message(first.id).provider_status, message(first.id).status) == (
+        "delivered",
+        SmsStatus.delivered,
+    )
+    # The reference is part of the signed URL: another message's id cannot be slipped in.
+    forged = post_twilio(client, "/webhooks/twilio/status?ref=1", params, signed(path, params))
+    assert forged.status_code == 403
