@@ -1,5 +1,6 @@
-"""FHIR Appointment resources (R4/R4B, R5) as carepost appointments."""
+"""FHIR Appointment resources (R4/R4B, or R5) as carepost appointments."""
 
+from fhir.resources.appointment import Appointment as R5Appointment
 from fhir.resources.R4B.appointment import Appointment as R4Appointment
 from pydantic import ValidationError
 
@@ -35,6 +36,9 @@ def _patient(resource) -> tuple[str, str, str]:
         for p in resource.participant or []
         if p.actor is not None and p.actor.reference
     }
+    subject = getattr(resource, "subject", None)  # R5
+    if subject is not None and subject.reference:
+        refs.add(subject.reference.lstrip("#"))
     for contained in resource.contained or []:
         if contained.get_resource_type() != "Patient" or (refs and contained.id not in refs):
             continue
@@ -80,7 +84,10 @@ def parse(payload: dict) -> AppointmentIn:
     try:
         resource = R4Appointment.model_validate(payload)
     except ValidationError as error:
-        raise InvalidInput(_first_error(error)) from None
+        try:  # R5 moved the patient to `subject` and added fields R4 refuses
+            resource = R5Appointment.model_validate(payload)
+        except ValidationError:
+            raise InvalidInput(_first_error(error)) from None
     if resource.start is None:
         raise InvalidInput("start: a booked appointment needs its start time", field="start")
     external = next((i.value for i in resource.identifier or [] if i.value), None) or resource.id

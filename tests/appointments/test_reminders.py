@@ -245,3 +245,28 @@ def test_a_new_time_settles_a_change_request_and_plans_reminders_again(messaging
     with session_scope() as db:
         assert db.get(Appointment, appointment_id).status == AppointmentStatus.booked
     assert {r.status for r in reminders(appointment_id)} == {SmsStatus.pending}
+
+
+def test_an_r5_appointment_with_its_patient_as_subject_is_read(messaging, login_as):
+    client, _user, csrf = login_as(Role.admin)
+    resource = {
+        "resourceType": "Appointment",
+        "id": "r5-1",
+        "status": "booked",
+        "start": "2026-11-27T10:30:00+01:00",
+        "subject": {"reference": "#p1"},
+        "contained": [
+            {
+                "resourceType": "Patient",
+                "id": "p1",
+                "name": [{"text": "Ana Ruiz"}],
+                "telecom": [{"system": "sms", "value": "600 222 333"}],
+            }
+        ],
+        "participant": [
+            {"actor": {"reference": "Practitioner/9", "display": "Dr. Gil"}, "status": "accepted"}
+        ],
+    }
+    response = client.post("/api/fhir/Appointment", json=resource, headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 200, response.text
+    assert response.json()["clinician"] == "Dr. Gil" and len(reminders(response.json()["id"])) == 2
