@@ -224,6 +224,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/sms/inbox"): reviewers(200),
     ("POST", "/sms/inbox/{message_id}/handled"): reviewers(404),
     ("POST", "/sms/preview"): staff(200),
+    ("POST", "/sms/test-send"): admin_only(422),
     ("GET", "/phone"): staff(200),
     ("GET", "/phone/{message_id}"): staff(404),
     ("POST", "/phone/{message_id}/reply"): staff(422),

@@ -8,14 +8,18 @@ from fastapi.responses import RedirectResponse
 from app.appointments import service as appointments
 from app.clock import utcnow
 from app.contacts.auth import CareStaff
-from app.deps import SessionDep, StaffUser
+from app.audit import service as audit
+from app.contacts.models import Language, Purpose
+from app.contacts.schemas import e164
+from app.deps import AdminUser, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
 from app.settings import get_settings
 from app.sms import phone, replies
+from app.sms import service as sms
 from app.sms.encoding import measure
-from app.sms.models import PhoneMessage
+from app.sms.models import PhoneMessage, SmsKind
 from app.sms.webhooks import router as webhooks
-from web.templating import render
+from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
 pages.include_router(webhooks)
@@ -51,6 +55,34 @@ async def sms_preview(request: Request, _user: StaffUser):
     return render(
         request, "sms/_preview.html", {"m": measure(sample), "sample": sample, "problem": problem}
     )
+
+
+@pages.post("/sms/test-send", name="sms_test_send")
+def sms_test_send(
+    request: Request,
+    db: SessionDep,
+    user: AdminUser,
+    phone: Annotated[str, Form(max_length=40)],
+    text: Annotated[str, Form(min_length=1, max_length=1600)],
+):
+    """Queue a template's text to a staff phone: the delivery engine sends it like any SMS."""
+    try:
+        number = e164(phone)
+    except ValueError as error:
+        raise InvalidInput(f"phone: {error}", field="phone") from None
+    appointments.check_template(text)
+    message = sms.queue(
+        db,
+        phone=number,
+        contact=None,
+        kind=SmsKind.test,
+        purpose=Purpose.service,
+        language=Language(request_locale(request)),
+        body=text.format(**SAMPLE, centro=get_settings().practice_name),
+        now=utcnow(),
+    )
+    audit.record(db, actor=user, action="sms.test_send", object_type="sms", object_id=message.id)
+    return render(request, "sms/_test_sent.html", {"message": message})
 
 
 @pages.get("/phone", name="phone_list")

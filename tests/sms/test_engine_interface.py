@@ -95,3 +95,17 @@ def test_a_plan_with_an_unknown_placeholder_is_refused(messaging, login_as):
     )
     assert saved.status_code == 303
     assert "Dental" in client.get("/reminder-plans").text
+
+
+def test_a_test_send_queues_the_rendered_text_to_a_staff_phone(messaging, login_as):
+    client, _u, csrf = login_as(Role.admin)
+    form = {"csrf_token": csrf, "phone": "600 999 888", "text": "Hola {nombre}, cita el {fecha}"}
+    response = client.post("/sms/test-send", data=form, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and 'data-testid="test-sent"' in response.text
+    with session_scope() as db:
+        queued = db.exec(select(OutboundSms).where(OutboundSms.kind == "test")).one()
+    assert queued.to_phone == "+34600999888" and queued.body == "Hola Carmen, cita el 24/11/2026"
+    assert client.post("/sms/test-send", data=form | {"phone": "12"}).status_code == 422
+    assert client.post("/sms/test-send", data=form | {"text": "Hola {paciente"}).status_code == 422
+    marketing, _u, csrf2 = login_as(Role.marketing)
+    assert marketing.post("/sms/test-send", data=form | {"csrf_token": csrf2}).status_code == 403
