@@ -6,9 +6,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from app.appointments import service as appointments
+from app.audit import service as audit
 from app.clock import utcnow
 from app.contacts.auth import CareStaff
-from app.audit import service as audit
 from app.contacts.models import Language, Purpose
 from app.contacts.schemas import e164
 from app.deps import AdminUser, SessionDep, StaffUser
