@@ -1,9 +1,17 @@
 """Outbound SMS as the delivery engine sees them: the send-time check, outcomes, provider statuses.
 
-The engine claims `OutboundSms` rows with status pending and due_at <= now (index
-ix_outboundsms_due), asks `still_wanted` just before sending, sends `outgoing(message)` through
-the provider's adapter (connectors.sms.SmsConnector), then calls `record_sent` or `record_error`.
-Delivery reports arrive through the webhooks as `apply_status`.
+The engine's loop for one `OutboundSms` row:
+1. claim rows with status `pending` and `due_at <= now` (index ix_outboundsms_due on status,
+   due_at, id), setting status `sending` (its own lease columns may be added beside these);
+2. just before sending, `still_wanted(db, message, now)`; when false, `skip(db, message, decision,
+   now)` (a cancelled appointment, an opt-out or suppression arrived after the claim);
+3. send `outgoing(message)` with the provider's adapter (`connectors.sms.SmsConnector.send`);
+4. `record_sent(db, message, sent, provider, now)`, or on a `ChannelError`
+   `record_error(db, message, error, now)`: final errors fail the row, opt-outs (Twilio 21610) and
+   dead numbers suppress it; retryable and unknown ones leave the status to the engine, which backs
+   off, or reconciles with `adapter.find_sent(outgoing(message), since=claim time)` and then
+   `record_sent`, else marks the row `uncertain`.
+Delivery reports come through the webhooks as `apply_status` (forward-only, idempotent).
 """
 
 from datetime import datetime
