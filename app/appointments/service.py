@@ -69,6 +69,16 @@ def render(template: str, contact: Contact, appointment: Appointment) -> str:
     )
 
 
+def reminder_text(db: Session, message: OutboundSms, appointment: Appointment) -> str | None:
+    """The text a planned reminder should carry now (None when its plan is gone)."""
+    plan = db.get(ReminderPlan, message.plan_id) if message.plan_id else None
+    contact = db.get(Contact, appointment.contact_id)
+    if plan is None or contact is None:
+        return None
+    template = plan.templates.get(str(contact.language)) or plan.templates.get("es") or ""
+    return render(template, contact, appointment)
+
+
 def default_plan(db: Session) -> ReminderPlan:
     """The plans in use; a practice that made none gets 72 h and 24 h before."""
     plan = db.exec(select(ReminderPlan).order_by(col(ReminderPlan.id))).first()

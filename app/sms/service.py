@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app.appointments import service as appointments
 from app.appointments.models import EXPECTED, Appointment, AppointmentStatus
 from app.audit import service as audit
 from app.contacts import service as contacts
@@ -37,6 +38,7 @@ FINAL_STATUS = {
     "canceled": SmsStatus.failed,
 }
 CLAIMABLE = (SmsStatus.pending, SmsStatus.sending)
+CHANGED = "the appointment changed after the reminder was claimed"
 
 
 def queue(
@@ -81,6 +83,8 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
             return Decision(False, "the appointment is no longer expected")
         if appointment.starts_at <= now:
             return Decision(False, "the appointment has begun")
+        if appointments.reminder_text(db, message, appointment) != message.body:
+            return Decision(False, CHANGED)
     contact = db.get(Contact, message.contact_id) if message.contact_id else None
     if contact is None:
         if message.purpose != Purpose.service:
@@ -102,6 +106,10 @@ def skip(db: Session, message: OutboundSms, decision: Decision, now: datetime) -
         object_id=message.id,
         reason=decision.reason[:120],
     )
+    if decision.reason == CHANGED:
+        # Moved while claimed: plan it again with the new time and text.
+        appointment = db.get(Appointment, message.appointment_id)
+        appointments.plan_reminders(db, appointment, now)
 
 
 def outgoing(message: OutboundSms) -> OutgoingSms:

@@ -270,3 +270,15 @@ def test_an_r5_appointment_with_its_patient_as_subject_is_read(messaging, login_
     response = client.post("/api/fhir/Appointment", json=resource, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 200, response.text
     assert response.json()["clinician"] == "Dr. Gil" and len(reminders(response.json()["id"])) == 2
+
+
+def test_a_reminder_claimed_before_the_appointment_moved_goes_with_the_new_time(messaging):
+    appointment_id = book("2026-11-27 10:30", now=NOW)
+    first = reminders(appointment_id)[0]
+    with session_scope() as db:
+        db.get(OutboundSms, first.id).status = SmsStatus.sending  # the engine claimed it
+    book("2026-11-28 12:00", now=NOW)  # moved meanwhile
+    assert engine_send(first.id, local("2026-11-24 10:30")) is False  # the old text never leaves
+    again = reminders(appointment_id)[0]
+    assert again.status == SmsStatus.pending and "28/11/2026" in again.body
+    assert again.due_at == local("2026-11-25 12:00").astimezone(UTC)
