@@ -218,12 +218,16 @@ def suppress(
 
 
 def lift_suppression(*, db: Session, phone: str, now: datetime) -> int:
-    """The person asked for SMS again (ALTA / START): lift their opt-out, not a provider's block."""
+    """The person asked for SMS again (ALTA / START): lift their opt-out and the provider's block
+    that followed it (a provider that still blocks refuses the next SMS, which suppresses again);
+    a number found undeliverable stays suppressed."""
     done = db.exec(
         update(Suppression)
         .where(
             Suppression.phone == phone,
-            Suppression.reason == SuppressionReason.reply_stop,
+            col(Suppression.reason).in_(
+                [SuppressionReason.reply_stop, SuppressionReason.provider_opt_out]
+            ),
             col(Suppression.lifted_at).is_(None),
         )
         .values(lifted_at=now)

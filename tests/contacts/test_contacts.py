@@ -182,9 +182,18 @@ def test_may_send_follows_the_legal_basis_of_each_purpose(messaging, make_user):
             code="21610",
         )
         assert not may(Purpose.reminders) and not may(Purpose.campaigns) and may(Purpose.service)
-        # ALTA lifts only the person's own opt-out, not the provider's block.
+        # START lifts the opt-out and the provider's block after it; a dead number stays blocked.
         contacts.lift_suppression(db=db, phone=contact.phone, now=later)
-        assert not may(Purpose.reminders, at=later + timedelta(seconds=1))
+        assert may(Purpose.reminders, at=later + timedelta(seconds=1))
+        contacts.suppress(
+            db=db,
+            phone=contact.phone,
+            reason=SuppressionReason.undeliverable,
+            now=later,
+            code="30005",
+        )
+        contacts.lift_suppression(db=db, phone=contact.phone, now=later + timedelta(minutes=1))
+        assert not may(Purpose.reminders, at=later + timedelta(minutes=2))
 
 
 CSV_BAD = "name,phone,email,language,tags\nAna,600 111 222,,es,a;b\n,600 222 333,,es,\nPedro,12,,es,\nMarta,600 444 555,,fr,\n"
