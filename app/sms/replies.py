@@ -197,9 +197,12 @@ def handle_inbound(
     from_phone: str,
     text: str,
     now: datetime,
-    provider_confirmed_opt_out: bool = False,
+    provider_answered: bool = False,
 ) -> InboundSms | None:
-    """Act on one received SMS, once: a repeated delivery of the same message returns None."""
+    """Act on one received SMS, once: a repeated delivery of the same message returns None.
+
+    provider_answered: the provider already answered this STOP, START or HELP itself (Twilio's
+    Advanced Opt-Out): carepost records it but sends no second answer."""
     seen = select(InboundSms.id).where(
         InboundSms.provider == provider, InboundSms.provider_sid == provider_sid
     )
@@ -249,13 +252,15 @@ def handle_inbound(
         )
         _answer(db, row, contact, SmsKind.confirmation, texts[Intent.change], now)
     elif row.intent == Intent.stop:
-        if _opt_out(db, row, people, now, provider_confirmed_opt_out):
+        if _opt_out(db, row, people, now, provider_answered):
             _answer(db, row, contact, SmsKind.opt_out, texts[Intent.stop], now)
     elif row.intent == Intent.start:
         _opt_in(db, row, people, now)
-        _answer(db, row, contact, SmsKind.opt_in, texts[Intent.start], now)
+        if not provider_answered:
+            _answer(db, row, contact, SmsKind.opt_in, texts[Intent.start], now)
     elif row.intent == Intent.help:
-        _answer(db, row, contact, SmsKind.help, texts[Intent.help], now)
+        if not provider_answered:
+            _answer(db, row, contact, SmsKind.help, texts[Intent.help], now)
     else:
         _to_inbox(db, row, contact, now)
     db.add(row)

@@ -66,8 +66,8 @@ async def twilio_inbound(request: Request):
             from_phone=_phone(params.get("From", "")),
             text=params.get("Body", ""),
             now=utcnow(),
-            # With Advanced Opt-Out Twilio has already answered the STOP itself.
-            provider_confirmed_opt_out=params.get("OptOutType", "").upper() == "STOP",
+            # With Advanced Opt-Out Twilio has already answered a STOP, START or HELP itself.
+            provider_answered=params.get("OptOutType", "").upper() in ("STOP", "START", "HELP"),
         )
     # Answers go out as messages of their own (through the delivery engine), not as TwiML.
     return Response(EMPTY_TWIML, media_type="text/xml")

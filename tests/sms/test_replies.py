@@ -148,7 +148,7 @@ def test_provider_already_confirmed_the_stop(messaging):
             from_phone=PHONE,
             text="STOP",
             now=local("2026-11-24 11:00"),
-            provider_confirmed_opt_out=True,
+            provider_answered=True,
         )
     assert outbound(SmsKind.opt_out) == []
 

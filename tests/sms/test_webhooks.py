@@ -226,3 +226,15 @@ def test_a_report_that_beats_the_send_answer_is_kept_and_not_undone(messaging, c
     # The reference is part of the signed URL: another message's id cannot be slipped in.
     forged = post_twilio(client, "/webhooks/twilio/status?ref=1", params, signed(path, params))
     assert forged.status_code == 403
+
+
+def test_twilio_advanced_opt_out_is_recorded_without_a_second_answer(messaging, client):
+    appointment_id = book("2026-11-27 10:30", now=NOW)
+    sent_by_twilio(reminders(appointment_id)[0].id, "SM" + "1" * 32)
+    stop = inbound("STOP", sid="SM" + "b" * 32) | {"OptOutType": "STOP"}
+    assert post_twilio(client, "/webhooks/twilio/sms", stop).status_code == 200
+    with session_scope() as db:
+        kinds = [m.kind for m in db.exec(select(OutboundSms)) if m.kind != "reminder"]
+        second = db.get(OutboundSms, reminders(appointment_id)[1].id)
+        assert not sms.still_wanted(db, second, local("2026-11-26 10:30"))
+    assert kinds == []
