@@ -34,6 +34,7 @@ class ContactCreate(BaseModel):
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     language: Language = Language.es
     tags: list[str] = Field(default_factory=list, max_length=30)
+    user_id: int | None = None  # the person's carepost account, when they have one
 
     @field_validator("name")
     @classmethod

@@ -27,7 +27,7 @@ from app.contacts.models import (
     SuppressionReason,
 )
 from app.contacts.schemas import ConsentCreate, ContactCreate
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from web.forms import validation_message
 
 CSV_COLUMNS = ("name", "phone")
@@ -50,7 +50,9 @@ class ImportResult:
 
 
 def create(*, db: Session, data: ContactCreate, actor: User | None) -> Contact:
-    """Store a contact (its phone already in E.164)."""
+    """Store a contact (its phone already in E.164), linked to a carepost account if given."""
+    if data.user_id is not None and db.get(User, data.user_id) is None:
+        raise InvalidInput("no carepost account has this id", field="user_id")
     contact = Contact(**data.model_dump(), created_by=actor.id if actor else None)
     db.add(contact)
     db.flush()

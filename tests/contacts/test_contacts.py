@@ -300,3 +300,13 @@ def test_contacts_are_filtered_by_tag_in_the_database(messaging, login_as, make_
         "Eva"
     ]
     assert client.get("/api/contacts", params={"tag": "nort%"}).json() == []
+
+
+def test_a_contact_may_be_linked_to_an_existing_account_only(messaging, login_as, make_user):
+    patient = make_user(Role.patient)
+    client, _u, csrf = login_as(Role.admin)
+    headers = {"X-CSRF-Token": csrf}
+    linked = client.post("/api/contacts", json=PAYLOAD | {"user_id": patient.id}, headers=headers)
+    assert linked.status_code == 201 and linked.json()["user_id"] == patient.id
+    missing = client.post("/api/contacts", json=PAYLOAD | {"user_id": 999_999}, headers=headers)
+    assert missing.status_code == 422 and missing.json()["field"] == "user_id"
