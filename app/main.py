@@ -11,8 +11,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app import http_errors
 from app.accounts import routes as account_routes
+from app.appointments import routes as appointment_routes
 from app.audit import routes as audit_routes
 from app.channels import routes as channel_routes
+from app.contacts import routes as contact_routes
 from app.database import ping
 from app.deps import csrf_protect
 from app.groups import routes as group_routes
@@ -22,6 +24,7 @@ from app.notifications import routes as notification_routes
 from app.posts import routes as post_routes
 from app.questions import routes as question_routes
 from app.settings import get_settings
+from app.sms import routes as sms_routes
 from moderation import routes as moderation_routes
 from web.templating import WEB_DIR
 
@@ -94,6 +97,9 @@ def create_app() -> FastAPI:
         network_routes,
         moderation_routes,
         job_routes,
+        contact_routes,
+        appointment_routes,
+        sms_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -72,6 +73,18 @@ class Settings(BaseSettings):
     # Strikes: how long an author may appeal a removal, and how many active strikes restrict posting.
     appeal_days: int = Field(default=14, ge=1)
     strikes_to_restrict: int = Field(default=3, ge=1)
+    # Patient messaging: the country numbers are read in (ISO 3166, "ES"), the region of its public
+    # holidays ("MD" for Madrid), the local hours SMS may go out, and the SMS providers.
+    country: str = Field(default="ES", pattern=r"^[A-Z]{2}$")
+    holiday_region: str | None = Field(default=None, max_length=10)
+    sms_hours_start: time = time(9, 0)
+    sms_hours_end: time = time(21, 0)
+    sms_send_on_sundays: bool = False
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_from: str | None = None
+    kannel_secret: SecretStr | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -206,6 +206,36 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/strikes/{strike_id}/appeal"): same(422, anon=401),
     ("POST", "/admin/users/{user_id}/rename"): admin_only(303),
     ("POST", "/api/users/{user_id}/rename"): admin_only(422, anon=401),
+    # Patient messaging: marketing sees contacts as names and opt-ins; care staff see the rest.
+    ("GET", "/contacts"): viewers(200),
+    ("GET", "/contacts/{contact_id}"): viewers(404),
+    ("POST", "/contacts/{contact_id}/consent"): reviewers(404),
+    ("GET", "/contacts-import"): admin_only(200),
+    ("POST", "/contacts-import"): admin_only(422),
+    ("GET", "/api/contacts"): viewers(200, anon=401),
+    ("POST", "/api/contacts"): reviewers(422, anon=401),
+    ("GET", "/api/contacts/{contact_id}/consent"): reviewers(404, anon=401),
+    ("GET", "/api/contacts/{contact_id}/export"): admin_only(404, anon=401),
+    ("GET", "/appointments"): reviewers(200),
+    ("POST", "/appointments-import"): reviewers(422),
+    ("POST", "/appointments/{appointment_id}/status"): reviewers(422),
+    ("GET", "/reminder-plans"): admin_only(200),
+    ("POST", "/reminder-plans"): admin_only(422),
+    ("GET", "/api/appointments"): reviewers(200, anon=401),
+    ("POST", "/api/appointments"): reviewers(422, anon=401),
+    ("POST", "/api/fhir/Appointment"): reviewers(422, anon=401),
+    ("GET", "/sms/inbox"): reviewers(200),
+    ("POST", "/sms/inbox/{message_id}/handled"): reviewers(404),
+    ("POST", "/sms/preview"): staff(200),
+    ("POST", "/sms/test-send"): admin_only(422),
+    ("GET", "/phone"): staff(200),
+    ("GET", "/phone/{message_id}"): staff(404),
+    ("POST", "/phone/{message_id}/reply"): staff(422),
+    # Providers sign their requests; no session or role opens these.
+    ("POST", "/webhooks/twilio/sms"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/status"): same(403, anon=403),
+    ("GET", "/webhooks/kannel/sms"): same(403, anon=403),
+    ("GET", "/webhooks/kannel/dlr"): same(403, anon=403),
 }
 FORM_BODIES = {
     "/channels/{channel_id}/status": {"status": "active"},
@@ -356,6 +386,8 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             item_id=ids["item_id"],
             strike_id=ids["strike_id"],
             name="no-such-version",
+            contact_id=999_999,
+            appointment_id=999_999,
         )
         if method == "GET":
             response = client.get(url)

@@ -1,0 +1,113 @@
+"""Appointment pages and API (JSON and FHIR), CSV import, and the reminder plans."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlmodel import col, select
+
+from app.appointments import fhir, importer
+from app.appointments import service as appointments
+from app.appointments.models import Appointment, AppointmentStatus, ReminderPlan
+from app.appointments.schemas import AppointmentIn, AppointmentPublic, PlanIn
+from app.clock import utcnow
+from app.contacts.auth import CareStaff
+from app.deps import AdminUser, SessionDep
+from app.errors import InvalidInput
+from web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["appointments"])
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _list_page(request: Request, db, result=None, status_code: int = 200):
+    rows = appointments.upcoming(db=db, now=utcnow())
+    context = {
+        "rows": rows,
+        "columns": importer.COLUMNS,
+        "result": result,
+        "statuses": list(AppointmentStatus),
+    }
+    return render(request, "appointments/list.html", context, status_code)
+
+
+@pages.get("/appointments", name="appointment_list")
+def appointment_list(request: Request, db: SessionDep, _user: CareStaff):
+    return _list_page(request, db)
+
+
+@pages.post("/appointments-import", name="appointment_import")
+async def appointment_import(request: Request, db: SessionDep, user: CareStaff, file: UploadFile):
+    raw = await file.read(MAX_UPLOAD + 1)
+    try:
+        result = importer.import_csv(db=db, content=raw.decode("utf-8"), actor=user)
+    except UnicodeDecodeError:
+        result = importer.ImportResult(errors=["the file is not UTF-8 text"])
+    return _list_page(request, db, result, 422 if result.errors else 200)
+
+
+@pages.post("/appointments/{appointment_id}/status", name="appointment_status")
+def appointment_status(
+    db: SessionDep,
+    user: CareStaff,
+    appointment_id: int,
+    status: Annotated[AppointmentStatus, Form()],
+):
+    appointment = appointments.get(db=db, appointment_id=appointment_id)
+    appointments.set_status(db=db, appointment=appointment, status=status, actor=user, now=utcnow())
+    return RedirectResponse("/appointments", status_code=303)
+
+
+@pages.get("/reminder-plans", name="reminder_plans")
+def reminder_plans(request: Request, db: SessionDep, _user: AdminUser):
+    appointments.default_plan(db)
+    plans = db.exec(select(ReminderPlan).order_by(col(ReminderPlan.id))).all()
+    return render(
+        request,
+        "appointments/plans.html",
+        {"plans": plans, "placeholders": appointments.PLACEHOLDERS},
+    )
+
+
+@pages.post("/reminder-plans", name="reminder_plan_save")
+async def reminder_plan_save(request: Request, db: SessionDep, user: AdminUser):
+    form = await request.form()
+    try:
+        offsets = [
+            int(h)
+            for h in str(form.get("offsets_hours", "")).replace(";", ",").split(",")
+            if h.strip()
+        ]
+    except ValueError:
+        raise InvalidInput(
+            "offsets: whole hours separated by commas, e.g. 72, 24", field="offsets_hours"
+        )
+    data = PlanIn(
+        name=str(form.get("name", "")),
+        offsets_hours=offsets,
+        templates={"es": str(form.get("template_es", "")), "en": str(form.get("template_en", ""))},
+        active=form.get("active") is not None,
+    )
+    plan_id = int(form["plan_id"]) if str(form.get("plan_id", "")).isdigit() else None
+    appointments.save_plan(db=db, data=data, actor=user, plan_id=plan_id)
+    return RedirectResponse("/reminder-plans", status_code=303)
+
+
+@api.get("/appointments", response_model=list[AppointmentPublic])
+def api_appointments(db: SessionDep, _user: CareStaff):
+    return [a for a, _c in appointments.upcoming(db=db, now=utcnow())]
+
+
+@api.post("/appointments", response_model=AppointmentPublic)
+def api_save_appointment(db: SessionDep, user: CareStaff, data: AppointmentIn) -> Appointment:
+    return appointments.upsert(db=db, data=data, actor=user)
+
+
+@api.post("/fhir/Appointment", response_model=AppointmentPublic)
+async def api_fhir_appointment(request: Request, db: SessionDep, user: CareStaff) -> Appointment:
+    try:
+        payload = await request.json()
+    except ValueError:
+        raise InvalidInput("the body is not JSON") from None
+    return appointments.upsert(db=db, data=fhir.parse(payload), actor=user)

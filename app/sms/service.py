@@ -1,0 +1,209 @@
+"""Outbound SMS as the delivery engine sees them: the send-time check, outcomes, provider statuses.
+
+The engine's loop for one `OutboundSms` row:
+1. claim rows with status `pending` and `due_at <= now` (index ix_outboundsms_due on status,
+   due_at, id), setting status `sending` (its own lease columns may be added beside these);
+2. just before sending, `still_wanted(db, message, now)`; when false, `skip(db, message, decision,
+   now)` (a cancelled appointment, an opt-out or suppression arrived after the claim);
+3. send `outgoing(message)` with the provider's adapter (`connectors.sms.SmsConnector.send`);
+4. `record_sent(db, message, sent, provider, now)`, or on a `ChannelError`
+   `record_error(db, message, error, now)`: final errors fail the row, opt-outs (Twilio 21610) and
+   dead numbers suppress it; retryable and unknown ones leave the status to the engine, which backs
+   off, or reconciles with `adapter.find_sent(outgoing(message), since=claim time)` and then
+   `record_sent`, else marks the row `uncertain`.
+Delivery reports come through the webhooks as `apply_status` (forward-only, idempotent).
+"""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.appointments import service as appointments
+from app.appointments.models import EXPECTED, Appointment, AppointmentStatus
+from app.audit import service as audit
+from app.contacts import service as contacts
+from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
+from app.contacts.service import Decision
+from app.sms.models import OutboundSms, SmsKind, SmsStatus
+from connectors.base import ChannelError, ErrorKind
+from connectors.sms import OutgoingSms, SentSms, SmsError, moves_forward
+from connectors.twilio_sms import UNDELIVERABLE
+
+# Provider statuses as carepost's; the others (queued, sending) leave the row as sent.
+FINAL_STATUS = {
+    "delivered": SmsStatus.delivered,
+    "read": SmsStatus.delivered,
+    "undelivered": SmsStatus.undelivered,
+    "failed": SmsStatus.failed,
+    "canceled": SmsStatus.failed,
+}
+CLAIMABLE = (SmsStatus.pending, SmsStatus.sending)
+CHANGED = "the appointment changed after the reminder was claimed"
+
+
+def queue(
+    db: Session,
+    *,
+    phone: str,
+    contact: Contact | None,
+    kind: SmsKind,
+    purpose: Purpose,
+    language: Language,
+    body: str,
+    now: datetime,
+    appointment_id: int | None = None,
+) -> OutboundSms:
+    """Add one message for the engine to send at once."""
+    message = OutboundSms(
+        contact_id=contact.id if contact else None,
+        to_phone=phone,
+        appointment_id=appointment_id,
+        kind=kind,
+        purpose=purpose,
+        language=language,
+        body=body,
+        due_at=now,
+    )
+    db.add(message)
+    db.flush()
+    return message
+
+
+def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
+    """Re-checked by the engine just before it sends: appointment still on, person not opted out."""
+    if message.status not in CLAIMABLE:
+        return Decision(False, f"the message is {message.status}")
+    if message.kind == SmsKind.reminder and message.appointment_id is not None:
+        appointment = db.get(Appointment, message.appointment_id)
+        if (
+            appointment is None
+            or appointment.status not in EXPECTED
+            or appointment.status == AppointmentStatus.reschedule_requested
+        ):
+            return Decision(False, "the appointment is no longer expected")
+        if appointment.starts_at <= now:
+            return Decision(False, "the appointment has begun")
+        if appointments.reminder_text(db, message, appointment) != message.body:
+            return Decision(False, CHANGED)
+    contact = db.get(Contact, message.contact_id) if message.contact_id else None
+    if contact is None:
+        if message.purpose != Purpose.service:
+            return Decision(False, "the contact no longer exists")
+        return Decision(True, "answer to the person's own message")
+    return contacts.may_send(db, contact, MessageChannel.sms, message.purpose, now)
+
+
+def skip(db: Session, message: OutboundSms, decision: Decision, now: datetime) -> None:
+    """Record that a claimed message was not sent because it is no longer wanted."""
+    message.status = SmsStatus.skipped
+    message.error, message.status_at = decision.reason[:300], now
+    db.add(message)
+    audit.record(
+        db,
+        actor=None,
+        action="sms.skip",
+        object_type="sms",
+        object_id=message.id,
+        reason=decision.reason[:120],
+    )
+    if decision.reason == CHANGED:
+        # Moved while claimed: plan it again with the new time and text.
+        appointment = db.get(Appointment, message.appointment_id)
+        appointments.plan_reminders(db, appointment, now)
+
+
+def outgoing(message: OutboundSms) -> OutgoingSms:
+    """What the adapter sends; the reference comes back in Kannel's delivery reports."""
+    return OutgoingSms(to=message.to_phone, body=message.body, reference=str(message.id))
+
+
+def record_sent(
+    db: Session, message: OutboundSms, sent: SentSms, provider: str, now: datetime
+) -> None:
+    """The provider accepted the message (or the engine found it sent when reconciling)."""
+    message.provider, message.provider_sid = provider, sent.remote_id[:64]
+    # A delivery report may have arrived before this answer was written: never move back.
+    if moves_forward(message.provider_status, sent.status):
+        message.provider_status = sent.status
+        message.status = FINAL_STATUS.get(sent.status, SmsStatus.sent)
+    message.sent_at = message.sent_at or now
+    message.status_at, message.error, message.error_code = now, None, None
+    db.add(message)
+    audit.record(
+        db,
+        actor=None,
+        action="sms.sent",
+        object_type="sms",
+        object_id=message.id,
+        provider=provider,
+    )
+
+
+def record_error(db: Session, message: OutboundSms, error: ChannelError, now: datetime) -> None:
+    """A provider error: a final one fails the message, and an opt-out or dead number suppresses it."""
+    message.error, message.error_code, message.status_at = error.message[:300], error.code, now
+    if isinstance(error, SmsError) and (error.opt_out or error.undeliverable):
+        reason = (
+            SuppressionReason.provider_opt_out if error.opt_out else SuppressionReason.undeliverable
+        )
+        contacts.suppress(db=db, phone=message.to_phone, reason=reason, now=now, code=error.code)
+    if error.kind == ErrorKind.final:
+        message.status = SmsStatus.failed
+    db.add(message)
+    audit.record(
+        db,
+        actor=None,
+        action="sms.error",
+        object_type="sms",
+        object_id=message.id,
+        kind=str(error.kind),
+        code=error.code,
+    )
+
+
+def apply_status(
+    db: Session,
+    *,
+    provider: str,
+    provider_sid: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+    reference: str | None = None,
+) -> bool:
+    """A delivery report: applied only when it moves the message forward (reports repeat and
+    arrive out of order); an undeliverable number is suppressed. Whether anything changed."""
+    query = select(OutboundSms).where(
+        OutboundSms.provider == provider, OutboundSms.provider_sid == provider_sid
+    )
+    message = db.exec(query.with_for_update()).first()
+    if message is None and reference is not None and reference.isdigit():
+        # The report came before the engine wrote the provider's answer: match carepost's own id.
+        message = db.exec(
+            select(OutboundSms)
+            .where(col(OutboundSms.id) == int(reference), col(OutboundSms.provider_sid).is_(None))
+            .with_for_update()
+        ).first()
+    if message is None or not moves_forward(message.provider_status, status):
+        return False
+    message.provider, message.provider_sid = provider, provider_sid[:64]
+    message.provider_status, message.status_at = status, now
+    message.sent_at = message.sent_at or now
+    message.status = FINAL_STATUS.get(status, SmsStatus.sent)
+    if error_code:
+        message.error_code = error_code[:20]
+    if status in ("undelivered", "failed") and error_code in UNDELIVERABLE:
+        contacts.suppress(
+            db=db,
+            phone=message.to_phone,
+            reason=SuppressionReason.undeliverable,
+            now=now,
+            code=error_code,
+        )
+    db.add(message)
+    return True
+
+
+def for_contact(db: Session, contact_id: int) -> list[OutboundSms]:
+    query = select(OutboundSms).where(OutboundSms.contact_id == contact_id)
+    return list(db.exec(query.order_by(OutboundSms.due_at.desc())))  # type: ignore[union-attr]

@@ -1,0 +1,136 @@
+"""Twilio Programmable Messaging through the official SDK: send, look up, classify errors."""
+
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from connectors.base import ChannelError, ErrorKind, transport_error
+from connectors.sms import OutgoingSms, SentSms, SmsError, same_body
+
+# The SDK logs every request's URL and query (a patient's number when listing) at INFO.
+logging.getLogger("twilio").setLevel(logging.WARNING)
+
+NAME = "Twilio"
+OPT_OUT = "21610"  # the recipient replied STOP: Twilio refuses every later message to them
+# The number can never receive an SMS: invalid, not a mobile, or unknown to the network.
+UNDELIVERABLE = frozenset({"21211", "21614", "21612", "30005", "30006"})
+REFUSED = frozenset({"21408", "21606", "21617", "21602", "21603", "21604", "21621"})
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def classify(error: TwilioRestException) -> ChannelError:
+    """One ChannelError per Twilio answer: what may be retried, looked up, or never sent again."""
+    code = str(error.code) if error.code is not None else None
+    status = error.status
+    if code == OPT_OUT:
+        return SmsError(
+            ErrorKind.final,
+            "the recipient has opted out of SMS from this number (replied STOP)",
+            code=code,
+            opt_out=True,
+        )
+    if code in UNDELIVERABLE:
+        return SmsError(
+            ErrorKind.final, "the number cannot receive SMS", code=code, undeliverable=True
+        )
+    if status in (401, 403) or code == "20003":
+        return SmsError(
+            ErrorKind.final,
+            "Twilio refused the account's credentials; an administrator must check them",
+            code=code,
+            reconnect=True,
+        )
+    if status == 429 or code == "20429":
+        return SmsError(
+            ErrorKind.retryable, "Twilio is rate limiting; carepost will try again", code=code
+        )
+    if status == 503:
+        return SmsError(
+            ErrorKind.retryable,
+            "Twilio is unavailable for a moment; carepost will try again",
+            code=code,
+        )
+    if status >= 500:
+        # The message may have been created before the error: look it up before any resend.
+        return SmsError(
+            ErrorKind.unknown,
+            "Twilio failed while sending; carepost will check whether the SMS went out",
+            code=code,
+        )
+    if code in REFUSED:
+        return SmsError(ErrorKind.final, "Twilio refused to send to this destination", code=code)
+    return SmsError(ErrorKind.final, f"Twilio refused the SMS (error {code or status})", code=code)
+
+
+class TwilioSmsConnector:
+    kind = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        messaging_service_sid: str | None = None,
+        from_number: str | None = None,
+        status_callback: str | None = None,
+        http_client: TwilioHttpClient | None = None,
+        timeout: float = 20.0,
+    ):
+        if not (messaging_service_sid or from_number):
+            raise ValueError("a Messaging Service SID or a sender number is required")
+        self.account_sid = account_sid
+        self.messaging_service_sid = messaging_service_sid
+        self.from_number = from_number
+        self.status_callback = status_callback
+        self.client = Client(
+            account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout)
+        )
+
+    def _call(self, function, **kwargs):
+        try:
+            return function(**kwargs)
+        except TwilioRestException as error:
+            raise classify(error) from None
+        except requests.RequestException as error:
+            raise transport_error(error, NAME) from None
+
+    def send(self, message: OutgoingSms) -> SentSms:
+        """Create the message; Twilio answers with its SID and first status (queued or accepted)."""
+        fields = {"to": message.to, "body": message.body}
+        if self.messaging_service_sid:
+            fields["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            fields["from_"] = self.from_number
+        if self.status_callback:
+            # carepost's id rides along, so a report that beats the answer still finds its message.
+            reference = f"?{urlencode({'ref': message.reference})}" if message.reference else ""
+            fields["status_callback"] = self.status_callback + reference
+        created = self._call(self.client.messages.create, **fields)
+        return SentSms(created.sid, created.status or "queued")
+
+    def find_sent(self, message: OutgoingSms, since: datetime) -> SentSms | None:
+        """List the account's messages to this number since `since` and match the body."""
+        found = self._call(
+            self.client.messages.list,
+            to=message.to,
+            date_sent_after=since - CLOCK_SKEW,
+            limit=50,
+        )
+        for item in found:
+            created = item.date_created or item.date_sent
+            if created is not None and created < since - CLOCK_SKEW:
+                continue
+            if str(item.direction or "").startswith("outbound") and same_body(
+                item.body, message.body
+            ):
+                return SentSms(item.sid, item.status or "sent")
+        return None
+
+    def test_connection(self) -> str:
+        account = self._call(self.client.api.v2010.accounts(self.account_sid).fetch)
+        return account.friendly_name or self.account_sid
