@@ -1,5 +1,6 @@
 """The editorial life of a post: compose, approve, schedule, edit, pause, cancel."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
@@ -113,7 +114,9 @@ def _moment(when: datetime) -> datetime:
     except OverflowError:
         when = None
     if when is None or when > now + MAX_AHEAD:
-        raise InvalidInput("a post can be planned at most five years ahead", field="scheduled_at")
+        raise InvalidInput(
+            "choose a time between now and five years from now", field="scheduled_at"
+        )
     if when < now - PAST_TOLERANCE:
         zone = get_settings().zone
         raise InvalidInput(
@@ -241,12 +244,31 @@ def status_after_change(post: Post) -> PostStatus:
     )
 
 
-def create(*, db: Session, author: User, data: PostCreate) -> Post:
-    """A new post; health claims wait for a clinician, others are scheduled when a time is given."""
+@dataclass(frozen=True)
+class Checked:
+    """A submitted post that passed every check: its channels with their texts, time and rule."""
+
+    data: PostCreate
+    texts: list[tuple[Channel, str]]
+    when: datetime | None
+    rule: Rule | None
+
+
+def check(*, db: Session, data: PostCreate) -> Checked:
+    """Every check a new post must pass, without writing anything (InvalidInput otherwise)."""
     _check_link(data.link)
     texts = _channel_texts(db, data)
     check_texts(texts, data.link)
     when, rule = _parse_schedule(data)
+    return Checked(data, texts, when, rule)
+
+
+def create(
+    *, db: Session, author: User, data: PostCreate, checked: Checked | None = None
+) -> Post:
+    """A new post; health claims wait for a clinician, others are scheduled when a time is given."""
+    checked = checked or check(db=db, data=data)
+    texts, when, rule = checked.texts, checked.when, checked.rule
     post = Post(
         author_id=author.id,
         text=data.text.strip(),
@@ -527,6 +549,19 @@ def list_posts(
             )
         )
     return list(db.exec(query))
+
+
+def next_occurrence(*, db: Session, post: Post) -> datetime | None:
+    """When the post goes out next: its earliest delivery waiting to be sent, else the next one
+    the recurrence will lay out (`next_run_at` is the occurrence after those already laid out)."""
+    if post.status not in (PostStatus.scheduled, PostStatus.paused):
+        return None
+    waiting = db.exec(
+        select(Delivery.due_at)
+        .where(Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending)
+        .order_by(Delivery.due_at)
+    ).first()
+    return waiting or post.next_run_at
 
 
 def deliveries_of(*, db: Session, post: Post) -> list[tuple[Delivery, Channel]]:
