@@ -42,9 +42,9 @@ def can_publish_again(*, db: Session, post: Post) -> bool:
 
 def publish_now(*, db: Session, post: Post, actor: User) -> Post:
     """Bring forward what is not yet sent (never a second copy of what went out)."""
+    require_approval(post, "publish_now")
     if post.status not in (PostStatus.draft, PostStatus.approved, PostStatus.scheduled):
         raise Conflict("a {status} post cannot be published now", status=str(post.status))
-    require_approval(post, "publish_now")
     waiting, untouched, published = _send_state(db, post)
     now = utcnow()
     if post.recurrence:
