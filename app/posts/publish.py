@@ -15,6 +15,11 @@ from app.posts.service import (
     targets,
 )
 
+ALREADY_PUBLISHED = (
+    "this post is already published on its channels; to send it again, publish it again as a "
+    "new post"
+)
+
 
 def _send_state(db: Session, post: Post) -> tuple[list[Delivery], list[int], bool]:
     """Deliveries waiting to be sent, target channels never sent to, and whether any went out."""
@@ -43,9 +48,11 @@ def can_publish_again(*, db: Session, post: Post) -> bool:
 def publish_now(*, db: Session, post: Post, actor: User) -> Post:
     """Bring forward what is not yet sent (never a second copy of what went out)."""
     require_approval(post, "publish_now")
+    waiting, untouched, published = _send_state(db, post)
+    if post.status == PostStatus.done and published:
+        raise Conflict(ALREADY_PUBLISHED)
     if post.status not in (PostStatus.draft, PostStatus.approved, PostStatus.scheduled):
         raise Conflict("a {status} post cannot be published now", status=str(post.status))
-    waiting, untouched, published = _send_state(db, post)
     now = utcnow()
     if post.recurrence:
         # The next laid-out occurrence goes now; the rhythm after it is unchanged.
@@ -54,10 +61,7 @@ def publish_now(*, db: Session, post: Post, actor: User) -> Post:
         untouched = []
     if not waiting and not untouched:
         if published:
-            raise Conflict(
-                "this post is already published on its channels; to send it again, publish it "
-                "again as a new post"
-            )
+            raise Conflict(ALREADY_PUBLISHED)
         raise Conflict("nothing of this post waits to be sent")
     for delivery in waiting:
         delivery.due_at = now
