@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError, LoginRequired, TooManyRequests
-from web.forms import describe_errors
 from app.i18n import translator
+from web.forms import describe_errors
 from web.templating import render, request_locale
 
 log = logging.getLogger("carepost.http")

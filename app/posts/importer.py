@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from app.accounts.models import User
 from app.errors import DomainError, InvalidInput
+from app.posts import checks
 from app.posts import service as posts
 from app.posts.forms import local_moment, schema_error
 from app.posts.models import Post, PostCreate, PostStatus
@@ -88,11 +89,11 @@ def _row_post(row: dict) -> PostCreate:
 
 def _check_all(
     db: Session, rows: list[dict], progress: Callable[[int], None] | None
-) -> tuple[list[posts.Checked], list[Problem]]:
+) -> tuple[list[checks.Checked], list[Problem]]:
     checked, problems = [], []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         try:
-            checked.append(posts.check(db=db, data=_row_post(row)))
+            checked.append(checks.check(db=db, data=_row_post(row)))
         except DomainError as error:
             problems.append(Problem(error, row=number))
         if progress:
@@ -100,7 +101,7 @@ def _check_all(
     return checked, problems
 
 
-def _store(db: Session, author: User, checked: list[posts.Checked]) -> list[int]:
+def _store(db: Session, author: User, checked: list[checks.Checked]) -> list[int]:
     """Create the posts batch by batch; scheduled ones stay drafts until the last batch is in."""
     created, held = [], []
     try:

@@ -3,7 +3,6 @@
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from pydantic import field_validator

@@ -9,9 +9,9 @@ from app.errors import Conflict, InvalidInput
 from app.posts.models import Delivery, DeliveryStatus, Post, PostCreate, PostStatus
 from app.posts.service import (
     ask_clinicians,
+    create,
     require_approval,
     status_after_change,
-    create,
     targets,
 )
 
@@ -106,7 +106,11 @@ def publish_again(*, db: Session, post: Post, actor: User, confirmed: bool) -> P
         copy.status = status_after_change(copy)
         ask_clinicians(db, copy)
     audit.record(
-        db, actor=actor, action="post.publish_again", object_type="post", object_id=copy.id,
+        db,
+        actor=actor,
+        action="post.publish_again",
+        object_type="post",
+        object_id=copy.id,
         source=post.id,
     )
     return copy

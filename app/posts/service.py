@@ -1,18 +1,25 @@
 """The editorial life of a post: compose, approve, schedule, edit, pause, cancel."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.audit import service as audit
-from app.channels import service as channels
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.notifications import service as notifications
+from app.posts.checks import (
+    PAST_TOLERANCE,
+    Checked,
+    channel_texts,
+    check,
+    check_link,
+    check_texts,
+    parse_schedule,
+)
 from app.posts.models import (
     Delivery,
     DeliveryPublic,
@@ -22,11 +29,8 @@ from app.posts.models import (
     PostCreate,
     PostPublic,
     PostStatus,
-    is_web_link,
 )
 from app.settings import get_settings
-from connectors import registry
-from connectors.base import Draft
 from moderation import scoring
 from moderation.models import ModerationLabel
 from scheduler.recurrence import Rule, next_after, occurrences
@@ -39,10 +43,6 @@ EDITABLE = {
     PostStatus.scheduled,
     PostStatus.paused,
 }
-# A post scheduled "now" from a form or import is a few seconds old when it arrives.
-PAST_TOLERANCE = timedelta(seconds=60)
-# How far ahead a post may be planned (and where a date stops being a typo).
-MAX_AHEAD = timedelta(days=5 * 366)
 
 
 class ApprovalRequired(Conflict):
@@ -89,75 +89,6 @@ def targets(*, db: Session, post: Post) -> list[tuple[PostChannel, Channel]]:
 
 def text_for(post: Post, target: PostChannel) -> str:
     return target.text_override or post.text
-
-
-def check_texts(kind_texts: list[tuple[Channel, str]], link: str | None) -> None:
-    """Every channel's text fits that channel; the error names the channel."""
-    problems = []
-    for channel, text in kind_texts:
-        for problem in registry.validate(str(channel.kind), Draft(text, link=link)):
-            problems.append(f"{channel.name}: {problem.message}")
-    if problems:
-        raise InvalidInput("; ".join(problems), field="text")
-
-
-def _moment(when: datetime) -> datetime:
-    """A submitted time as UTC: aware, not in the past, at most MAX_AHEAD ahead."""
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise InvalidInput(
-            "scheduled_at needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00",
-            field="scheduled_at",
-        )
-    now = utcnow()
-    try:
-        when = when.astimezone(UTC)
-    except OverflowError:
-        when = None
-    if when is None or when > now + MAX_AHEAD:
-        raise InvalidInput(
-            "choose a time between now and five years from now", field="scheduled_at"
-        )
-    if when < now - PAST_TOLERANCE:
-        zone = get_settings().zone
-        raise InvalidInput(
-            "{time} ({zone}) is in the past: choose a later time",
-            field="scheduled_at",
-            time=f"{when.astimezone(zone):%Y-%m-%d %H:%M}",
-            zone=zone.key,
-        )
-    return when
-
-
-def _parse_schedule(data: PostCreate) -> tuple[datetime | None, Rule | None]:
-    when = _moment(data.scheduled_at) if data.scheduled_at is not None else None
-    rule = None
-    if data.recurrence:
-        if when is None:
-            raise InvalidInput(
-                "a recurring post needs scheduled_at for its first occurrence", field="scheduled_at"
-            )
-        try:
-            rule = Rule.from_dict(data.recurrence)
-        except (ValueError, TypeError, OverflowError) as error:
-            raise InvalidInput(str(error), field="recurrence") from None
-    return when, rule
-
-
-def _check_link(link: str | None) -> None:
-    if link is not None and not is_web_link(link):
-        raise InvalidInput(
-            "the link must be a web address starting with https:// or http://", field="link"
-        )
-
-
-def _channel_texts(db: Session, data: PostCreate) -> list[tuple[Channel, str]]:
-    chosen = channels.resolve(db=db, refs=data.channels)
-    overrides = {}
-    for key, text in data.channel_texts.items():
-        if text and text.strip():
-            ref = int(key) if key.isascii() and key.isdigit() and len(key) < 19 else key
-            overrides[channels.resolve(db=db, refs=[ref])[0].id] = text.strip()
-    return [(channel, overrides.get(channel.id, data.text)) for channel in chosen]
 
 
 def _set_targets(db: Session, post: Post, texts: list[tuple[Channel, str]]) -> None:
@@ -244,28 +175,7 @@ def status_after_change(post: Post) -> PostStatus:
     )
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A submitted post that passed every check: its channels with their texts, time and rule."""
-
-    data: PostCreate
-    texts: list[tuple[Channel, str]]
-    when: datetime | None
-    rule: Rule | None
-
-
-def check(*, db: Session, data: PostCreate) -> Checked:
-    """Every check a new post must pass, without writing anything (InvalidInput otherwise)."""
-    _check_link(data.link)
-    texts = _channel_texts(db, data)
-    check_texts(texts, data.link)
-    when, rule = _parse_schedule(data)
-    return Checked(data, texts, when, rule)
-
-
-def create(
-    *, db: Session, author: User, data: PostCreate, checked: Checked | None = None
-) -> Post:
+def create(*, db: Session, author: User, data: PostCreate, checked: Checked | None = None) -> Post:
     """A new post; health claims wait for a clinician, others are scheduled when a time is given."""
     checked = checked or check(db=db, data=data)
     texts, when, rule = checked.texts, checked.when, checked.rule
@@ -307,10 +217,10 @@ def update(
         raise Conflict("a {status} post cannot be edited", status=str(post.status))
     if expected_version is not None and expected_version != post.version:
         raise Conflict("someone else changed this post meanwhile; reload it")
-    _check_link(data.link)
-    texts = _channel_texts(db, data)
+    check_link(data.link)
+    texts = channel_texts(db, data)
     check_texts(texts, data.link)
-    when, rule = _parse_schedule(data)
+    when, rule = parse_schedule(data)
     # After a rejection or a flag the claim stays: the author cannot talk the post out of review.
     claim_kept = post.needs_clinician and post.health_claim and not data.health_claim
     if claim_kept:
@@ -439,7 +349,7 @@ def schedule(
         scheduled_at=when,
         recurrence=recurrence if recurrence is not None else post.recurrence,
     )
-    scheduled_at, rule = _parse_schedule(data)
+    scheduled_at, rule = parse_schedule(data)
     post.scheduled_at, post.recurrence = scheduled_at, rule.to_dict() if rule else None
     post.status = PostStatus.scheduled
     post.version += 1

@@ -67,8 +67,11 @@ def test_unticking_the_claim_after_a_rejection_does_not_schedule_the_post(login_
     response = marketer.post(
         f"/posts/{post_id}/edit",
         data=edit_form(
-            csrf, outbox.id, "La vacuna reduce las hospitalizaciones (fuente: OMS)",
-            date=f"{now:%Y-%m-%d}", time="23:59",
+            csrf,
+            outbox.id,
+            "La vacuna reduce las hospitalizaciones (fuente: OMS)",
+            date=f"{now:%Y-%m-%d}",
+            time="23:59",
         ),
     )
     assert response.status_code == 303
@@ -139,7 +142,9 @@ def test_schedule_publish_now_of_an_unapproved_post_are_refused_and_audited(logi
 
 def test_an_imported_row_with_flagged_text_waits_for_a_clinician(login_as, outbox):
     marketer, _m, csrf = login_as(Role.marketing)
-    body = "date,time,channels,text,link,health_claim\n2030-01-07,09:00,Outbox,me quiero morir,,no\n"
+    body = (
+        "date,time,channels,text,link,health_claim\n2030-01-07,09:00,Outbox,me quiero morir,,no\n"
+    )
     response = marketer.post(
         "/posts-import",
         data={"csrf_token": csrf},

@@ -116,7 +116,9 @@ def test_a_csv_import_is_stored_in_short_transactions_after_every_row_is_checked
         response = marketer.post(
             "/posts-import",
             data={"csrf_token": csrf},
-            files={"file": ("mes.csv", ("date,time,channels,text,link\n" + rows).encode(), "text/csv")},
+            files={
+                "file": ("mes.csv", ("date,time,channels,text,link\n" + rows).encode(), "text/csv")
+            },
         )
     finally:
         event.remove(get_engine(), "commit", listener)

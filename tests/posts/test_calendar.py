@@ -20,7 +20,14 @@ def test_week_link_of_a_month_opens_a_week_of_that_month(login_as):
 
 @pytest.mark.parametrize(
     "query",
-    ["month=0001-01", "month=9999-12", "week=0001-W01", "week=9999-W52", "week=2030-W%C2%B2", "week=2030-W99"],
+    [
+        "month=0001-01",
+        "month=9999-12",
+        "week=0001-W01",
+        "week=9999-W52",
+        "week=2030-W%C2%B2",
+        "week=2030-W99",
+    ],
 )
 def test_calendar_far_off_or_malformed_ranges_are_a_clear_422(login_as, query):
     marketer, _m, _csrf = login_as(Role.marketing)

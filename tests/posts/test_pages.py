@@ -12,7 +12,12 @@ def in_spanish(user) -> None:
 def test_posts_filter_with_any_channel_lists_the_posts(login_as, outbox, new_post):
     marketer, _m, _csrf = login_as(Role.marketing)
     new_post([outbox], text="Aviso de prueba", in_seconds=None)
-    for query in ("status=draft&channel=", "status=&channel=", "channel=%C2%B2", "channel=99999999999999999999"):
+    for query in (
+        "status=draft&channel=",
+        "status=&channel=",
+        "channel=%C2%B2",
+        "channel=99999999999999999999",
+    ):
         response = marketer.get(f"/posts?{query}")
         assert response.status_code == 200, query
     assert "Aviso de prueba" in marketer.get("/posts?status=draft&channel=").text
@@ -38,7 +43,8 @@ def test_a_past_time_is_refused_inline_in_practice_time_with_the_input_kept(
     in_spanish(user)
     post_id = new_post([outbox], in_seconds=None)
     response = marketer.post(
-        f"/posts/{post_id}/schedule", data={"csrf_token": csrf, "date": "2020-07-01", "time": "09:00"}
+        f"/posts/{post_id}/schedule",
+        data={"csrf_token": csrf, "date": "2020-07-01", "time": "09:00"},
     )
     assert response.status_code == 422
     assert "2020-07-01 09:00 (Europe/Madrid) ya ha pasado" in response.text
@@ -65,11 +71,19 @@ def test_compose_errors_are_in_the_users_language_and_keep_the_text(login_as, ou
         headers={"X-CSRF-Token": csrf},
         json={"text": "hola", "channels": ["Outbox"], "scheduled_at": "2020-07-01T09:00:00+02:00"},
     )
-    assert api.status_code == 422 and api.json()["detail"].startswith("2020-07-01 09:00 (Europe/Madrid)")
+    assert api.status_code == 422 and api.json()["detail"].startswith(
+        "2020-07-01 09:00 (Europe/Madrid)"
+    )
 
 
 def test_post_detail_and_compose_pages_render(login_as, outbox, new_post):
     marketer, _m, _csrf = login_as(Role.marketing)
     post_id = new_post([outbox], in_seconds=3600, recurrence={"freq": "weekly"})
-    for path in (f"/posts/{post_id}", f"/posts/{post_id}/edit", "/posts/new", "/posts", "/calendar"):
+    for path in (
+        f"/posts/{post_id}",
+        f"/posts/{post_id}/edit",
+        "/posts/new",
+        "/posts",
+        "/calendar",
+    ):
         assert marketer.get(path).status_code == 200, path
