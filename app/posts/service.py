@@ -35,6 +35,7 @@ from moderation import scoring
 from moderation.models import ModerationLabel
 from scheduler.recurrence import Rule, next_after, occurrences
 
+MAX_ID = 2**31 - 1  # an id beyond the column's range is simply not there (PostgreSQL integer)
 EDITABLE = {
     PostStatus.draft,
     PostStatus.awaiting_approval,
@@ -70,7 +71,7 @@ def record_refusal(*, db: Session, error: ApprovalRequired, actor: User) -> None
 
 def get(*, db: Session, post_id: int) -> Post:
     """The post with this id, or NotFound."""
-    post = db.get(Post, post_id)
+    post = db.get(Post, post_id) if 0 < post_id <= MAX_ID else None
     if post is None:
         raise NotFound("no such post")
     return post
@@ -401,7 +402,7 @@ def resolve_uncertain(
     *, db: Session, post_id: int, delivery_id: int, published: bool, url: str | None, actor: User
 ) -> Delivery:
     """A person confirms what happened to a delivery carepost could not confirm itself."""
-    delivery = db.get(Delivery, delivery_id)
+    delivery = db.get(Delivery, delivery_id) if 0 < delivery_id <= MAX_ID else None
     if delivery is None or delivery.post_id != post_id:
         raise NotFound("no such delivery")
     if delivery.status not in (DeliveryStatus.uncertain, DeliveryStatus.failed):

@@ -126,3 +126,12 @@ def test_a_csv_import_is_stored_in_short_transactions_after_every_row_is_checked
     assert len(commits) >= 4  # three batches of at most ten rows, then the release
     listed = marketer.get("/api/posts").json()
     assert len(listed) == 25 and {p["status"] for p in listed} == {"scheduled"}
+
+
+def test_post_ids_beyond_the_column_range_are_not_found(login_as):
+    marketer, _m, csrf = login_as(Role.marketing)
+    for post_id in ("2147483648", "9223372036854775808"):
+        assert marketer.get(f"/api/posts/{post_id}").status_code == 404
+        cancel = marketer.post(f"/api/posts/{post_id}/cancel", headers={"X-CSRF-Token": csrf})
+        assert cancel.status_code == 404
+        assert marketer.get(f"/posts/{post_id}").status_code == 404
