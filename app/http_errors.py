@@ -75,9 +75,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):
+        translate = translator(request_locale(request))
         errors = [
             {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()
         ]
+        # A validator's own message (a catalogue key) reaches the user in their language.
+        for item in errors:
+            item["msg"] = translate(str(item.get("msg", "")).removeprefix("Value error, "))
         message = describe_errors(errors)
         if wants_json(request):
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)

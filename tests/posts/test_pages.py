@@ -87,3 +87,14 @@ def test_post_detail_and_compose_pages_render(login_as, outbox, new_post):
         "/calendar",
     ):
         assert marketer.get(path).status_code == 200, path
+
+
+def test_an_api_link_refusal_is_in_the_users_language(login_as, outbox):
+    marketer, user, csrf = login_as(Role.marketing)
+    in_spanish(user)
+    response = marketer.post(
+        "/api/posts",
+        headers={"X-CSRF-Token": csrf},
+        json={"text": "Hola", "channels": ["Outbox"], "link": "javascript:alert(1)"},
+    )
+    assert response.status_code == 422 and "el enlace debe ser" in response.json()["detail"]
