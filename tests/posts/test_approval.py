@@ -153,3 +153,17 @@ def test_an_imported_row_with_flagged_text_waits_for_a_clinician(login_as, outbo
     assert response.status_code == 200
     [post] = marketer.get("/api/posts").json()
     assert post["status"] == "awaiting_approval"
+
+
+def test_resuming_a_paused_post_that_needs_a_clinician_is_refused(login_as, outbox, new_post):
+    from app.posts.models import Post
+
+    marketer, _m, csrf = login_as(Role.marketing)
+    post_id = new_post([outbox], in_seconds=3600)
+    assert marketer.post(f"/posts/{post_id}/pause", data={"csrf_token": csrf}).status_code == 303
+    with session_scope() as db:
+        db.get(Post, post_id).needs_clinician = True
+    response = marketer.post(f"/posts/{post_id}/resume", data={"csrf_token": csrf})
+    assert response.status_code == 409 and 'data-testid="form-error"' in response.text
+    assert marketer.get(f"/api/posts/{post_id}").json()["status"] == "paused"
+    assert "post.approval_refused" in actions_on(post_id)
