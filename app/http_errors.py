@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError, LoginRequired, TooManyRequests
+from app.i18n import translator
 from web.forms import describe_errors
-from web.templating import render
+from web.templating import render, request_locale
 
 log = logging.getLogger("carepost.http")
 
@@ -69,13 +70,18 @@ def install(app: FastAPI) -> None:
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
         )
-        return error_response(request, error.status_code, error.message, error.field, headers)
+        message = error.translated(translator(request_locale(request)))
+        return error_response(request, error.status_code, message, error.field, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):
+        translate = translator(request_locale(request))
         errors = [
             {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()
         ]
+        # A validator's own message (a catalogue key) reaches the user in their language.
+        for item in errors:
+            item["msg"] = translate(str(item.get("msg", "")).removeprefix("Value error, "))
         message = describe_errors(errors)
         if wants_json(request):
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)

@@ -26,14 +26,13 @@ class Rule:
         freq = data.get("freq")
         if freq not in FREQUENCIES:
             raise ValueError(f"freq must be one of {', '.join(FREQUENCIES)}")
-        interval = int(data.get("interval", 1))
+        interval = _whole(data.get("interval", 1), "interval")
         if not 1 <= interval <= 52:
             raise ValueError("interval must be between 1 and 52")
-        until = data.get("until")
-        until = date.fromisoformat(until) if isinstance(until, str) and until else until or None
+        until = _day(data.get("until"))
         n = weekday = None
         if freq == "nth_weekday":
-            n, weekday = int(data.get("n", 0)), int(data.get("weekday", -1))
+            n, weekday = _whole(data.get("n", 0), "n"), _whole(data.get("weekday", -1), "weekday")
             if n not in (1, 2, 3, 4, -1):
                 raise ValueError("n must be 1, 2, 3, 4 or -1 (last)")
             if not 0 <= weekday <= 6:
@@ -47,6 +46,30 @@ class Rule:
         if self.freq == "nth_weekday":
             data |= {"n": self.n, "weekday": self.weekday}
         return data
+
+
+def _whole(value: object, name: str) -> int:
+    """A whole number given as a JSON integer or as ASCII digits (a form field); nothing else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    digits = value.strip().removeprefix("-") if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 4:
+        return int(value.strip())
+    raise ValueError(f"{name} must be a whole number")
+
+
+def _day(value: object) -> date | None:
+    """The rule's last day: an ISO date string (YYYY-MM-DD), or nothing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("until must be a date like 2027-06-30")
 
 
 def _add_months(day: date, months: int) -> tuple[int, int]:
@@ -65,14 +88,17 @@ def _nth_weekday(year: int, month: int, n: int, weekday: int) -> date:
 
 def _local_dates(first: date, rule: Rule) -> Iterator[date]:
     for k in range(MAX_OCCURRENCES):
-        if rule.freq == "weekly":
-            yield first + timedelta(weeks=k * rule.interval)
-            continue
-        year, month = _add_months(first, k * rule.interval)
-        if rule.freq == "monthly":
-            yield date(year, month, min(first.day, calendar.monthrange(year, month)[1]))
-        else:
-            yield _nth_weekday(year, month, rule.n, rule.weekday)
+        try:
+            if rule.freq == "weekly":
+                yield first + timedelta(weeks=k * rule.interval)
+                continue
+            year, month = _add_months(first, k * rule.interval)
+            if rule.freq == "monthly":
+                yield date(year, month, min(first.day, calendar.monthrange(year, month)[1]))
+            else:
+                yield _nth_weekday(year, month, rule.n, rule.weekday)
+        except (OverflowError, ValueError):
+            return  # past the last day a date can hold (year 9999)
 
 
 def occurrences(start: datetime, rule: Rule, zone: ZoneInfo) -> Iterator[datetime]:
@@ -81,7 +107,10 @@ def occurrences(start: datetime, rule: Rule, zone: ZoneInfo) -> Iterator[datetim
     for day in _local_dates(local.date(), rule):
         if rule.until and day > rule.until:
             return
-        moment = datetime.combine(day, local.time(), tzinfo=zone).astimezone(UTC)
+        try:
+            moment = datetime.combine(day, local.time(), tzinfo=zone).astimezone(UTC)
+        except OverflowError:
+            return
         if moment >= start:
             yield moment
 

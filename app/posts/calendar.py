@@ -22,6 +22,11 @@ class Entry:
     projected: bool = False
 
 
+# The calendar's reach: wide enough for any plan, narrow enough that a range and its neighbours
+# stay valid dates in every time zone (year 1 and 9999 are a 4xx, not an overflow).
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
 @dataclass
 class CalendarView:
     mode: str
@@ -32,6 +37,12 @@ class CalendarView:
     previous: str
     next: str
     title: str
+    other: str  # the link to the other mode: the week in view, or the month it belongs to
+
+
+def _iso_week(day: date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
 
 
 def _month_range(month: str, today: date) -> tuple[date, date, str, str]:
@@ -43,21 +54,36 @@ def _month_range(month: str, today: date) -> tuple[date, date, str, str]:
 
 def _week_range(week: str) -> tuple[date, date, str, str]:
     year, number = week.split("-W")
+    if not (year.isascii() and year.isdigit() and number.isascii() and number.isdigit()):
+        raise ValueError("week must look like 2026-W48")
     start = date.fromisocalendar(int(year), int(number), 1)
     before, after = start - timedelta(weeks=1), start + timedelta(weeks=1)
-    return start, after, f"week={before:%G-W%V}", f"week={after:%G-W%V}"
+    return start, after, f"week={_iso_week(before)}", f"week={_iso_week(after)}"
+
+
+def _week_of_month(first: date, today: date) -> str:
+    """The week "Week" opens from a month: this week in the current month, else the month's first
+    week (the one holding its first Thursday, as ISO weeks count)."""
+    if (today.year, today.month) == (first.year, first.month):
+        return _iso_week(today)
+    return _iso_week(first + timedelta(days=(3 - first.weekday()) % 7))
 
 
 def build(*, db: Session, month: str = "", week: str = "") -> CalendarView:
-    """Entries between the range's local midnights; raises ValueError for a malformed month or week."""
+    """Entries between the range's local midnights; ValueError for a malformed or far-off range."""
     zone = get_settings().zone
     today = datetime.now(zone).date()
     if week:
         start, end, previous, following = _week_range(week)
-        mode, title = "week", f"{start:%G-W%V}"
+        mode, title = "week", _iso_week(start)
+        thursday = start + timedelta(days=3)
+        other = f"month={thursday.year:04d}-{thursday.month:02d}"
     else:
         start, end, previous, following = _month_range(month, today)
-        mode, title = "month", f"{start:%Y-%m}"
+        mode, title = "month", f"{start.year:04d}-{start.month:02d}"
+        other = f"week={_week_of_month(start, today)}"
+    if not (FIRST_YEAR <= start.year and end.year <= LAST_YEAR):
+        raise ValueError("out of the calendar's range")
     lower = datetime.combine(start, time(), tzinfo=zone).astimezone(UTC)
     upper = datetime.combine(end, time(), tzinfo=zone).astimezone(UTC)
     entries: dict[date, list[Entry]] = defaultdict(list)
@@ -95,4 +121,4 @@ def build(*, db: Session, month: str = "", week: str = "") -> CalendarView:
     weeks = [
         [grid_start + timedelta(days=w * 7 + d) for d in range(7)] for w in range((days + 6) // 7)
     ]
-    return CalendarView(mode, start, end, weeks, dict(entries), previous, following, title)
+    return CalendarView(mode, start, end, weeks, dict(entries), previous, following, title, other)

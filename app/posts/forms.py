@@ -7,7 +7,14 @@ from pydantic import ValidationError
 from app.errors import InvalidInput
 from app.posts.models import PostCreate
 from app.settings import get_settings
-from web.forms import validation_message
+
+
+def whole_number(value: object, limit: int = 2**31 - 1) -> int | None:
+    """A form field of ASCII digits as an int within limit, else None ("²" is a digit to Python)."""
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= limit:
+        return int(text)
+    return None
 
 
 def local_moment(day: str, clock: str) -> datetime | None:
@@ -34,17 +41,38 @@ def recurrence_from(form: dict) -> dict | None:
     return rule
 
 
+def schema_error(error: ValidationError) -> InvalidInput:
+    """The first problem of a PostCreate as a message the catalogue can translate."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first.get("loc") else None
+    kind, context = first.get("type", ""), first.get("ctx") or {}
+    if kind == "value_error":
+        return InvalidInput(str(context.get("error", first["msg"])), field=field)
+    if field == "text" and kind == "string_too_short":
+        return InvalidInput("write the post's text", field=field)
+    if kind == "string_too_long":
+        return InvalidInput(
+            "{name}: at most {limit} characters",
+            field=field,
+            name=field,
+            limit=context.get("max_length", ""),
+        )
+    if field == "channels":
+        return InvalidInput("choose at least one channel", field=field)
+    return InvalidInput("{name}: this value is not valid", field=field, name=field)
+
+
 def post_from_form(form: dict, channel_ids: list[str], overrides: dict[str, str]) -> PostCreate:
     """Build the PostCreate a form describes; errors name the field."""
     try:
         return PostCreate(
             text=form.get("text", ""),
             link=(form.get("link") or "").strip() or None,
-            channels=[int(c) for c in channel_ids if c.isdigit()],
+            channels=[n for n in map(whole_number, channel_ids) if n is not None],
             channel_texts={k: v for k, v in overrides.items() if v.strip()},
             scheduled_at=local_moment(form.get("date", ""), form.get("time", "")),
             health_claim=form.get("health_claim") in ("on", "true", "1"),
             recurrence=recurrence_from(form),
         )
     except ValidationError as error:
-        raise InvalidInput(validation_message(error)) from None
+        raise schema_error(error) from None

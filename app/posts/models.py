@@ -3,7 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
+from pydantic import field_validator
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -52,6 +54,9 @@ class Post(SQLModel, table=True):
     moderation_flags: list[str] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True))
     )
+    # Set once a clinician rejected the post or moderation flagged it (or it went to clinicians):
+    # from then on only a clinician's approval of the current version lets it go out.
+    needs_clinician: bool = False
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -185,16 +190,37 @@ class MetricSnapshot(SQLModel, table=True):
     values: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+def is_web_link(value: str | None) -> bool:
+    """An absolute http(s) URL with a host, without spaces or control characters."""
+    if not value or len(value) > 2000 or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def web_link(value: str | None) -> str | None:
+    """Validator: an empty link is none; anything but an http(s) URL with a host is refused."""
+    value = (value or "").strip() or None
+    if value is not None and not is_web_link(value):
+        raise ValueError("the link must be a web address starting with https:// or http://")
+    return value
+
+
 class PostCreate(SQLModel):
     """What a marketer submits (API or form)."""
 
     text: str = Field(min_length=1, max_length=63206)
-    link: str | None = Field(default=None, max_length=2000, regex=r"^https?://\S+$")
+    link: str | None = Field(default=None, max_length=2000)
     channels: list[int | str] = Field(min_length=1)
     channel_texts: dict[str, str] = Field(default_factory=dict)
     scheduled_at: datetime | None = None
     health_claim: bool = False
     recurrence: dict[str, Any] | None = None
+
+    _check_link = field_validator("link")(web_link)
 
 
 class DeliveryPublic(SQLModel):

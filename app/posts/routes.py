@@ -1,35 +1,48 @@
 """Compose, review, schedule and follow posts: pages for staff and the posts API."""
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from app.accounts.models import Role
 from app.channels import service as channels
 from app.deps import ClinicianUser, MarketingUser, PostViewer, SessionDep
 from app.errors import DomainError, InvalidInput
+from app.i18n import translator
 from app.posts import calendar as calendar_view
-from app.posts import comments, importer, media
+from app.posts import comments, importer, media, publish
 from app.posts import service as posts
-from app.posts.forms import local_moment, post_from_form
-from app.posts.models import Post, PostCreate, PostPublic, PostStatus
+from app.posts.api import api  # noqa: F401 - app.main mounts each feature's pages and api
+from app.posts.forms import local_moment, post_from_form, whole_number
+from app.posts.models import Post, PostStatus
 from app.settings import get_settings
 from connectors import registry
 from connectors.base import Draft
 from connectors.xtext import weighted_length
 from scheduler.metrics import series
 from web.charts import line_chart
-from web.templating import render
+from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["posts"])
 
 
 def _see(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def _message(request: Request, error: DomainError) -> str:
+    """The error's message in the user's language."""
+    return error.translated(translator(request_locale(request)))
+
+
+def _refused(request: Request, db, error: DomainError, actor) -> str:
+    """Undo the request's changes; a refused approval bypass still lands in the audit log."""
+    db.rollback()
+    if isinstance(error, posts.ApprovalRequired):
+        posts.record_refusal(db=db, error=error, actor=actor)
+        db.commit()
+    return _message(request, error)
 
 
 def _channel_form(form) -> tuple[list[str], dict[str, str]]:
@@ -61,15 +74,17 @@ def post_list(
     db: SessionDep,
     _user: PostViewer,
     status: str = "",
-    channel: int | None = None,
+    channel: str = "",
 ):
+    # Empty values (the "All" choices) and unknown ones mean "any".
     chosen = PostStatus(status) if status in PostStatus.__members__ else None
-    items = posts.list_posts(db=db, status=chosen, channel_id=channel)
+    channel_id = whole_number(channel)
+    items = posts.list_posts(db=db, status=chosen, channel_id=channel_id)
     rows = [(p, posts.targets(db=db, post=p)) for p in items]
     context = {
         "rows": rows,
         "statuses": list(PostStatus),
-        "filters": {"status": status, "channel": channel},
+        "filters": {"status": status, "channel": channel_id},
         "channels": channels.list_channels(db=db),
     }
     return render(request, "posts/list.html", context)
@@ -121,7 +136,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
         post = posts.create(db=db, author=user, data=data)
         await _save_media(db, post.id, form)
     except DomainError as error:
-        db.rollback()
+        message = _refused(request, db, error, user)
         return _compose(
             request,
             db,
@@ -129,14 +144,12 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
             form=dict(form),
             chosen=chosen,
             overrides=overrides,
-            error=error.message,
+            error=message,
         )
     return _see(f"/posts/{post.id}")
 
 
-@pages.get("/posts/{post_id}", name="post_detail")
-def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int):
-    post = posts.get(db=db, post_id=post_id)
+def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
     delivered = posts.deliveries_of(db=db, post=post)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
     context = {
@@ -147,10 +160,20 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int
         "can_edit": user.role in (Role.admin, Role.marketing),
         "can_review": user.is_verified_clinician and post.status == PostStatus.awaiting_approval,
         "needs_approval": posts.needs_approval(post),
+        "can_publish_now": publish.can_publish_now(db=db, post=post),
+        "can_publish_again": publish.can_publish_again(db=db, post=post),
+        "next_run": posts.next_occurrence(db=db, post=post),
         "comments": comments.of_post(db, post_id=post.id),
         "any_published": bool(charts),
+        "form": {},
+        **extra,
     }
-    return render(request, "posts/detail.html", context)
+    return render(request, "posts/detail.html", context, status)
+
+
+@pages.get("/posts/{post_id}", name="post_detail")
+def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int):
+    return _detail(request, db, user, posts.get(db=db, post_id=post_id))
 
 
 @pages.post("/posts/{post_id}/comments/check", name="post_comments_check")
@@ -220,7 +243,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
     post = posts.get(db=db, post_id=post_id)
     form = await request.form()
     chosen, overrides = _channel_form(form)
-    version = int(form["version"]) if str(form.get("version", "")).isdigit() else None
+    version = whole_number(form.get("version"))
     try:
         posts.update(
             db=db,
@@ -231,88 +254,131 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
         )
         await _save_media(db, post.id, form)
     except DomainError as error:
-        db.rollback()
+        message = _refused(request, db, error, user)
         return _compose(
             request,
             db,
             error.status_code,
-            post=post,
+            post=posts.get(db=db, post_id=post_id),
             form=dict(form),
             chosen=chosen,
             overrides=overrides,
-            error=error.message,
+            error=message,
         )
     return _see(f"/posts/{post.id}")
 
 
-def _action(db, post_id: int, action) -> RedirectResponse:
+def _action(request: Request, db, user, post_id: int, action, form: dict | None = None):
+    """Run an action on the post; a refusal shows on the post's page, with what was typed."""
     post = posts.get(db=db, post_id=post_id)
-    action(post)
-    return _see(f"/posts/{post_id}")
+    try:
+        target = action(post)
+    except DomainError as error:
+        message = _refused(request, db, error, user)
+        post = posts.get(db=db, post_id=post_id)
+        return _detail(request, db, user, post, error.status_code, error=message, form=form or {})
+    return _see(f"/posts/{getattr(target, 'id', post_id)}")
 
 
 @pages.post("/posts/{post_id}/submit", name="post_submit")
-def post_submit(db: SessionDep, user: MarketingUser, post_id: int):
-    return _action(db, post_id, lambda p: posts.submit_for_approval(db=db, post=p, actor=user))
+def post_submit(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+    return _action(
+        request, db, user, post_id, lambda p: posts.submit_for_approval(db=db, post=p, actor=user)
+    )
 
 
 @pages.post("/posts/{post_id}/review", name="post_review")
 def post_review(
+    request: Request,
     db: SessionDep,
     user: ClinicianUser,
     post_id: int,
-    decision: Annotated[str, Form()],
+    decision: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
-    version: Annotated[int | None, Form()] = None,
+    version: Annotated[str, Form()] = "",
 ):
-    if decision not in ("approve", "reject"):
-        raise InvalidInput("decision must be approve or reject", field="decision")
-    return _action(
-        db,
-        post_id,
-        lambda p: posts.review(
+    def review(post: Post) -> Post:
+        if decision not in ("approve", "reject"):
+            raise InvalidInput("choose approve or reject", field="decision")
+        return posts.review(
             db=db,
-            post=p,
+            post=post,
             clinician=user,
             approve=decision == "approve",
             comment=comment,
-            expected_version=version,
-        ),
-    )
+            expected_version=whole_number(version),
+        )
+
+    return _action(request, db, user, post_id, review, form={"comment": comment})
 
 
 @pages.post("/posts/{post_id}/schedule", name="post_schedule")
 def post_schedule(
+    request: Request,
     db: SessionDep,
     user: MarketingUser,
     post_id: int,
-    date: Annotated[str, Form()],
+    date: Annotated[str, Form()] = "",
     time: Annotated[str, Form()] = "09:00",
 ):
-    when = local_moment(date, time)
-    if when is None:
-        raise InvalidInput("choose a date", field="date")
-    return _action(db, post_id, lambda p: posts.schedule(db=db, post=p, when=when, actor=user))
+    def schedule(post: Post) -> Post:
+        when = local_moment(date, time)
+        if when is None:
+            raise InvalidInput("choose a date", field="date")
+        return posts.schedule(db=db, post=post, when=when, actor=user)
+
+    return _action(request, db, user, post_id, schedule, form={"date": date, "time": time})
 
 
 @pages.post("/posts/{post_id}/publish-now", name="post_publish_now")
-def post_publish_now(db: SessionDep, user: MarketingUser, post_id: int):
-    return _action(db, post_id, lambda p: posts.publish_now(db=db, post=p, actor=user))
+def post_publish_now(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+    return _action(
+        request, db, user, post_id, lambda p: publish.publish_now(db=db, post=p, actor=user)
+    )
+
+
+@pages.post("/posts/{post_id}/publish-again", name="post_publish_again")
+def post_publish_again(
+    request: Request,
+    db: SessionDep,
+    user: MarketingUser,
+    post_id: int,
+    confirm: Annotated[str, Form()] = "",
+):
+    return _action(
+        request,
+        db,
+        user,
+        post_id,
+        lambda p: publish.publish_again(db=db, post=p, actor=user, confirmed=confirm == "yes"),
+    )
 
 
 @pages.post("/posts/{post_id}/pause", name="post_pause")
-def post_pause(db: SessionDep, user: MarketingUser, post_id: int):
-    return _action(db, post_id, lambda p: posts.set_paused(db=db, post=p, paused=True, actor=user))
+def post_pause(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+    return _action(
+        request,
+        db,
+        user,
+        post_id,
+        lambda p: posts.set_paused(db=db, post=p, paused=True, actor=user),
+    )
 
 
 @pages.post("/posts/{post_id}/resume", name="post_resume")
-def post_resume(db: SessionDep, user: MarketingUser, post_id: int):
-    return _action(db, post_id, lambda p: posts.set_paused(db=db, post=p, paused=False, actor=user))
+def post_resume(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+    return _action(
+        request,
+        db,
+        user,
+        post_id,
+        lambda p: posts.set_paused(db=db, post=p, paused=False, actor=user),
+    )
 
 
 @pages.post("/posts/{post_id}/cancel", name="post_cancel")
-def post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
-    return _action(db, post_id, lambda p: posts.cancel(db=db, post=p, actor=user))
+def post_cancel(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+    return _action(request, db, user, post_id, lambda p: posts.cancel(db=db, post=p, actor=user))
 
 
 @pages.post("/posts/{post_id}/deliveries/{delivery_id}/resolve", name="delivery_resolve")
@@ -321,18 +387,22 @@ def delivery_resolve(
     user: MarketingUser,
     post_id: int,
     delivery_id: int,
+    request: Request,
     outcome: Annotated[str, Form()],
     url: Annotated[str, Form()] = "",
 ):
-    posts.resolve_uncertain(
-        db=db,
-        post_id=post_id,
-        delivery_id=delivery_id,
-        published=outcome == "published",
-        url=url.strip() or None,
-        actor=user,
-    )
-    return _see(f"/posts/{post_id}")
+    def resolve(post: Post) -> Post:
+        posts.resolve_uncertain(
+            db=db,
+            post_id=post.id,
+            delivery_id=delivery_id,
+            published=outcome == "published",
+            url=url.strip() or None,
+            actor=user,
+        )
+        return post
+
+    return _action(request, db, user, post_id, resolve)
 
 
 @pages.get("/calendar", name="calendar")
@@ -341,8 +411,13 @@ def calendar_page(
 ):
     try:
         view = calendar_view.build(db=db, month=month, week=week)
-    except ValueError:
-        raise InvalidInput("use month=YYYY-MM or week=YYYY-Www", field="month") from None
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            "use month=YYYY-MM or week=YYYY-Www, between {first} and {last}",
+            field="month",
+            first=calendar_view.FIRST_YEAR,
+            last=calendar_view.LAST_YEAR,
+        ) from None
     return render(request, "posts/calendar.html", {"view": view})
 
 
@@ -357,7 +432,8 @@ async def post_import(request: Request, db: SessionDep, user: MarketingUser, fil
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError:
-        content, result = "", importer.ImportResult(errors=["the file is not UTF-8 text"])
+        problem = importer.Problem(InvalidInput("the file is not UTF-8 text"))
+        content, result = "", importer.ImportResult(errors=[problem])
     else:
         result = importer.import_csv(db=db, author=user, content=content)
     status = 422 if result.errors else 200
@@ -375,107 +451,3 @@ def post_export(db: SessionDep, _user: PostViewer, status: str = ""):
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="carepost-queue.csv"'},
     )
-
-
-class PostCreateRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=63206)
-    link: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
-    channels: list[int | str] = Field(min_length=1)
-    channel_texts: dict[str, str] = Field(default_factory=dict)
-    scheduled_at: datetime | None = None
-    health_claim: bool = False
-    recurrence: dict | None = None
-
-
-class ReviewRequest(BaseModel):
-    approve: bool
-    comment: str | None = Field(default=None, max_length=1000)
-
-
-@api.post("/posts", response_model=PostPublic, status_code=201)
-def api_post_create(db: SessionDep, user: MarketingUser, body: PostCreateRequest):
-    post = posts.create(db=db, author=user, data=PostCreate(**body.model_dump()))
-    return posts.public_view(db=db, post=post)
-
-
-@api.get("/posts", response_model=list[PostPublic])
-def api_post_list(
-    db: SessionDep, _user: PostViewer, status: Annotated[PostStatus | None, Query()] = None
-):
-    return [posts.public_view(db=db, post=p) for p in posts.list_posts(db=db, status=status)]
-
-
-@api.get("/posts/{post_id}", response_model=PostPublic)
-def api_post(db: SessionDep, _user: PostViewer, post_id: int):
-    return posts.public_view(db=db, post=posts.get(db=db, post_id=post_id))
-
-
-class ReplyPublic(BaseModel):
-    id: int
-    text: str
-    automatic: bool
-    state: str
-    error: str | None
-    remote_url: str | None
-    sent_at: datetime | None
-
-
-class CommentPublic(BaseModel):
-    id: int
-    channel: str
-    remote_id: str
-    author: str
-    text: str
-    status: str
-    hidden_on_channel: bool
-    created_at: datetime | None
-    replies: list[ReplyPublic]
-
-
-@api.get("/posts/{post_id}/comments", response_model=list[CommentPublic])
-def api_post_comments(db: SessionDep, _user: PostViewer, post_id: int):
-    """Comments read from the channels under this post, with carepost's verdict and replies."""
-    posts.get(db=db, post_id=post_id)
-    return [
-        CommentPublic(
-            id=c.id,
-            channel=channel.name,
-            remote_id=c.remote_id,
-            author=c.author_name,
-            text=c.text,
-            status=str(c.status),
-            hidden_on_channel=c.hidden_on_channel,
-            created_at=c.remote_created_at,
-            replies=[
-                ReplyPublic(
-                    id=r.id,
-                    text=r.text,
-                    automatic=r.automatic,
-                    state=str(r.state),
-                    error=r.error,
-                    remote_url=r.remote_url,
-                    sent_at=r.sent_at,
-                )
-                for r in replies
-            ],
-        )
-        for c, channel, replies in comments.of_post(db, post_id=post_id)
-    ]
-
-
-@api.post("/posts/{post_id}/review", response_model=PostPublic)
-def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: ReviewRequest):
-    post = posts.review(
-        db=db,
-        post=posts.get(db=db, post_id=post_id),
-        clinician=user,
-        approve=body.approve,
-        comment=body.comment,
-    )
-    return posts.public_view(db=db, post=post)
-
-
-@api.post("/posts/{post_id}/cancel", response_model=PostPublic)
-def api_post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
-    post = posts.cancel(db=db, post=posts.get(db=db, post_id=post_id), actor=user)
-    return posts.public_view(db=db, post=post)

@@ -1,17 +1,25 @@
 """The editorial life of a post: compose, approve, schedule, edit, pause, cancel."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.audit import service as audit
-from app.channels import service as channels
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.notifications import service as notifications
+from app.posts.checks import (
+    PAST_TOLERANCE,
+    Checked,
+    channel_texts,
+    check,
+    check_link,
+    check_texts,
+    parse_schedule,
+)
 from app.posts.models import (
     Delivery,
     DeliveryPublic,
@@ -23,12 +31,11 @@ from app.posts.models import (
     PostStatus,
 )
 from app.settings import get_settings
-from connectors import registry
-from connectors.base import Draft
 from moderation import scoring
 from moderation.models import ModerationLabel
 from scheduler.recurrence import Rule, next_after, occurrences
 
+MAX_ID = 2**31 - 1  # an id beyond the column's range is simply not there (PostgreSQL integer)
 EDITABLE = {
     PostStatus.draft,
     PostStatus.awaiting_approval,
@@ -37,13 +44,34 @@ EDITABLE = {
     PostStatus.scheduled,
     PostStatus.paused,
 }
-# A post scheduled "now" from a form or import is a few seconds old when it arrives.
-PAST_TOLERANCE = timedelta(seconds=60)
+
+
+class ApprovalRequired(Conflict):
+    """A health claim or a flagged post without a clinician's approval of this version."""
+
+    def __init__(self, post: Post, attempted: str):
+        super().__init__(
+            "a clinician must approve this version of the post (a health claim, a rejected post or "
+            "one flagged by moderation) before it is scheduled or published"
+        )
+        self.post_id, self.attempted = post.id, attempted
+
+
+def record_refusal(*, db: Session, error: ApprovalRequired, actor: User) -> None:
+    """Leave the refused attempt in the audit log (call after the request's rollback, then commit)."""
+    audit.record(
+        db,
+        actor=actor,
+        action="post.approval_refused",
+        object_type="post",
+        object_id=error.post_id,
+        attempted=error.attempted,
+    )
 
 
 def get(*, db: Session, post_id: int) -> Post:
     """The post with this id, or NotFound."""
-    post = db.get(Post, post_id)
+    post = db.get(Post, post_id) if 0 < post_id <= MAX_ID else None
     if post is None:
         raise NotFound("no such post")
     return post
@@ -64,50 +92,6 @@ def text_for(post: Post, target: PostChannel) -> str:
     return target.text_override or post.text
 
 
-def check_texts(kind_texts: list[tuple[Channel, str]], link: str | None) -> None:
-    """Every channel's text fits that channel; the error names the channel."""
-    problems = []
-    for channel, text in kind_texts:
-        for problem in registry.validate(str(channel.kind), Draft(text, link=link)):
-            problems.append(f"{channel.name}: {problem.message}")
-    if problems:
-        raise InvalidInput("; ".join(problems), field="text")
-
-
-def _parse_schedule(data: PostCreate) -> tuple[datetime | None, Rule | None]:
-    when = data.scheduled_at
-    if when is not None:
-        if when.tzinfo is None:
-            raise InvalidInput(
-                "scheduled_at needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00",
-                field="scheduled_at",
-            )
-        if when < utcnow() - PAST_TOLERANCE:
-            raise InvalidInput("scheduled_at is in the past", field="scheduled_at")
-    rule = None
-    if data.recurrence:
-        if when is None:
-            raise InvalidInput(
-                "a recurring post needs scheduled_at for its first occurrence", field="scheduled_at"
-            )
-        try:
-            rule = Rule.from_dict(data.recurrence)
-        except (ValueError, TypeError) as error:
-            raise InvalidInput(f"recurrence: {error}", field="recurrence") from None
-    return when, rule
-
-
-def _channel_texts(db: Session, data: PostCreate) -> list[tuple[Channel, str]]:
-    chosen = channels.resolve(db=db, refs=data.channels)
-    overrides = {}
-    for key, text in data.channel_texts.items():
-        if text and text.strip():
-            overrides[channels.resolve(db=db, refs=[int(key) if key.isdigit() else key])[0].id] = (
-                text.strip()
-            )
-    return [(channel, overrides.get(channel.id, data.text)) for channel in chosen]
-
-
 def _set_targets(db: Session, post: Post, texts: list[tuple[Channel, str]]) -> None:
     db.exec(delete(PostChannel).where(PostChannel.post_id == post.id))
     for channel, text in texts:
@@ -118,11 +102,6 @@ def _set_targets(db: Session, post: Post, texts: list[tuple[Channel, str]]) -> N
                 text_override=None if text == post.text else text,
             )
         )
-
-
-def _create_deliveries(db: Session, post: Post, due_at: datetime) -> None:
-    for target, _channel in targets(db=db, post=post):
-        db.add(Delivery(post_id=post.id, channel_id=target.channel_id, due_at=due_at))
 
 
 def _reset_schedule(db: Session, post: Post) -> None:
@@ -164,8 +143,15 @@ def _reset_schedule(db: Session, post: Post) -> None:
 
 
 def needs_approval(post: Post) -> bool:
-    """Health claims and posts the moderation model flagged wait for a clinician's sign-off."""
-    return bool(post.health_claim or post.moderation_flags) and post.reviewed_at is None
+    """Health claims, flagged posts and posts once sent to clinicians wait for a sign-off."""
+    wants_clinician = post.health_claim or post.moderation_flags or post.needs_clinician
+    return bool(wants_clinician) and post.reviewed_at is None
+
+
+def require_approval(post: Post, attempted: str) -> None:
+    """Refuse to let an unapproved health claim or flagged post out (ApprovalRequired)."""
+    if needs_approval(post):
+        raise ApprovalRequired(post, attempted)
 
 
 def _screen(post: Post, texts: list[tuple[Channel, str]]) -> None:
@@ -173,10 +159,15 @@ def _screen(post: Post, texts: list[tuple[Channel, str]]) -> None:
     results = scoring.score(list(dict.fromkeys([post.text, *(text for _c, text in texts)])))
     flags = sorted({flag for result in results for flag in result.flags})
     post.moderation_flags = flags or None
+    if flags:
+        post.needs_clinician = True
 
 
-def _status_after_change(post: Post) -> PostStatus:
+def status_after_change(post: Post) -> PostStatus:
+    """The status a post takes after it changed: awaiting approval, scheduled, approved or draft."""
     if needs_approval(post):
+        # Once it has gone to clinicians, only a clinician's approval lets it out again.
+        post.needs_clinician = True
         return PostStatus.awaiting_approval
     return (
         PostStatus.scheduled
@@ -185,11 +176,10 @@ def _status_after_change(post: Post) -> PostStatus:
     )
 
 
-def create(*, db: Session, author: User, data: PostCreate) -> Post:
+def create(*, db: Session, author: User, data: PostCreate, checked: Checked | None = None) -> Post:
     """A new post; health claims wait for a clinician, others are scheduled when a time is given."""
-    texts = _channel_texts(db, data)
-    check_texts(texts, data.link)
-    when, rule = _parse_schedule(data)
+    checked = checked or check(db=db, data=data)
+    texts, when, rule = checked.texts, checked.when, checked.rule
     post = Post(
         author_id=author.id,
         text=data.text.strip(),
@@ -203,7 +193,7 @@ def create(*, db: Session, author: User, data: PostCreate) -> Post:
     db.flush()
     _set_targets(db, post, texts)
     db.flush()
-    post.status = _status_after_change(post)
+    post.status = status_after_change(post)
     _reset_schedule(db, post)
     audit.record(
         db,
@@ -216,7 +206,7 @@ def create(*, db: Session, author: User, data: PostCreate) -> Post:
         channels=len(texts),
     )
     if post.status == PostStatus.awaiting_approval:
-        _ask_clinicians(db, post)
+        ask_clinicians(db, post)
     return post
 
 
@@ -225,13 +215,25 @@ def update(
 ) -> Post:
     """Edit a post; any change to an approved health claim sends it back for approval."""
     if post.status not in EDITABLE:
-        raise Conflict(f"a {post.status} post cannot be edited")
+        raise Conflict("a {status} post cannot be edited", status=str(post.status))
     if expected_version is not None and expected_version != post.version:
         raise Conflict("someone else changed this post meanwhile; reload it")
-    texts = _channel_texts(db, data)
+    check_link(data.link)
+    texts = channel_texts(db, data)
     check_texts(texts, data.link)
-    when, rule = _parse_schedule(data)
-    post.text, post.link, post.health_claim = data.text.strip(), data.link, data.health_claim
+    when, rule = parse_schedule(data)
+    # After a rejection or a flag the claim stays: the author cannot talk the post out of review.
+    claim_kept = post.needs_clinician and post.health_claim and not data.health_claim
+    if claim_kept:
+        audit.record(
+            db,
+            actor=actor,
+            action="post.claim_clear_refused",
+            object_type="post",
+            object_id=post.id,
+        )
+    health_claim = data.health_claim or (post.needs_clinician and post.health_claim)
+    post.text, post.link, post.health_claim = data.text.strip(), data.link, health_claim
     post.scheduled_at, post.recurrence = when, rule.to_dict() if rule else None
     was_approved = post.reviewed_at is not None
     post.reviewed_at = post.reviewed_by = None
@@ -241,7 +243,7 @@ def update(
     _screen(post, texts)
     _set_targets(db, post, texts)
     db.flush()
-    post.status = _status_after_change(post)
+    post.status = status_after_change(post)
     _reset_schedule(db, post)
     db.add(post)
     audit.record(
@@ -252,13 +254,16 @@ def update(
         object_id=post.id,
         status=str(post.status),
         reapproval=was_approved and post.health_claim,
+        needs_clinician=post.needs_clinician,
+        claim_kept=claim_kept,
     )
     if post.status == PostStatus.awaiting_approval:
-        _ask_clinicians(db, post)
+        ask_clinicians(db, post)
     return post
 
 
-def _ask_clinicians(db: Session, post: Post) -> None:
+def ask_clinicians(db: Session, post: Post) -> None:
+    """Tell clinicians a post waits for their review."""
     notifications.notify_clinicians(
         db=db,
         kind="approval.requested",
@@ -293,6 +298,7 @@ def review(
         post.status = PostStatus.scheduled if post.scheduled_at else PostStatus.approved
     else:
         post.status, post.reviewed_at = PostStatus.rejected, None
+        post.needs_clinician = True
     post.version += 1
     db.add(post)
     audit.record(
@@ -320,13 +326,13 @@ def review(
 def submit_for_approval(*, db: Session, post: Post, actor: User) -> Post:
     """Ask clinicians to review a draft or a rejected post."""
     if post.status not in (PostStatus.draft, PostStatus.rejected):
-        raise Conflict(f"a {post.status} post cannot be sent for approval")
-    post.health_claim = True
+        raise Conflict("a {status} post cannot be sent for approval", status=str(post.status))
+    post.health_claim = post.needs_clinician = True
     post.status = PostStatus.awaiting_approval
     post.version += 1
     db.add(post)
     audit.record(db, actor=actor, action="post.submit", object_type="post", object_id=post.id)
-    _ask_clinicians(db, post)
+    ask_clinicians(db, post)
     return post
 
 
@@ -335,12 +341,8 @@ def schedule(
 ) -> Post:
     """Schedule (or reschedule) an approved or plain post for `when`."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
-        raise Conflict(f"a {post.status} post cannot be scheduled")
-    if needs_approval(post):
-        raise Conflict(
-            "a clinician must approve this post (a health claim, or flagged by moderation) "
-            "before it is scheduled"
-        )
+        raise Conflict("a {status} post cannot be scheduled", status=str(post.status))
+    require_approval(post, "schedule")
     data = PostCreate(
         text=post.text,
         link=post.link,
@@ -348,7 +350,7 @@ def schedule(
         scheduled_at=when,
         recurrence=recurrence if recurrence is not None else post.recurrence,
     )
-    scheduled_at, rule = _parse_schedule(data)
+    scheduled_at, rule = parse_schedule(data)
     post.scheduled_at, post.recurrence = scheduled_at, rule.to_dict() if rule else None
     post.status = PostStatus.scheduled
     post.version += 1
@@ -358,23 +360,14 @@ def schedule(
     return post
 
 
-def publish_now(*, db: Session, post: Post, actor: User) -> Post:
-    """Send at once (the dispatcher picks it up on its next tick); a recurring post keeps its rhythm."""
-    if not post.recurrence:
-        return schedule(db=db, post=post, when=utcnow(), actor=actor)
-    if post.status != PostStatus.scheduled:
-        raise Conflict("schedule or resume this recurring post first")
-    _create_deliveries(db, post, utcnow())
-    audit.record(db, actor=actor, action="post.publish_now", object_type="post", object_id=post.id)
-    return post
-
-
 def set_paused(*, db: Session, post: Post, paused: bool, actor: User) -> Post:
     """Pause a scheduled post (nothing is sent) or resume it."""
     if paused and post.status != PostStatus.scheduled:
         raise Conflict("only a scheduled post can be paused")
     if not paused and post.status != PostStatus.paused:
         raise Conflict("this post is not paused")
+    if not paused:
+        require_approval(post, "resume")
     post.status = PostStatus.paused if paused else PostStatus.scheduled
     post.version += 1
     db.add(post)
@@ -391,7 +384,7 @@ def set_paused(*, db: Session, post: Post, paused: bool, actor: User) -> Post:
 def cancel(*, db: Session, post: Post, actor: User) -> Post:
     """Cancel: nothing more goes out; what is already published stays."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
-        raise Conflict(f"this post is already {post.status}")
+        raise Conflict("this post is already {status}", status=str(post.status))
     post.status = PostStatus.cancelled
     post.next_run_at = None
     post.version += 1
@@ -409,7 +402,7 @@ def resolve_uncertain(
     *, db: Session, post_id: int, delivery_id: int, published: bool, url: str | None, actor: User
 ) -> Delivery:
     """A person confirms what happened to a delivery carepost could not confirm itself."""
-    delivery = db.get(Delivery, delivery_id)
+    delivery = db.get(Delivery, delivery_id) if 0 < delivery_id <= MAX_ID else None
     if delivery is None or delivery.post_id != post_id:
         raise NotFound("no such delivery")
     if delivery.status not in (DeliveryStatus.uncertain, DeliveryStatus.failed):
@@ -467,6 +460,19 @@ def list_posts(
             )
         )
     return list(db.exec(query))
+
+
+def next_occurrence(*, db: Session, post: Post) -> datetime | None:
+    """When the post goes out next: its earliest delivery waiting to be sent, else the next one
+    the recurrence will lay out (`next_run_at` is the occurrence after those already laid out)."""
+    if post.status not in (PostStatus.scheduled, PostStatus.paused):
+        return None
+    waiting = db.exec(
+        select(Delivery.due_at)
+        .where(Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending)
+        .order_by(Delivery.due_at)
+    ).first()
+    return waiting or post.next_run_at
 
 
 def deliveries_of(*, db: Session, post: Post) -> list[tuple[Delivery, Channel]]:

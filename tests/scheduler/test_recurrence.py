@@ -69,3 +69,33 @@ def test_latest_due_reports_skipped_occurrences():
 def test_bad_rules_are_refused(bad):
     with pytest.raises(ValueError):
         Rule.from_dict(bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"freq": "weekly", "interval": float("inf")},
+        {"freq": "weekly", "interval": 1.5},
+        {"freq": "weekly", "interval": True},
+        {"freq": "weekly", "interval": "²"},
+        {"freq": "nth_weekday", "n": 1, "weekday": float("inf")},
+        {"freq": "weekly", "until": 5},
+        {"freq": "weekly", "until": "next year"},
+    ],
+)
+def test_numbers_and_dates_that_are_not_plain_whole_numbers_and_iso_dates_are_refused(bad):
+    with pytest.raises(ValueError):
+        Rule.from_dict(bad)
+
+
+def test_form_values_as_digit_strings_are_read():
+    rule = Rule.from_dict({"freq": "nth_weekday", "interval": "2", "n": "-1", "weekday": "4"})
+    assert (rule.interval, rule.n, rule.weekday) == (2, -1, 4)
+
+
+def test_occurrences_stop_at_the_last_representable_date_instead_of_failing():
+    rule = Rule.from_dict({"freq": "monthly", "interval": 52})
+    moments = list(occurrences(local(9000, 1, 31, 9, 0), rule, MADRID))
+    assert moments and moments[-1].year <= 9999
+    weekly = list(occurrences(local(9999, 12, 1, 9, 0), Rule.from_dict({"freq": "weekly"}), MADRID))
+    assert weekly[-1].astimezone(MADRID).date() == date(9999, 12, 29)

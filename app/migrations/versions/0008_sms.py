@@ -1,7 +1,7 @@
 """contacts, consent, suppression, appointments, reminder plans and SMS in and out
 
-Revision ID: 0007_sms
-Revises: 0006
+Revision ID: 0008_sms
+Revises: 0007_delivery_engine
 Create Date: 2026-11-23 20:20:06.883145
 """
 
