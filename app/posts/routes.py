@@ -22,6 +22,7 @@ from connectors.base import Draft
 from connectors.xtext import weighted_length
 from scheduler.metrics import series
 from web.charts import line_chart
+from web.flash import flash
 from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -131,6 +132,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
             overrides=overrides,
             error=error.message,
         )
+    flash(request, "Post saved.")
     return _see(f"/posts/{post.id}")
 
 
@@ -242,6 +244,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
             overrides=overrides,
             error=error.message,
         )
+    flash(request, "Post saved.")
     return _see(f"/posts/{post.id}")
 
 
@@ -258,6 +261,7 @@ def post_submit(db: SessionDep, user: MarketingUser, post_id: int):
 
 @pages.post("/posts/{post_id}/review", name="post_review")
 def post_review(
+    request: Request,
     db: SessionDep,
     user: ClinicianUser,
     post_id: int,
@@ -267,7 +271,7 @@ def post_review(
 ):
     if decision not in ("approve", "reject"):
         raise InvalidInput("decision must be approve or reject", field="decision")
-    return _action(
+    response = _action(
         db,
         post_id,
         lambda p: posts.review(
@@ -279,6 +283,8 @@ def post_review(
             expected_version=version,
         ),
     )
+    flash(request, "Post approved." if decision == "approve" else "Post rejected.")
+    return response
 
 
 @pages.post("/posts/{post_id}/schedule", name="post_schedule")
