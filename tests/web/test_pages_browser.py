@@ -240,7 +240,8 @@ def phone(browser, live_server):
     context.close()
 
 
-def test_on_a_phone_the_menu_opens_from_a_button(phone):
+def test_on_a_phone_the_menu_opens_from_a_button(phone, live_server):
+    use_language(phone, live_server, "es")
     toggle = phone.locator(".menu-toggle")
     assert toggle.get_attribute("aria-expanded") == "false"
     assert not phone.locator("#nav").is_visible()
@@ -249,14 +250,27 @@ def test_on_a_phone_the_menu_opens_from_a_button(phone):
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true"
     assert phone.locator("#nav a[data-nav=admin_users]").is_visible()
+    assert phone.locator("[data-testid=whoami]").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "admin-menu-open-390.png"))
     phone.keyboard.press("Escape")
     assert not phone.locator("#nav").is_visible()
 
 
-def test_on_a_wide_screen_the_menu_is_one_line_without_a_button(page, live_server):
+def use_language(page, base: str, lang: str) -> None:
+    """Switch this browser session's language (the demo users have no language of their own)."""
+    token = page.get_attribute("meta[name=csrf-token]", "content")
+    page.request.post(base + "/language", form={"lang": lang, "next": "/", "csrf_token": token})
+    page.goto(base + "/")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_on_a_wide_screen_the_admin_menu_is_one_line_without_a_button(page, live_server, lang):
     page.set_viewport_size({"width": WIDE, "height": 900})
     log_in(page, live_server, "admin", PASSWORDS["admin"])
     page.wait_for_selector("[data-testid=whoami]")
+    use_language(page, live_server, lang)
+    assert page.get_attribute("html", "lang") == lang
     assert not page.locator(".menu-toggle").is_visible()
     links = page.locator("#nav a")
     tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
