@@ -21,8 +21,9 @@ ROLES = {
     "marketing": "marketing",
     "admin": "admin",
     "clinician": "clinician",
-    "unverified-clinician": "newdoctor",
+    "unverified-clinician": None,  # made by the walk: other tests verify the demo's newdoctor
 }
+NEW_CLINICIAN_PASSWORD = "walk-clinician-2026"
 WIDE, PHONE = 1280, 390
 # GET routes under the page routers that are not pages a person reads.
 NOT_PAGES = {
@@ -183,15 +184,39 @@ def save_a_draft(page, base: str) -> list[str]:
 PREPARE = {"patient": leave_a_held_question, "marketing": save_a_draft}
 
 
+def create_unverified_clinician(browser, base: str) -> str:
+    """An admin creates a clinician through the users page (verification is a separate step)."""
+    username = f"walkdoc-{unique_word()}"
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    log_in(page, base, "admin", PASSWORDS["admin"])
+    page.wait_for_selector("[data-testid=whoami]")
+    page.goto(base + "/admin/users")
+    form = page.locator("form[action$='/admin/users']")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=display_name]").fill("Dra. Paula Prieto")
+    form.locator("select[name=role]").select_option("clinician")
+    form.locator("input[name=licence_number]").fill("28/1112223")
+    form.locator("input[name=password]").fill(NEW_CLINICIAN_PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=flash]")
+    assert page.inner_text("[data-testid=flash] p") == f"Account {username} created."
+    context.close()
+    return username
+
+
 @pytest.fixture(scope="module")
 def site_walk(browser, live_server) -> dict[str, Walk]:
     """Each role's walk through the site (one browser context per role), plus the log-in pages."""
     routes = page_routes()
     walks = {}
-    for label, username in ROLES.items():
+    passwords = dict(PASSWORDS)
+    users = dict(ROLES, **{"unverified-clinician": create_unverified_clinician(browser, live_server)})
+    passwords[users["unverified-clinician"]] = NEW_CLINICIAN_PASSWORD
+    for label, username in users.items():
         context = browser.new_context(locale="en-GB", viewport={"width": WIDE, "height": 900})
         page = context.new_page()
-        log_in(page, live_server, username, PASSWORDS[username])
+        log_in(page, live_server, username, passwords[username])
         page.wait_for_selector("[data-testid=whoami]")
         nav = page.eval_on_selector_all("#nav a", "links => links.map(a => a.href)")
         seeds = [live_server + "/", *PREPARE.get(label, lambda *_: [])(page, live_server), *nav]
