@@ -89,7 +89,9 @@ async def review_bulk(request: Request, db: SessionDep, user: Reviewer):
         if not (item_id.isdigit() and version.isdigit()):
             raise InvalidInput("the form is damaged; reload the queue", field="items")
         versions_by_id[int(item_id)] = int(version)
-    decided = review.bulk(db, actor=user, action=str(form.get("action", "")), versions=versions_by_id)
+    decided = review.bulk(
+        db, actor=user, action=str(form.get("action", "")), versions=versions_by_id
+    )
     if decided == 1:
         flash(request, "Decision saved.")
     else:

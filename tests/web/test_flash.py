@@ -5,6 +5,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.accounts.models import Role
@@ -13,7 +14,7 @@ from app.groups.models import GroupPost
 from app.i18n import ES
 from app.posts.models import Post
 from moderation.models import Reviewable
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASH = re.compile(r'<div class="flash (\w+)" role="(\w+)" data-testid="flash"><p>([^<]*)</p>')
@@ -102,15 +103,12 @@ def test_approving_and_rejecting_a_post_say_so(login_as, outbox, new_post):
 
 
 def test_reporting_a_group_post_thanks_the_reporter(app, community):
-    from fastapi.testclient import TestClient
-
-    from tests.conftest import login
-
     people, groups = community
     group_id = groups["public"]
-    with TestClient(app, follow_redirects=False) as member, TestClient(
-        app, follow_redirects=False
-    ) as reporter:
+    with (
+        TestClient(app, follow_redirects=False) as member,
+        TestClient(app, follow_redirects=False) as reporter,
+    ):
         token = login(member, people["member"].username)
         member.post(
             f"/groups/{group_id}/posts",
@@ -129,10 +127,6 @@ def test_reporting_a_group_post_thanks_the_reporter(app, community):
 
 
 def test_a_review_decision_is_confirmed(app, community, login_as):
-    from fastapi.testclient import TestClient
-
-    from tests.conftest import login
-
     people, groups = community
     group_id = groups["public"]
     with TestClient(app, follow_redirects=False) as member:

@@ -211,7 +211,9 @@ def site_walk(browser, live_server) -> dict[str, Walk]:
     routes = page_routes()
     walks = {}
     passwords = dict(PASSWORDS)
-    users = dict(ROLES, **{"unverified-clinician": create_unverified_clinician(browser, live_server)})
+    users = dict(
+        ROLES, **{"unverified-clinician": create_unverified_clinician(browser, live_server)}
+    )
     passwords[users["unverified-clinician"]] = NEW_CLINICIAN_PASSWORD
     for label, username in users.items():
         context = browser.new_context(locale="en-GB", viewport={"width": WIDE, "height": 900})
@@ -322,4 +324,3 @@ def test_the_header_names_the_practice_once(page, live_server):
     page.goto(live_server + "/login")
     brand = page.inner_text(".brand").strip()
     assert brand.lower().count("carepost") == 1, brand
-
