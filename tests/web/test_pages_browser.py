@@ -5,6 +5,7 @@ starting from its menu, so detail pages are visited with the demo data's own ids
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -46,7 +47,8 @@ class Walk:
     problems: list[str] = field(default_factory=list)
 
 
-def page_routes() -> list[APIRoute]:
+@cache
+def page_routes() -> tuple[APIRoute, ...]:
     """The app's page routes (GET, outside the API), in matching order."""
     from app.main import create_app
 
@@ -60,18 +62,18 @@ def page_routes() -> list[APIRoute]:
             app = create_app()
         finally:
             settings.get_settings.cache_clear()
-    return [
+    return tuple(
         route
         for route in _flatten(app.routes)
         if isinstance(route, APIRoute)
         and "GET" in route.methods
         and not route.include_in_schema
         and route.name not in NOT_PAGES
-    ]
+    )
 
 
 def _flatten(routes):
-    """Routes in matching order; newer FastAPI keeps an included router as one entry (page routers have no prefix)."""
+    """Routes in matching order (newer FastAPI keeps an included router as one entry)."""
     for route in routes:
         inner = getattr(route, "original_router", None)
         if inner is not None:
@@ -80,7 +82,7 @@ def _flatten(routes):
             yield route
 
 
-def route_name(routes: list[APIRoute], path: str) -> str | None:
+def route_name(routes: tuple[APIRoute, ...], path: str) -> str | None:
     for route in routes:
         if route.path_regex.match(path):
             return route.name
