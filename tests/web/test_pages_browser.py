@@ -119,25 +119,29 @@ class Recorder:
 
 
 def check_page(page, recorder: Recorder, url: str, label: str, walk: Walk, shot: str | None):
-    """Load url at the wide width and again at a phone's: record every problem seen."""
+    """Load url at the wide width, then narrow the window to a phone's: record every problem.
+
+    The server's answer does not depend on the width, so one load serves both; narrowing the
+    window applies the phone's media queries as a phone's first render would.
+    """
+    page.set_viewport_size({"width": WIDE, "height": 900})
+    response = page.goto(url, wait_until="load")
+    if response is None or response.status != 200:
+        walk.problems.append(f"{label} {url}: answered {response and response.status}")
+        recorder.take()
+        return
+    if page.locator("#nav").count():
+        # htmx fills the header's bell after load: wait so that its request is judged too.
+        page.wait_for_selector("[data-testid=bell-count]", state="attached")
     for width in (WIDE, PHONE):
-        where = f"{label} {url} at {width} px"
         page.set_viewport_size({"width": width, "height": 900})
-        response = page.goto(url, wait_until="load")
-        if response is None or response.status != 200:
-            walk.problems.append(f"{where}: answered {response and response.status}")
-            recorder.take()
-            return
-        if page.locator("#nav").count():
-            # htmx fills the header's bell after load: wait so that its request is judged too.
-            page.wait_for_selector("[data-testid=bell-count]", state="attached")
         scroll_width = page.evaluate(OVERFLOW)
         if scroll_width > width:
-            walk.problems.append(f"{where}: the page is {scroll_width} px wide")
+            walk.problems.append(f"{label} {url} at {width} px: the page is {scroll_width} px wide")
         if shot:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{shot}-{width}.png"), full_page=True)
-        walk.problems += [f"{where}: {problem}" for problem in recorder.take()]
+    walk.problems += [f"{label} {url}: {problem}" for problem in recorder.take()]
 
 
 def crawl(page, base: str, routes, label: str, seeds: list[str], main_page: str) -> Walk:
