@@ -546,6 +546,18 @@ ES: dict[str, str] = {
     "weekly": "semanal",
     "monthly": "mensual",
     "nth_weekday": "un día de la semana al mes",
+    # layout and flash messages
+    "Menu": "Menú",
+    "Main menu": "Menú principal",
+    "Dismiss": "Cerrar",
+    "Account {username} created.": "Cuenta {username} creada.",
+    "Clinician verified.": "Clínico verificado.",
+    "Post saved.": "Publicación guardada.",
+    "Post approved.": "Publicación aprobada.",
+    "Post rejected.": "Publicación rechazada.",
+    "Decision saved.": "Decisión guardada.",
+    "Decision saved for {n} items.": "Decisión guardada para {n} elementos.",
+    "Thank you: the group's moderators will look at your report.": "Gracias: la moderación del grupo revisará tu denuncia.",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

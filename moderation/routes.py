@@ -13,6 +13,7 @@ from app.deps import AdminUser, CurrentUser, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from moderation import review, scoring, strikes, versions
 from moderation.model import LABELS
+from web.flash import flash
 from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -75,6 +76,7 @@ async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_i
         text=str(form.get("text", "")),
         labels=chosen,
     )
+    flash(request, "Decision saved.")
     return RedirectResponse("/review", status_code=303)
 
 
@@ -87,7 +89,13 @@ async def review_bulk(request: Request, db: SessionDep, user: Reviewer):
         if not (item_id.isdigit() and version.isdigit()):
             raise InvalidInput("the form is damaged; reload the queue", field="items")
         versions_by_id[int(item_id)] = int(version)
-    review.bulk(db, actor=user, action=str(form.get("action", "")), versions=versions_by_id)
+    decided = review.bulk(
+        db, actor=user, action=str(form.get("action", "")), versions=versions_by_id
+    )
+    if decided == 1:
+        flash(request, "Decision saved.")
+    else:
+        flash(request, "Decision saved for {n} items.", n=decided)
     return RedirectResponse("/review", status_code=303)
 
 

@@ -14,6 +14,7 @@ from app.clock import to_local
 from app.deps import csrf_token
 from app.i18n import LOCALES, translator
 from app.settings import get_settings
+from web.flash import pop_flashes
 from web.navigation import nav_for
 
 WEB_DIR = Path(__file__).parent
@@ -69,11 +70,21 @@ def render(
     """Render a page; htmx requests get only the content block."""
     user = getattr(request.state, "user", None)
     locale = request_locale(request)
+    translate = translator(locale)
+
+    def flashes() -> list[dict[str, str]]:
+        # Popped only when a template shows them, so a fragment (the bell) cannot swallow them.
+        return [
+            {"kind": item["kind"], "text": translate(item["message"], **item.get("values", {}))}
+            for item in pop_flashes(request)
+        ]
+
     base = {
         "user": user,
         "nav": nav_for(user),
         "csrf_token": csrf_token(request),
-        "_": translator(locale),
+        "_": translate,
+        "flashes": flashes,
         "locale": locale,
         "partial": request.headers.get("hx-request") == "true"
         and request.headers.get("hx-boosted") != "true",

@@ -14,6 +14,7 @@ from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES
 from app.security import new_csrf_token
+from web.flash import flash
 from web.forms import safe_next, validation_message
 from web.templating import render
 
@@ -168,7 +169,8 @@ def account_submit(
         accounts.update_preferences(db=db, user=user, display_name=display_name, locale=locale)
     except DomainError as error:
         return _account_page(request, db, user, error.status_code, error=error.message)
-    return _account_page(request, db, user, saved=True)
+    flash(request, "Saved.")
+    return _see_other("/account")
 
 
 @pages.post("/account/tokens", name="account_token_create")
@@ -234,12 +236,16 @@ def admin_user_create(
         return _users_page(request, db, 422, form=form, error=validation_message(error))
     except DomainError as error:
         return _users_page(request, db, error.status_code, form=form, error=error.message)
+    flash(request, "Account {username} created.", username=data.username)
     return _see_other("/admin/users")
 
 
 @pages.post("/admin/users/{user_id}/verify", name="admin_user_verify")
-def admin_user_verify(db: SessionDep, admin: AdminUser, user_id: int, licence_number: FormStr = ""):
+def admin_user_verify(
+    request: Request, db: SessionDep, admin: AdminUser, user_id: int, licence_number: FormStr = ""
+):
     accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=licence_number)
+    flash(request, "Clinician verified.")
     return _see_other(f"/admin/users#user-{user_id}")
 
 

@@ -11,6 +11,7 @@ from app.groups import service as groups
 from app.groups import threads
 from app.groups.models import REACTIONS, GroupCreate, GroupPostPublic, GroupPublic, TextIn
 from moderation import review
+from web.flash import flash
 from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -188,6 +189,7 @@ def group_react(
 
 @pages.post("/groups/{group_id}/posts/{post_id}/report", name="group_report")
 def group_report(
+    request: Request,
     db: SessionDep,
     user: CurrentUser,
     group_id: int,
@@ -198,7 +200,8 @@ def group_report(
     threads.report(
         db=db, viewer=user, group_id=group_id, post_id=post_id, reason=reason, label=label or None
     )
-    return _see(f"/groups/{group_id}?reported=1")
+    flash(request, "Thank you: the group's moderators will look at your report.")
+    return _see(f"/groups/{group_id}")
 
 
 @pages.post("/groups/{group_id}/posts/{post_id}/pin", name="group_pin")

@@ -324,9 +324,13 @@ def _context(db: Session, post: GroupPost) -> dict:
         )
     )[::-1]
     people = authors(db, [post, *around])
+    thread = around[0] if post.parent_id else post
     return {
         "where": f"{group.name} ({group.visibility})",
-        "link": f"/groups/{group.id}/posts/{thread_id}",
+        # A held thread is a 404 for everyone but its author: no link that leads nowhere.
+        "link": f"/groups/{group.id}/posts/{thread_id}"
+        if thread and thread.status == ContentStatus.visible
+        else None,
         "author": people.get(post.author_id).display_name if post.author_id in people else "?",
         "thread": [(people[p.author_id].display_name, p.text, str(p.status)) for p in around if p],
     }

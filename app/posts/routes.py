@@ -22,6 +22,7 @@ from connectors.base import Draft
 from connectors.xtext import weighted_length
 from scheduler.metrics import series
 from web.charts import line_chart
+from web.flash import flash
 from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
@@ -146,6 +147,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
             overrides=overrides,
             error=message,
         )
+    flash(request, "Post saved.")
     return _see(f"/posts/{post.id}")
 
 
@@ -265,11 +267,16 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
             overrides=overrides,
             error=message,
         )
+    flash(request, "Post saved.")
     return _see(f"/posts/{post.id}")
 
 
-def _action(request: Request, db, user, post_id: int, action, form: dict | None = None):
-    """Run an action on the post; a refusal shows on the post's page, with what was typed."""
+def _action(
+    request: Request, db, user, post_id: int, action, form: dict | None = None, done: str = ""
+):
+    """Run an action on the post; a refusal shows on the post's page, with what was typed.
+
+    `done` is the success message flashed on the next page."""
     post = posts.get(db=db, post_id=post_id)
     try:
         target = action(post)
@@ -277,6 +284,8 @@ def _action(request: Request, db, user, post_id: int, action, form: dict | None 
         message = _refused(request, db, error, user)
         post = posts.get(db=db, post_id=post_id)
         return _detail(request, db, user, post, error.status_code, error=message, form=form or {})
+    if done:
+        flash(request, done)
     return _see(f"/posts/{getattr(target, 'id', post_id)}")
 
 
@@ -309,7 +318,8 @@ def post_review(
             expected_version=whole_number(version),
         )
 
-    return _action(request, db, user, post_id, review, form={"comment": comment})
+    done = "Post approved." if decision == "approve" else "Post rejected."
+    return _action(request, db, user, post_id, review, form={"comment": comment}, done=done)
 
 
 @pages.post("/posts/{post_id}/schedule", name="post_schedule")

@@ -46,7 +46,8 @@ def live_server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # The first start trains the default moderation model: minutes on a busy 2-core machine.
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
@@ -57,6 +58,7 @@ def live_server(tmp_path_factory):
             break
     else:
         process.kill()
+        process.wait(timeout=10)
     if process.poll() is not None:
         log.close()
         pytest.fail("carepost demo did not start:\n" + (folder / "server.log").read_text()[-2000:])
