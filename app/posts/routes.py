@@ -271,12 +271,8 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
     return _see(f"/posts/{post.id}")
 
 
-def _action(
-    request: Request, db, user, post_id: int, action, form: dict | None = None, done: str = ""
-):
-    """Run an action on the post; a refusal shows on the post's page, with what was typed.
-
-    `done` is the success message flashed on the next page."""
+def _action(request: Request, db, user, post_id: int, action, form: dict | None = None):
+    """Run an action on the post; a refusal shows on the post's page, with what was typed."""
     post = posts.get(db=db, post_id=post_id)
     try:
         target = action(post)
@@ -284,8 +280,6 @@ def _action(
         message = _refused(request, db, error, user)
         post = posts.get(db=db, post_id=post_id)
         return _detail(request, db, user, post, error.status_code, error=message, form=form or {})
-    if done:
-        flash(request, done)
     return _see(f"/posts/{getattr(target, 'id', post_id)}")
 
 
@@ -318,8 +312,10 @@ def post_review(
             expected_version=whole_number(version),
         )
 
-    done = "Post approved." if decision == "approve" else "Post rejected."
-    return _action(request, db, user, post_id, review, form={"comment": comment}, done=done)
+    response = _action(request, db, user, post_id, review, form={"comment": comment})
+    if isinstance(response, RedirectResponse):  # done: not refused
+        flash(request, "Post approved." if decision == "approve" else "Post rejected.")
+    return response
 
 
 @pages.post("/posts/{post_id}/schedule", name="post_schedule")
