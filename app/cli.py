@@ -39,6 +39,8 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         http="app.server:NoDelayH11Protocol",
         log_level="info",
         access_log=False,
+        # carepost reads X-Forwarded-For itself, only from CAREPOST_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 
@@ -162,6 +164,7 @@ def user_create(
     from app.accounts import service as accounts
     from app.accounts.models import UserCreate
     from app.database import session_scope
+    from app.errors import DomainError
 
     generated = password is None
     password = password or secrets.token_urlsafe(12)
@@ -178,9 +181,12 @@ def user_create(
         fail(validation_message(error))
     if verified and role != "clinician":
         fail("--verified applies to clinicians only")
-    with session_scope() as session:
-        created = accounts.create_user(db=session, data=data, actor=None, verified=verified)
-        click.echo(f"created {created.role} {created.username} (id {created.id})")
+    try:
+        with session_scope() as session:
+            created = accounts.create_user(db=session, data=data, actor=None, verified=verified)
+            click.echo(f"created {created.role} {created.username} (id {created.id})")
+    except DomainError as error:
+        fail(error.message)
     if generated:
         click.echo(f"password: {password}")
 
