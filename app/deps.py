@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.accounts import sessions
-from app.accounts.models import Role, User
+from app.accounts.models import TOKEN_ROLES, Role, User
 from app.database import get_db
 from app.errors import LoginRequired, NotFound, PermissionDenied
 from app.security import new_csrf_token, same_secret
@@ -100,6 +100,8 @@ StaffUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing, Ro
 MarketingUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing))]
 ClinicianUser = Annotated[User, Depends(require_roles(Role.clinician, verified_clinician=True))]
 PatientUser = Annotated[User, Depends(require_roles(Role.patient))]
+# Who may create API tokens: staff, whose work needs scripts.
+TokenHolder = Annotated[User, Depends(require_roles(*TOKEN_ROLES))]
 # Who may read the publishing queue: the staff who compose it and the clinicians who sign it off.
 PostViewer = Annotated[
     User,

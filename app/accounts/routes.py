@@ -17,9 +17,10 @@ from app.accounts.models import (
     User,
     UserCreate,
     UserSelf,
+    check_username,
 )
 from app.audit import service as audit
-from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, client_ip
+from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, TokenHolder, client_ip
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES
@@ -40,8 +41,11 @@ def _start_session(request: Request, db, user: User) -> None:
     plain = sessions.start(
         db=db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
+    lang = request.session.get("lang")
     request.session.clear()
     request.session.update(sid=plain, csrf=new_csrf_token())
+    if lang:
+        request.session["lang"] = lang
     request.state.user = user
 
 
@@ -150,13 +154,16 @@ def register_submit(
         "email": email,
     }
     try:
+        check_username(username)
         data = PatientRegister(password=password, **{k: v or None for k, v in form.items()})
         user = accounts.register_patient(db=db, data=data, ip=client_ip(request))
-    except ValidationError as error:
+    except ValueError as error:
+        # A pydantic ValidationError is a ValueError too: it gets its field names in the message.
+        message = validation_message(error) if isinstance(error, ValidationError) else str(error)
         return render(
             request,
             "accounts/register.html",
-            {"form": form, "error": validation_message(error)},
+            {"form": form, "error": message},
             422,
         )
     except DomainError as error:
@@ -202,7 +209,7 @@ def account_submit(
 
 
 @pages.post("/account/tokens", name="account_token_create")
-def account_token_create(request: Request, db: SessionDep, user: CurrentUser, name: FormStr = ""):
+def account_token_create(request: Request, db: SessionDep, user: TokenHolder, name: FormStr = ""):
     try:
         _token, plain = accounts.create_token(db=db, user=user, name=name)
     except DomainError as error:
@@ -219,6 +226,10 @@ def account_password(
     new_password: FormStr = "",
     confirm_password: FormStr = "",
 ):
+    if not current_password or not new_password:
+        return _account_page(
+            request, db, user, 422, password_error="enter your current password and a new one"
+        )
     if new_password != confirm_password:
         return _account_page(
             request, db, user, 422, password_error="the two new passwords differ"
@@ -311,10 +322,12 @@ def admin_user_create(
         "specialty": specialty,
     }
     try:
+        check_username(username)
         data = UserCreate(password=password, **{k: v or None for k, v in form.items()})
         accounts.create_user(db=db, data=data, actor=admin)
-    except ValidationError as error:
-        return _users_page(request, db, 422, form=form, error=validation_message(error))
+    except ValueError as error:
+        message = validation_message(error) if isinstance(error, ValidationError) else str(error)
+        return _users_page(request, db, 422, form=form, error=message)
     except DomainError as error:
         return _users_page(request, db, error.status_code, form=form, error=error.message)
     return _see_other("/admin/users")
@@ -433,6 +446,6 @@ def api_user_rename(db: SessionDep, admin: AdminUser, user_id: int, body: Rename
 
 
 @api.post("/tokens", response_model=TokenCreated, status_code=201)
-def api_token_create(db: SessionDep, user: CurrentUser, body: TokenRequest):
+def api_token_create(db: SessionDep, user: TokenHolder, body: TokenRequest):
     token, plain = accounts.create_token(db=db, user=user, name=body.name)
     return TokenCreated(id=token.id, name=token.name, token=plain)
