@@ -164,7 +164,6 @@ def user_create(
     from app.accounts import service as accounts
     from app.accounts.models import UserCreate
     from app.database import session_scope
-    from app.errors import DomainError
 
     generated = password is None
     password = password or secrets.token_urlsafe(12)
@@ -181,12 +180,9 @@ def user_create(
         fail(validation_message(error))
     if verified and role != "clinician":
         fail("--verified applies to clinicians only")
-    try:
-        with session_scope() as session:
-            created = accounts.create_user(db=session, data=data, actor=None, verified=verified)
-            click.echo(f"created {created.role} {created.username} (id {created.id})")
-    except DomainError as error:
-        fail(error.message)
+    with session_scope() as session:
+        created = accounts.create_user(db=session, data=data, actor=None, verified=verified)
+        click.echo(f"created {created.role} {created.username} (id {created.id})")
     if generated:
         click.echo(f"password: {password}")
 

@@ -66,15 +66,15 @@ def _without_titles(name: str) -> list[str]:
 
 
 def takes_staff_name(display_name: str, staff_names: list[str]) -> bool:
-    """Whether a display name is, or contains, the display or real name of a staff member."""
+    """Whether a display name shows a staff member's display or real name (two of its words)."""
     squashed = "".join(_without_titles(display_name))
     for name in staff_names:
         parts = _without_titles(name)
-        whole = "".join(parts)
-        if len(whole) < 3:
-            continue
+        if len(parts) >= 2:
+            if shows_real_name(display_name, " ".join(parts)):
+                return True
         # A one-word staff name ("Marta") is refused only as the whole pseudonym.
-        if whole == squashed or (len(parts) >= 2 and whole in squashed):
+        elif parts and len(parts[0]) >= 3 and parts[0] == squashed:
             return True
     return False
 

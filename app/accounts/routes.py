@@ -17,7 +17,6 @@ from app.accounts.models import (
     User,
     UserCreate,
     UserSelf,
-    check_username,
 )
 from app.audit import service as audit
 from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, TokenHolder, client_ip
@@ -154,16 +153,13 @@ def register_submit(
         "email": email,
     }
     try:
-        check_username(username)
         data = PatientRegister(password=password, **{k: v or None for k, v in form.items()})
         user = accounts.register_patient(db=db, data=data, ip=client_ip(request))
-    except ValueError as error:
-        # A pydantic ValidationError is a ValueError too: it gets its field names in the message.
-        message = validation_message(error) if isinstance(error, ValidationError) else str(error)
+    except ValidationError as error:
         return render(
             request,
             "accounts/register.html",
-            {"form": form, "error": message},
+            {"form": form, "error": validation_message(error)},
             422,
         )
     except DomainError as error:
@@ -322,12 +318,10 @@ def admin_user_create(
         "specialty": specialty,
     }
     try:
-        check_username(username)
         data = UserCreate(password=password, **{k: v or None for k, v in form.items()})
         accounts.create_user(db=db, data=data, actor=admin)
-    except ValueError as error:
-        message = validation_message(error) if isinstance(error, ValidationError) else str(error)
-        return _users_page(request, db, 422, form=form, error=message)
+    except ValidationError as error:
+        return _users_page(request, db, 422, form=form, error=validation_message(error))
     except DomainError as error:
         return _users_page(request, db, error.status_code, form=form, error=error.message)
     return _see_other("/admin/users")
