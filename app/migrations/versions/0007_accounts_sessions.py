@@ -38,12 +38,13 @@ def upgrade() -> None:
     with op.batch_alter_table("loginattempt", schema=None) as batch_op:
         batch_op.create_index("ix_loginattempt_key_ip_at", ["key", "ip", "at"], unique=False)
     # Sessions signed with a version number are not in the new table: everyone signs in again.
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN in place: rebuilding "user" would break the keys pointing at it.
+    with op.batch_alter_table("user", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("session_version")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    with op.batch_alter_table("user", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("session_version", sa.Integer(), nullable=False, server_default="1")
         )
