@@ -24,7 +24,9 @@ TITLES = frozenset(
 # Long titles are refused even when written together with a name ("doctorcarlos").
 _LONG_TITLES = tuple(sorted((t for t in TITLES if len(t) >= 6), key=len, reverse=True))
 FULL_NAME = "choose a pseudonym: other patients would see your full name"
-LOOKS_LIKE_STAFF = "a patient's display name cannot carry a professional title or a staff member's name"
+LOOKS_LIKE_STAFF = (
+    "a patient's display name cannot carry a professional title or a staff member's name"
+)
 
 
 def words(text: str) -> list[str]:
@@ -51,7 +53,9 @@ def shows_real_name(display_name: str, real_name: str | None) -> bool:
         return False
     tokens, squashed = set(words(display_name)), squash(display_name)
     whole = "".join(names)
-    return (len(whole) >= 8 and whole in squashed) or sum(_shown(w, tokens, squashed) for w in names) >= 2
+    return (len(whole) >= 8 and whole in squashed) or sum(
+        _shown(w, tokens, squashed) for w in names
+    ) >= 2
 
 
 def has_title(display_name: str) -> bool:

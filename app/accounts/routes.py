@@ -227,9 +227,7 @@ def account_password(
             request, db, user, 422, password_error="enter your current password and a new one"
         )
     if new_password != confirm_password:
-        return _account_page(
-            request, db, user, 422, password_error="the two new passwords differ"
-        )
+        return _account_page(request, db, user, 422, password_error="the two new passwords differ")
     try:
         ended = passwords.change(
             db=db,
@@ -244,9 +242,7 @@ def account_password(
         response.headers["Retry-After"] = str(error.retry_after)
         return response
     except DomainError as error:
-        return _account_page(
-            request, db, user, error.status_code, password_error=error.message
-        )
+        return _account_page(request, db, user, error.status_code, password_error=error.message)
     return _account_page(request, db, user, password_changed=True, sessions_ended=ended)
 
 

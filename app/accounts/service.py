@@ -300,9 +300,7 @@ def user_for_token(*, db: Session, plain: str) -> User | None:
     return user
 
 
-def profile_for(
-    *, viewer: User, user: User
-) -> UserSelf | StaffProfile | PatientPseudonym:
+def profile_for(*, viewer: User, user: User) -> UserSelf | StaffProfile | PatientPseudonym:
     """What viewer may learn about user, or NotFound (ids reveal nothing to those who may not).
 
     Everyone sees themselves; staff see staff colleagues; verified clinicians see patients by

@@ -16,9 +16,7 @@ SESSION_DAYS = 14
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def start(
-    *, db: Session, user: User, ip: str | None = None, user_agent: str | None = None
-) -> str:
+def start(*, db: Session, user: User, ip: str | None = None, user_agent: str | None = None) -> str:
     """A new session for user; returns the plain id for the cookie (only its hash is stored)."""
     plain = secrets.token_urlsafe(32)
     now = utcnow()

@@ -36,7 +36,12 @@ def test_admin_api_refuses_a_username_outside_the_pattern(login_as, username):
     response = admin.post(
         "/api/users",
         headers={"X-CSRF-Token": csrf},
-        json={"username": username, "display_name": "Marta", "role": "marketing", "password": PASSWORD},
+        json={
+            "username": username,
+            "display_name": "Marta",
+            "role": "marketing",
+            "password": PASSWORD,
+        },
     )
     assert response.status_code == 422 and "username" in response.text
 
@@ -78,14 +83,21 @@ def test_cli_refuses_a_username_outside_the_pattern(db_url, tmp_path):
 
 def test_a_valid_username_is_stored_lower_case(db):
     user = accounts.register_patient(
-        db=db, data=PatientRegister(username=" Maria.G_2 ", display_name="Girasol", password=PASSWORD)
+        db=db,
+        data=PatientRegister(username=" Maria.G_2 ", display_name="Girasol", password=PASSWORD),
     )
     assert user.username == "maria.g_2"
 
 
 @pytest.mark.parametrize(
     "display_name",
-    ["LuciaFernandez", "Lucia_Fernandez", "L u c i a Fernandez", "Luc1a Fernandez", "FERNÁNDEZ, lucía"],
+    [
+        "LuciaFernandez",
+        "Lucia_Fernandez",
+        "L u c i a Fernandez",
+        "Luc1a Fernandez",
+        "FERNÁNDEZ, lucía",
+    ],
 )
 def test_a_pseudonym_cannot_hide_the_full_real_name(client, display_name):
     response = client.post(
@@ -109,7 +121,16 @@ def test_a_first_name_or_an_invented_name_is_a_fine_pseudonym(display_name):
 
 @pytest.mark.parametrize(
     "display_name",
-    ["Dr. Pepe", "Dra Ana", "Doctora Luna", "DrPepe", "Enf. Marta", "Prof Luis", "Lic. Sol", "doctorpepe"],
+    [
+        "Dr. Pepe",
+        "Dra Ana",
+        "Doctora Luna",
+        "DrPepe",
+        "Enf. Marta",
+        "Prof Luis",
+        "Lic. Sol",
+        "doctorpepe",
+    ],
 )
 def test_a_patient_cannot_take_a_professional_title(client, display_name):
     response = client.post(
@@ -124,7 +145,9 @@ def test_a_patient_cannot_take_a_professional_title(client, display_name):
     assert response.status_code == 422 and "professional title" in response.text
 
 
-@pytest.mark.parametrize("display_name", ["Dr. Carlos Ruiz", "Carlos Ruiz", "carlos_ruiz", "C4rlos Ru1z"])
+@pytest.mark.parametrize(
+    "display_name", ["Dr. Carlos Ruiz", "Carlos Ruiz", "carlos_ruiz", "C4rlos Ru1z"]
+)
 def test_a_patient_cannot_take_a_clinicians_name(login_as, make_user, display_name):
     make_user(Role.clinician, display_name="Dr. Carlos Ruiz", verified=True)
     patient, _user, csrf = login_as(Role.patient)
@@ -148,7 +171,9 @@ def test_a_patient_cannot_take_a_staff_members_real_name(client, make_user):
 
 def test_staff_may_use_their_titles(login_as):
     clinician, _user, csrf = login_as(Role.clinician, verified=True)
-    response = clinician.post("/account", data={"display_name": "Dra. Elena Soto", "csrf_token": csrf})
+    response = clinician.post(
+        "/account", data={"display_name": "Dra. Elena Soto", "csrf_token": csrf}
+    )
     assert response.status_code == 200
 
 

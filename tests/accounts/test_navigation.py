@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.database import session_scope
-from web.navigation import NAV, can_open, nav_for
 from tests.conftest import login
+from web.navigation import NAV, can_open, nav_for
 
 ROLES = [
     (Role.admin, False),
@@ -62,7 +62,9 @@ def test_create_user_form_defaults_to_the_least_privileged_role(login_as):
 def test_patients_see_no_api_tokens_and_cannot_create_them(login_as):
     patient, _user, csrf = login_as(Role.patient)
     assert 'id="tokens"' not in patient.get("/account").text
-    assert patient.post("/account/tokens", data={"name": "x", "csrf_token": csrf}).status_code == 403
+    assert (
+        patient.post("/account/tokens", data={"name": "x", "csrf_token": csrf}).status_code == 403
+    )
     refused = patient.post("/api/tokens", json={"name": "x"}, headers={"X-CSRF-Token": csrf})
     assert refused.status_code == 403
 

@@ -154,7 +154,8 @@ def test_admin_reset_with_a_typed_password_does_not_echo_it(login_as, make_user)
     assert page.status_code == 200 and NEW_PASSWORD not in page.text
     assert 'data-testid="password-reset"' in page.text
     weak = admin.post(
-        f"/admin/users/{user.id}/password", data={"password": "password123", "csrf_token": admin_csrf}
+        f"/admin/users/{user.id}/password",
+        data={"password": "password123", "csrf_token": admin_csrf},
     )
     assert weak.status_code == 422
 

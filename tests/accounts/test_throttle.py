@@ -36,7 +36,9 @@ def clock(monkeypatch):
 
 def _fail(db, username: str, ip: str, times: int = 1) -> None:
     for _ in range(times):
-        assert accounts.authenticate(db=db, username=username, password="wrong-guess", ip=ip) is None
+        assert (
+            accounts.authenticate(db=db, username=username, password="wrong-guess", ip=ip) is None
+        )
 
 
 def test_the_owner_logs_in_from_another_address_after_many_failures(db, make_user, clock):

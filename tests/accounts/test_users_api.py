@@ -64,5 +64,8 @@ def test_only_admins_list_users(login_as):
 def test_the_published_schema_names_each_view(client):
     schema = client.get("/openapi.json").json()
     answer = schema["paths"]["/api/users/{user_id}"]["get"]["responses"]["200"]
-    names = {ref["$ref"].rsplit("/", 1)[1] for ref in answer["content"]["application/json"]["schema"]["anyOf"]}
+    names = {
+        ref["$ref"].rsplit("/", 1)[1]
+        for ref in answer["content"]["application/json"]["schema"]["anyOf"]
+    }
     assert names == {"UserAdminView", "UserSelf", "StaffProfile", "PatientPseudonym"}
