@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
@@ -30,6 +30,8 @@ from web.templating import render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["accounts"])
 FormStr = Annotated[str, Form()]
+# Ids beyond the database's integer column are answered 422 instead of reaching the database.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -261,7 +263,7 @@ def account_sessions_end_others(request: Request, db: SessionDep, user: CurrentU
 
 
 @pages.post("/account/sessions/{session_id}/end", name="account_session_end")
-def account_session_end(db: SessionDep, user: CurrentUser, session_id: int):
+def account_session_end(db: SessionDep, user: CurrentUser, session_id: RowId):
     sessions.end_one(db=db, user=user, session_id=session_id)
     return _see_other("/account#sessions")
 
@@ -345,7 +347,7 @@ def admin_user_rename(
 
 @pages.post("/admin/users/{user_id}/password", name="admin_user_password")
 def admin_user_password(
-    request: Request, db: SessionDep, admin: AdminUser, user_id: int, password: FormStr = ""
+    request: Request, db: SessionDep, admin: AdminUser, user_id: RowId, password: FormStr = ""
 ):
     target = accounts.get(db=db, user_id=user_id)
     try:

@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User, UserSession
@@ -14,12 +14,26 @@ from app.security import hash_token
 SESSION_DAYS = 14
 # Writing on every request would serialise page loads; a minute's precision is plenty.
 TOUCH_EVERY = timedelta(minutes=1)
+KEEP_ENDED = timedelta(days=30)
 
 
 def start(*, db: Session, user: User, ip: str | None = None, user_agent: str | None = None) -> str:
     """A new session for user; returns the plain id for the cookie (only its hash is stored)."""
     plain = secrets.token_urlsafe(32)
     now = utcnow()
+    # The user's long-dead sessions go at each log-in, so the table stays small.
+    db.execute(
+        delete(UserSession).where(
+            col(UserSession.user_id) == user.id,
+            col(UserSession.expires_at) < now - KEEP_ENDED,
+        )
+    )
+    db.execute(
+        delete(UserSession).where(
+            col(UserSession.user_id) == user.id,
+            col(UserSession.ended_at) < now - KEEP_ENDED,
+        )
+    )
     db.add(
         UserSession(
             user_id=user.id,

@@ -208,3 +208,27 @@ def test_deactivation_ends_sessions(app, make_user):
     with session_scope() as db:
         accounts.set_active(db=db, user_id=user.id, active=True, actor=db.get(User, admin.id))
     assert client.get("/api/me").status_code == 401
+
+
+def test_long_ended_sessions_are_removed_at_the_next_log_in(db, make_user):
+    from datetime import timedelta
+
+    from app.clock import utcnow
+
+    user = make_user(Role.patient)
+    old = sessions.start(db=db, user=user)
+    recent = sessions.start(db=db, user=user)
+    sessions.end(db=db, plain=recent)
+    row = db.exec(select(UserSession).where(UserSession.token_hash == hash_token(old))).one()
+    row.ended_at = utcnow() - timedelta(days=31)
+    db.add(row)
+    db.flush()
+    sessions.start(db=db, user=user)
+    hashes = set(db.exec(select(UserSession.token_hash).where(UserSession.user_id == user.id)))
+    assert hash_token(old) not in hashes and hash_token(recent) in hashes
+
+
+def test_a_session_id_beyond_the_column_is_a_422(login_as):
+    client, _user, csrf = login_as(Role.patient)
+    response = client.post(f"/account/sessions/{2**63}/end", data={"csrf_token": csrf})
+    assert response.status_code == 422
