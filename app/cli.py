@@ -39,6 +39,8 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         http="app.server:NoDelayH11Protocol",
         log_level="info",
         access_log=False,
+        # carepost reads X-Forwarded-For itself, only from CAREPOST_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 

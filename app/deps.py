@@ -1,15 +1,18 @@
 """Request dependencies as types: the database session, the current user and role guards."""
 
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts.models import Role, User
+from app.accounts import sessions
+from app.accounts.models import TOKEN_ROLES, Role, User
 from app.database import get_db
 from app.errors import LoginRequired, NotFound, PermissionDenied
 from app.security import new_csrf_token, same_secret
+from app.settings import get_settings
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -21,8 +24,32 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: X-Forwarded-For is read only when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = get_settings().trusted_proxy_networks
+    if not proxies:
+        return peer
+
+    def trusted(text: str) -> bool:
+        address = _address(text)
+        return address is not None and any(address in network for network in proxies)
+
+    if not trusted(peer):
+        return peer
+    # Walk from the nearest hop: the first address no trusted proxy vouches for is the client.
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            return hop if _address(hop) else peer
+    return hops[0] if hops else peer
 
 
 def get_optional_user(request: Request, db: SessionDep) -> User | None:
@@ -33,16 +60,12 @@ def get_optional_user(request: Request, db: SessionDep) -> User | None:
         user = accounts.user_for_token(db=db, plain=token)
         if user is None:
             raise LoginRequired()
-    elif (user_id := request.session.get("uid")) is not None:
-        candidate = db.get(User, user_id)
-        if (
-            candidate
-            and candidate.is_active
-            and candidate.session_version == request.session.get("sv")
-        ):
-            user = candidate
+    elif (session_id := request.session.get("sid")) is not None:
+        found = sessions.resolve(db=db, plain=str(session_id))
+        if found:
+            request.state.session_row, user = found
         else:
-            request.session.pop("uid", None)
+            request.session.pop("sid", None)
     request.state.user = user
     return user
 
@@ -77,6 +100,8 @@ StaffUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing, Ro
 MarketingUser = Annotated[User, Depends(require_roles(Role.admin, Role.marketing))]
 ClinicianUser = Annotated[User, Depends(require_roles(Role.clinician, verified_clinician=True))]
 PatientUser = Annotated[User, Depends(require_roles(Role.patient))]
+# Who may create API tokens: staff, whose work needs scripts.
+TokenHolder = Annotated[User, Depends(require_roles(*TOKEN_ROLES))]
 # Who may read the publishing queue: the staff who compose it and the clinicians who sign it off.
 PostViewer = Annotated[
     User,

@@ -1,5 +1,6 @@
 """All settings in one place, read from the environment and an optional .env file."""
 
+import ipaddress
 import os
 import secrets
 from datetime import time
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: str = ""
     run_scheduler: bool = True
     graph_api_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$")
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
@@ -97,6 +100,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network (e.g. 10.0.0.0/8)")
+        return value
+
     @field_validator("moderation_thresholds")
     @classmethod
     def _thresholds_are_probabilities(cls, value: dict[str, float]) -> dict[str, float]:
@@ -122,6 +135,14 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The database URL, with the default SQLite file resolved inside data_dir."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'carepost.db').resolve()}"
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        ]
 
     @property
     def zone(self) -> ZoneInfo:

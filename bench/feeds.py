@@ -84,7 +84,6 @@ def seed(url: str, progress) -> None:
                 "specialty": "Medicina de familia" if i < CLINICIANS else None,
                 "password_hash": password,
                 "is_active": True,
-                "session_version": 1,
                 "created_at": now - timedelta(days=400),
             }
             for i in range(USERS)

@@ -39,17 +39,21 @@ NAV: list[NavItem] = [
 ]
 
 
+def _opens(user: User, item: NavItem) -> bool:
+    return user.role in item.roles and not (
+        item.clinician_must_be_verified
+        and user.role == Role.clinician
+        and not user.clinician_verified
+    )
+
+
 def nav_for(user: User | None) -> list[NavItem]:
     """The entries this user may open, in menu order."""
     if user is None:
         return []
-    return [
-        item
-        for item in NAV
-        if user.role in item.roles
-        and not (
-            item.clinician_must_be_verified
-            and user.role == Role.clinician
-            and not user.clinician_verified
-        )
-    ]
+    return [item for item in NAV if _opens(user, item)]
+
+
+def can_open(user: User | None, route: str) -> bool:
+    """Whether a link to this menu page should be shown to user (pages link to each other too)."""
+    return user is not None and any(i.route == route and _opens(user, i) for i in NAV)

@@ -15,7 +15,7 @@ from app.deps import csrf_token
 from app.i18n import LOCALES, translator
 from app.settings import get_settings
 from web.flash import pop_flashes
-from web.navigation import nav_for
+from web.navigation import can_open, nav_for
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -82,6 +82,7 @@ def render(
     base = {
         "user": user,
         "nav": nav_for(user),
+        "can_open": lambda route: can_open(user, route),
         "csrf_token": csrf_token(request),
         "_": translate,
         "flashes": flashes,

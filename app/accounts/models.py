@@ -1,5 +1,6 @@
-"""Users, roles, API tokens and login attempts; input and output schemas kept apart from storage."""
+"""Users, roles, sessions, API tokens and login attempts; input, storage and output kept apart."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -19,11 +20,27 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = (Role.admin, Role.marketing, Role.clinician)
-USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{2,39}$"
+# Roles whose work needs scripts: patients use the pages only, so they hold no API tokens.
+TOKEN_ROLES = STAFF_ROLES
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9_.-]{2,39}"
+USERNAME_RULE = (
+    "a username has 3 to 40 characters: lower-case letters a-z, digits and . _ -, "
+    "starting with a letter or digit"
+)
+
+
+def check_username(value: object) -> object:
+    """Lower-cased and stripped; refused unless it matches USERNAME_PATTERN exactly (ASCII only)."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip().lower()
+    if not re.fullmatch(USERNAME_PATTERN, value, flags=re.ASCII):
+        raise ValueError(USERNAME_RULE)
+    return value
 
 
 class UserBase(SQLModel):
-    username: str = Field(max_length=40, regex=USERNAME_PATTERN)
+    username: str = Field(max_length=40)
     display_name: str = Field(min_length=2, max_length=60)
     email: str | None = Field(default=None, max_length=254)
 
@@ -39,8 +56,6 @@ class User(UserBase, table=True):
     licence_number: str | None = Field(default=None, max_length=40)
     specialty: str | None = Field(default=None, max_length=80)
     locale: str | None = Field(default=None, max_length=5)
-    # Bumped on logout-everywhere and password change: older session cookies stop working.
-    session_version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -61,8 +76,8 @@ class UserCreate(UserBase):
 
     @field_validator("username", mode="before")
     @classmethod
-    def _lower(cls, value: str) -> str:
-        return value.strip().lower() if isinstance(value, str) else value
+    def _username(cls, value: object) -> object:
+        return check_username(value)
 
 
 class PatientRegister(UserBase):
@@ -73,24 +88,32 @@ class PatientRegister(UserBase):
 
     @field_validator("username", mode="before")
     @classmethod
-    def _lower(cls, value: str) -> str:
-        return value.strip().lower() if isinstance(value, str) else value
+    def _username(cls, value: object) -> object:
+        return check_username(value)
 
 
-class UserPublic(SQLModel):
-    """What other users may see: never the real name, e-mail or hash."""
+class PatientPseudonym(SQLModel):
+    """A patient as a clinician sees them outside their content: the pseudonym only."""
 
     id: int
-    username: str
+    display_name: str
+    role: Role
+
+
+class StaffProfile(SQLModel):
+    """A member of staff as colleagues see them: no username, real name, e-mail or hash."""
+
+    id: int
     display_name: str
     role: Role
     clinician_verified: bool
     specialty: str | None = None
 
 
-class UserSelf(UserPublic):
+class UserSelf(StaffProfile):
     """What a user sees of their own account."""
 
+    username: str
     real_name: str | None = None
     email: str | None = None
     locale: str | None = None
@@ -109,8 +132,29 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random id, the table only its hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    last_seen_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=120)
+
+
 class LoginAttempt(SQLModel, table=True):
-    __table_args__ = (Index("ix_loginattempt_key_at", "key", "at"),)
+    __table_args__ = (
+        Index("ix_loginattempt_key_at", "key", "at"),
+        Index("ix_loginattempt_key_ip_at", "key", "ip", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=80)

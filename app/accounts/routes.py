@@ -2,14 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from app.accounts import passwords, sessions
 from app.accounts import service as accounts
-from app.accounts.models import PatientRegister, Role, User, UserCreate, UserPublic, UserSelf
+from app.accounts.models import (
+    TOKEN_ROLES,
+    PatientPseudonym,
+    PatientRegister,
+    Role,
+    StaffProfile,
+    User,
+    UserCreate,
+    UserSelf,
+)
 from app.audit import service as audit
-from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, client_ip
+from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, TokenHolder, client_ip
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES
@@ -21,16 +31,29 @@ from web.templating import render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["accounts"])
 FormStr = Annotated[str, Form()]
+# Ids beyond the database's integer column are answered 422 instead of reaching the database.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _start_session(request: Request, user: User) -> None:
+def _start_session(request: Request, db, user: User) -> None:
+    plain = sessions.start(
+        db=db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+    )
+    lang = request.session.get("lang")
     request.session.clear()
-    request.session.update(uid=user.id, sv=user.session_version, csrf=new_csrf_token())
+    request.session.update(sid=plain, csrf=new_csrf_token())
+    if lang:
+        request.session["lang"] = lang
     request.state.user = user
+
+
+def _current_session_id(request: Request) -> int | None:
+    row = getattr(request.state, "session_row", None)
+    return row.id if row else None
 
 
 @pages.get("/", name="home")
@@ -77,19 +100,29 @@ def login_submit(
             db=db, username=username, password=password, ip=client_ip(request)
         )
     except TooManyRequests as error:
-        return render(request, "accounts/login.html", {**context, "error": error.message}, 429)
+        minutes = -(-error.retry_after // 60)
+        response = render(
+            request,
+            "accounts/login.html",
+            {**context, "error": error.message, "retry_minutes": minutes},
+            429,
+        )
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     if user is None:
         return render(
             request, "accounts/login.html", {**context, "error": "Wrong username or password."}, 401
         )
-    _start_session(request, user)
+    _start_session(request, db, user)
     return _see_other(safe_next(next))
 
 
 @pages.post("/logout", name="logout")
 def logout(request: Request, db: SessionDep, user: OptionalUser):
     if user:
-        accounts.logout(db=db, user=user, ip=client_ip(request))
+        accounts.logout(
+            db=db, user=user, session_id=request.session.get("sid"), ip=client_ip(request)
+        )
     request.session.clear()
     return _see_other("/login")
 
@@ -139,17 +172,19 @@ def register_submit(
             {"form": form, "error": error.message},
             error.status_code,
         )
-    _start_session(request, user)
+    _start_session(request, db, user)
     return _see_other("/")
 
 
 def _account_page(request: Request, db, user: User, status: int = 200, **extra):
-    return render(
-        request,
-        "accounts/account.html",
-        {"tokens": accounts.list_tokens(db=db, user=user), **extra},
-        status,
-    )
+    context = {
+        "may_hold_tokens": user.role in TOKEN_ROLES,
+        "tokens": accounts.list_tokens(db=db, user=user) if user.role in TOKEN_ROLES else [],
+        "sessions": sessions.list_live(db=db, user=user),
+        "current_session_id": _current_session_id(request),
+        **extra,
+    }
+    return render(request, "accounts/account.html", context, status)
 
 
 @pages.get("/account", name="account")
@@ -174,12 +209,65 @@ def account_submit(
 
 
 @pages.post("/account/tokens", name="account_token_create")
-def account_token_create(request: Request, db: SessionDep, user: CurrentUser, name: FormStr = ""):
+def account_token_create(request: Request, db: SessionDep, user: TokenHolder, name: FormStr = ""):
     try:
         _token, plain = accounts.create_token(db=db, user=user, name=name)
     except DomainError as error:
         return _account_page(request, db, user, error.status_code, error=error.message)
     return _account_page(request, db, user, new_token=plain)
+
+
+@pages.post("/account/password", name="account_password")
+def account_password(
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    current_password: FormStr = "",
+    new_password: FormStr = "",
+    confirm_password: FormStr = "",
+):
+    if not current_password or not new_password:
+        return _account_page(
+            request, db, user, 422, password_error="enter your current password and a new one"
+        )
+    if new_password != confirm_password:
+        return _account_page(request, db, user, 422, password_error="the two new passwords differ")
+    try:
+        ended = passwords.change(
+            db=db,
+            user=user,
+            current=current_password,
+            new=new_password,
+            ip=client_ip(request),
+            keep_session_id=_current_session_id(request),
+        )
+    except TooManyRequests as error:
+        response = _account_page(request, db, user, 429, password_error=error.message)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    except DomainError as error:
+        return _account_page(request, db, user, error.status_code, password_error=error.message)
+    return _account_page(request, db, user, password_changed=True, sessions_ended=ended)
+
+
+@pages.post("/account/sessions/others/end", name="account_sessions_end_others")
+def account_sessions_end_others(request: Request, db: SessionDep, user: CurrentUser):
+    ended = sessions.end_all(db=db, user_id=user.id, keep_id=_current_session_id(request))
+    audit.record(
+        db,
+        actor=user,
+        action="sessions.end_others",
+        object_type="user",
+        object_id=user.id,
+        sessions_ended=ended,
+    )
+    return _see_other("/account#sessions")
+
+
+@pages.post("/account/sessions/{session_id}/end", name="account_session_end")
+def account_session_end(db: SessionDep, user: CurrentUser, session_id: RowId):
+    sessions.end_one(db=db, user=user, session_id=session_id)
+    return _see_other("/account#sessions")
 
 
 @pages.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
@@ -263,6 +351,20 @@ def admin_user_rename(
     return _see_other(f"/admin/users#user-{user_id}")
 
 
+@pages.post("/admin/users/{user_id}/password", name="admin_user_password")
+def admin_user_password(
+    request: Request, db: SessionDep, admin: AdminUser, user_id: RowId, password: FormStr = ""
+):
+    target = accounts.get(db=db, user_id=user_id)
+    try:
+        new = passwords.reset(db=db, user=target, actor=admin, new=password or None)
+    except DomainError as error:
+        return _users_page(request, db, error.status_code, error=error.message)
+    # A password the administrator typed is not echoed back; a generated one is shown once.
+    shown = None if password else new
+    return _users_page(request, db, reset_user=target, reset_password=shown)
+
+
 @pages.post("/admin/users/{user_id}/active", name="admin_user_active")
 def admin_user_active(
     db: SessionDep, admin: AdminUser, user_id: int, active: Annotated[bool, Form()]
@@ -310,9 +412,18 @@ def api_user_create(db: SessionDep, admin: AdminUser, body: UserCreateRequest):
     return accounts.create_user(db=db, data=data, actor=admin, verified=body.verified)
 
 
-@api.get("/users/{user_id}", response_model=UserPublic)
-def api_user(db: SessionDep, _user: CurrentUser, user_id: int):
-    return accounts.get(db=db, user_id=user_id)
+@api.get(
+    "/users/{user_id}",
+    response_model=UserAdminView | UserSelf | StaffProfile | PatientPseudonym,
+    responses={404: {"description": "no such user, or not one the caller may see"}},
+)
+def api_user(db: SessionDep, viewer: CurrentUser, user_id: int):
+    """Administrators see every account; others see themselves, staff their colleagues, verified
+    clinicians patients by pseudonym; anything else is a 404."""
+    target = accounts.get(db=db, user_id=user_id)
+    if viewer.role == Role.admin:
+        return UserAdminView.model_validate(target, from_attributes=True)
+    return accounts.profile_for(viewer=viewer, user=target)
 
 
 @api.post("/users/{user_id}/verify", response_model=UserAdminView)
@@ -333,6 +444,6 @@ def api_user_rename(db: SessionDep, admin: AdminUser, user_id: int, body: Rename
 
 
 @api.post("/tokens", response_model=TokenCreated, status_code=201)
-def api_token_create(db: SessionDep, user: CurrentUser, body: TokenRequest):
+def api_token_create(db: SessionDep, user: TokenHolder, body: TokenRequest):
     token, plain = accounts.create_token(db=db, user=user, name=body.name)
     return TokenCreated(id=token.id, name=token.name, token=plain)

@@ -1,19 +1,29 @@
-"""Account operations: create, register, authenticate (rate-limited), verify, tokens."""
+"""Account operations: create, register, authenticate (throttled), verify, tokens, profiles."""
 
-import re
 from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import ApiToken, LoginAttempt, PatientRegister, Role, User, UserCreate
+from app.accounts import names, passwords, sessions, throttle
+from app.accounts.models import (
+    STAFF_ROLES,
+    TOKEN_ROLES,
+    ApiToken,
+    PatientPseudonym,
+    PatientRegister,
+    Role,
+    StaffProfile,
+    User,
+    UserCreate,
+    UserSelf,
+    check_username,
+)
 from app.audit import service as audit
 from app.clock import utcnow
-from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.notifications import service as notifications
 from app.security import hash_password, hash_token, new_api_token, verify_password
-from app.settings import get_settings
-from moderation.features import normalise
 
 
 def get(*, db: Session, user_id: int) -> User:
@@ -44,6 +54,10 @@ def count_by_role(*, db: Session) -> dict[str, int]:
 
 
 def _ensure_free(db: Session, username: str) -> None:
+    try:
+        check_username(username)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="username") from None
     if get_by_username(db=db, username=username):
         raise Conflict(f"the username {username!r} is taken", field="username")
 
@@ -55,6 +69,9 @@ def create_user(
     _ensure_free(db, data.username)
     if data.role == Role.clinician and verified and not data.licence_number:
         raise InvalidInput("a verified clinician needs a licence number", field="licence_number")
+    passwords.check_strength(data.password, username=data.username, display_name=data.display_name)
+    if data.role == Role.patient:
+        names.check_pseudonym(db, display_name=data.display_name, real_name=data.real_name)
     user = User(
         **data.model_dump(exclude={"password"}),
         password_hash=hash_password(data.password),
@@ -74,24 +91,14 @@ def create_user(
     return user
 
 
-def shows_real_name(display_name: str, real_name: str | None) -> bool:
-    """Whether a display name gives away a full real name (a first name alone is a fine pseudonym)."""
-    names = [w for w in re.findall(r"\w+", normalise(real_name or "")) if len(w) > 1]
-    shown = set(re.findall(r"\w+", normalise(display_name)))
-    return len(names) >= 2 and sum(w in shown for w in names) >= 2
-
-
-def _check_pseudonym(display_name: str, real_name: str | None) -> None:
-    if shows_real_name(display_name, real_name):
-        raise InvalidInput(
-            "choose a pseudonym: other patients would see your full name", field="display_name"
-        )
+shows_real_name = names.shows_real_name
 
 
 def register_patient(*, db: Session, data: PatientRegister, ip: str | None = None) -> User:
     """Self-registration: always a patient, known to others only by a pseudonym."""
     _ensure_free(db, data.username)
-    _check_pseudonym(data.display_name, data.real_name)
+    names.check_pseudonym(db, display_name=data.display_name, real_name=data.real_name)
+    passwords.check_strength(data.password, username=data.username, display_name=data.display_name)
     user = User(
         **data.model_dump(exclude={"password"}),
         role=Role.patient,
@@ -105,34 +112,16 @@ def register_patient(*, db: Session, data: PatientRegister, ip: str | None = Non
     return user
 
 
-def _recent_failures(db: Session, *, key: str, ip: str) -> tuple[int, int]:
-    since = utcnow() - timedelta(minutes=get_settings().login_window_minutes)
-    failed = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.at >= since, col(LoginAttempt.succeeded).is_(False))
-    )
-    by_key = db.exec(failed.where(LoginAttempt.key == key)).one()
-    by_ip = db.exec(failed.where(LoginAttempt.ip == ip)).one()
-    return by_key, by_ip
-
-
 def authenticate(*, db: Session, username: str, password: str, ip: str) -> User | None:
-    """The user if the password matches; raises TooManyRequests after repeated failures."""
-    settings = get_settings()
-    key = username.strip().lower()[:80]
-    by_key, by_ip = _recent_failures(db, key=key, ip=ip)
-    # An address may try several accounts before it is stopped; one account is protected sooner.
-    if by_key >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
-        raise TooManyRequests(
-            "too many failed log-in attempts; try again later",
-            retry_after=settings.login_window_minutes * 60,
-        )
+    """The user if the password matches; raises TooManyRequests while this address must wait
+    after repeated failures for this account (other addresses and accounts are not affected)."""
+    key = throttle.key_for(username)
+    throttle.check(db=db, key=key, ip=ip)
     user = get_by_username(db=db, username=key)
     ok = verify_password(password, user.password_hash if user else None) and bool(
         user and user.is_active
     )
-    db.add(LoginAttempt(key=key, ip=ip, succeeded=ok))
+    throttle.record(db=db, key=key, ip=ip, succeeded=ok)
     if user:
         audit.record(
             db,
@@ -145,8 +134,10 @@ def authenticate(*, db: Session, username: str, password: str, ip: str) -> User 
     return user if ok else None
 
 
-def logout(*, db: Session, user: User, ip: str | None = None) -> None:
-    """Record the log-out (the session cookie is cleared by the caller)."""
+def logout(*, db: Session, user: User, session_id: str | None, ip: str | None = None) -> None:
+    """End this browser's session on the server and record the log-out."""
+    if session_id:
+        sessions.end(db=db, plain=session_id)
     audit.record(db, actor=user, action="logout", object_type="user", object_id=user.id, ip=ip)
 
 
@@ -175,8 +166,8 @@ def set_role(*, db: Session, user_id: int, role: Role, actor: User) -> User:
     previous = user.role
     user.role = role
     user.clinician_verified = False
-    user.session_version += 1
     db.add(user)
+    sessions.end_all(db=db, user_id=user.id)
     audit.record(
         db,
         actor=actor,
@@ -195,8 +186,8 @@ def set_active(*, db: Session, user_id: int, active: bool, actor: User) -> User:
     if user.id == actor.id:
         raise InvalidInput("you cannot deactivate yourself")
     user.is_active = active
-    user.session_version += 1
     db.add(user)
+    sessions.end_all(db=db, user_id=user.id)
     audit.record(
         db,
         actor=actor,
@@ -215,7 +206,9 @@ def update_preferences(*, db: Session, user: User, display_name: str, locale: st
     if locale not in (None, "", "es", "en"):
         raise InvalidInput("language must be es or en", field="locale")
     if user.role == Role.patient:
-        _check_pseudonym(display_name, user.real_name)
+        names.check_pseudonym(
+            db, display_name=display_name, real_name=user.real_name, user_id=user.id
+        )
     user.display_name = display_name
     user.locale = locale or None
     db.add(user)
@@ -232,7 +225,9 @@ def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: 
     if not reason:
         raise InvalidInput("say why the name is changed; the member is told", field="reason")
     if user.role == Role.patient:
-        _check_pseudonym(display_name, user.real_name)
+        names.check_pseudonym(
+            db, display_name=display_name, real_name=user.real_name, user_id=user.id
+        )
     user.display_name = display_name
     db.add(user)
     audit.record(
@@ -255,6 +250,8 @@ def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: 
 
 def create_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new API token for user; the plain text is returned once and never stored."""
+    if user.role not in TOKEN_ROLES:
+        raise PermissionDenied("API tokens are for staff accounts")
     name = name.strip()
     if not 1 <= len(name) <= 60:
         raise InvalidInput("give the token a name of 1 to 60 characters", field="name")
@@ -292,9 +289,28 @@ def user_for_token(*, db: Session, plain: str) -> User | None:
     token, user = db.exec(query).first() or (None, None)
     if token is None or token.revoked_at is not None or not user.is_active:
         return None
+    if user.role not in TOKEN_ROLES:
+        # A token made before the account became a patient's stops working with the role.
+        return None
     now = utcnow()
     # Writing on every request would serialise API calls; a minute's precision is plenty.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
         db.add(token)
     return user
+
+
+def profile_for(*, viewer: User, user: User) -> UserSelf | StaffProfile | PatientPseudonym:
+    """What viewer may learn about user, or NotFound (ids reveal nothing to those who may not).
+
+    Everyone sees themselves; staff see staff colleagues; verified clinicians see patients by
+    pseudonym only; patients see no other account here (they meet others by pseudonym in content).
+    Administrators use the administration view instead.
+    """
+    if user.id == viewer.id:
+        return UserSelf.model_validate(user, from_attributes=True)
+    if viewer.role in STAFF_ROLES and user.role in STAFF_ROLES:
+        return StaffProfile.model_validate(user, from_attributes=True)
+    if viewer.is_verified_clinician and user.role == Role.patient:
+        return PatientPseudonym.model_validate(user, from_attributes=True)
+    raise NotFound("no such user")

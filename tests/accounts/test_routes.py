@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.database import session_scope
 from app.notifications import service as notifications
 from tests.conftest import PASSWORD, csrf_of, login
@@ -240,7 +240,12 @@ def test_an_admin_renames_a_member_whose_name_identifies_them(login_as, make_use
     from app.audit.models import AuditEvent
 
     admin, admin_user, admin_csrf = login_as(Role.admin)
-    patient = make_user(Role.patient, display_name="Pedro Gómez Ruiz", real_name="Pedro Gómez Ruiz")
+    patient = make_user(Role.patient, real_name="Pedro Gómez Ruiz")
+    with session_scope() as db:
+        # An account from before names were checked: its pseudonym is its full name.
+        stored = db.get(User, patient.id)
+        stored.display_name = "Pedro Gómez Ruiz"
+        db.add(stored)
     page = admin.get("/admin/users")
     assert 'data-testid="shows-real-name"' in page.text
     missing_reason = admin.post(

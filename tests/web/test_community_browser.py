@@ -105,7 +105,7 @@ def test_a_flagged_post_in_a_private_group_waits_for_its_moderator(browser, live
     admin = _session(browser, live_server, "admin")
     admin.goto(group_url)
     admin.click("text=Members and requests")
-    admin.click(f"tr[data-member^=walker]:has-text('{name}') button:has-text('Approve')")
+    admin.click(f"tr[data-member]:has-text('{name}') button:has-text('Approve')")
     admin.wait_for_selector(f"tr:has-text('{name}') .badge.active")
 
     # A real invitation that reads like spam to the classifier: hidden until a moderator looks.
