@@ -4,9 +4,11 @@
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, **values: object):
+        # `message` is the English catalogue key; `values` fill its {placeholders} after translation.
+        self.template, self.values = message, values
+        self.message = message.format(**values) if values else message
+        super().__init__(self.message)
         self.field = field
 
 

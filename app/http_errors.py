@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError, LoginRequired, TooManyRequests
+from app.i18n import translator
 from web.forms import describe_errors
-from web.templating import render
+from web.templating import render, request_locale
 
 log = logging.getLogger("carepost.http")
 
@@ -69,7 +70,8 @@ def install(app: FastAPI) -> None:
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
         )
-        return error_response(request, error.status_code, error.message, error.field, headers)
+        message = translator(request_locale(request))(error.template, **error.values)
+        return error_response(request, error.status_code, message, error.field, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):

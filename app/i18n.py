@@ -381,6 +381,10 @@ ES: dict[str, str] = {
     "sent": "enviada",
     "waiting for a clinician": "esperando a un clínico",
     "Reply in public": "Responder en público",
+    # community
+    'A group named "{name}" exists already.': "Ya existe un grupo llamado «{name}».",
+    "you are a member already": "ya eres miembro",
+    "reaction must be one of {choices}": "la reacción debe ser una de estas: {choices}",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

@@ -1,6 +1,6 @@
 """The clinician network: a feed of followed people and topics first, keyset-paginated, and search."""
 
-from sqlalchemy import and_, func, not_
+from sqlalchemy import and_, func, not_, update
 from sqlmodel import Session, col, or_, select
 
 from app import pagination
@@ -231,7 +231,12 @@ def comment(*, db: Session, viewer: User, post_id: int, text: str) -> NetworkCom
     db.flush()
     _apply_screening(db, item, "network_comment", viewer)
     if item.status == ContentStatus.visible:
-        post.comment_count += 1
+        # Counted in the database: concurrent comments each add one.
+        db.exec(
+            update(NetworkPost)
+            .where(col(NetworkPost.id) == post.id)
+            .values(comment_count=col(NetworkPost.comment_count) + 1)
+        )
         if post.author_id != viewer.id:
             notifications.notify(
                 db=db,
