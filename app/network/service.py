@@ -1,6 +1,7 @@
 """The clinician network: a feed of followed people and topics first, keyset-paginated, and search."""
 
-from sqlalchemy import and_, func, not_, update
+from sqlalchemy import and_, func, not_
+from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, or_, select
 
 from app import pagination
@@ -233,7 +234,7 @@ def comment(*, db: Session, viewer: User, post_id: int, text: str) -> NetworkCom
     if item.status == ContentStatus.visible:
         # Counted in the database: concurrent comments each add one.
         db.exec(
-            update(NetworkPost)
+            update_rows(NetworkPost)
             .where(col(NetworkPost.id) == post.id)
             .values(comment_count=col(NetworkPost.comment_count) + 1)
         )
