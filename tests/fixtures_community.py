@@ -53,3 +53,23 @@ def community(make_user):
                 )
             made[str(visibility)] = group.id
     return people, made
+
+
+@pytest.fixture(scope="session")
+def shipped_model_folder(shipped_model, tmp_path_factory):
+    """The shipped model saved once per test session, as `carepost` stores a model version."""
+    folder = tmp_path_factory.mktemp("models") / "shipped"
+    shipped_model.save(folder)
+    return folder
+
+
+@pytest.fixture
+def shipped_model_in_data_dir(db_url, shipped_model_folder):
+    """DATA_DIR/models holds the shipped model as the active one, so no command trains it again."""
+    import shutil
+
+    from moderation.training import activate
+
+    folder = shutil.copytree(shipped_model_folder, scoring.models_root() / "shipped")
+    activate(folder)
+    return folder

@@ -13,7 +13,7 @@ from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.notifications import service as notifications
 from app.security import hash_password, hash_token, new_api_token, verify_password
 from app.settings import get_settings
-from moderation.features import normalise
+from moderation.text import normalise
 
 
 def get(*, db: Session, user_id: int) -> User:

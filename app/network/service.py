@@ -19,8 +19,8 @@ from app.network.models import (
 from app.notifications import service as notifications
 from app.search import match_all
 from moderation import review
-from moderation.features import normalise
 from moderation.models import ContentStatus
+from moderation.text import normalise
 
 PAGE_SIZE = 20
 # Clinicians discuss doses and emergencies among themselves: only identifiers, spam and

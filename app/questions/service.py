@@ -11,8 +11,8 @@ from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.notifications import service as notifications
 from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
 from moderation import review, scoring
-from moderation.features import normalise
 from moderation.models import OPEN_STATUSES, ContentStatus
+from moderation.text import normalise
 
 PAGE_SIZE = 20
 

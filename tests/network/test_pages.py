@@ -46,7 +46,10 @@ def test_concurrent_comments_are_all_counted(app, make_user):
     with session_scope() as db:
         for commenter in commenters:
             headers.append(
-                {"Authorization": "Bearer " + accounts.create_token(db=db, user=commenter, name="t")[1]}
+                {
+                    "Authorization": "Bearer "
+                    + accounts.create_token(db=db, user=commenter, name="t")[1]
+                }
             )
     start = threading.Barrier(16)
 

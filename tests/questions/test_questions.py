@@ -72,7 +72,12 @@ def test_a_question_answered_from_the_review_queue_notifies_its_asker_once(make_
     with session_scope() as db:
         item = review.item_for(db, "question", question.id)
         review.decide(
-            db, item_id=item.id, action="answer", actor=doctor, version=item.version, text="En octubre."
+            db,
+            item_id=item.id,
+            action="answer",
+            actor=doctor,
+            version=item.version,
+            text="En octubre.",
         )
     with session_scope() as db:
         told = db.exec(select(Notification).where(Notification.user_id == patient.id)).all()
