@@ -11,6 +11,8 @@ from app.settings import SettingsError, get_settings
 from web.forms import validation_message
 
 EXIT_USAGE = 2
+# Key of the PostgreSQL advisory lock held while migrating.
+MIGRATION_LOCK = 7_270_001
 
 
 def fail(message: str) -> None:
@@ -43,10 +45,29 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
 
 
 def _prepare_database() -> None:
-    """Bring the database to the newest schema (creating it on first use); quick when it is there."""
-    from app.database import upgrade
+    """Bring the database to the newest schema (creating it on first use); quick when it is there.
 
-    upgrade()
+    Several processes may start together (`carepost worker` four times): one migrates at a time,
+    the others then find the schema up to date.
+    """
+    from app.database import get_engine, is_postgresql, upgrade
+
+    engine = get_engine()
+    if is_postgresql(engine):
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            try:
+                upgrade()
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
+        return
+    import fcntl
+
+    lock_file = get_settings().data_dir / ".carepost-migrate.lock"
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        upgrade()
 
 
 def _ensure_model() -> None:
@@ -125,8 +146,8 @@ def worker() -> None:
 
     from scheduler.runner import run_worker
 
+    # Workers score comments with the active model; `serve` trains the first one (until then, rules).
     _prepare_database()
-    _ensure_model()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run_worker()
 
@@ -460,6 +481,8 @@ def main(args: list[str] | None = None) -> None:
         fail(str(error))
     except DomainError as error:
         fail(error.message)
+    except OSError as error:
+        fail(f"{error.strerror or type(error).__name__}: {error.filename or ''}".rstrip(": "))
     except OperationalError as error:
         # The driver's message names the problem (unreachable host, unwritable file); never the
         # statement or its parameters.

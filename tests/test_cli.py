@@ -196,3 +196,21 @@ def test_the_installed_entry_point_creates_a_user_in_a_fresh_folder_without_scik
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert "created admin ana" in result.stdout and "exit 0 False" in result.stdout
+
+
+def test_processes_starting_together_on_a_fresh_database_migrate_it_once(fresh_database, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "user", "create", f"nurse{i}", "--role", "patient"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    results = [(p.wait(timeout=180), *p.communicate()) for p in started]
+    assert [(code, err) for code, _out, err in results] == [(0, "")] * 3
+    assert sorted(out.split()[2] for _code, out, _err in results) == ["nurse0", "nurse1", "nurse2"]
