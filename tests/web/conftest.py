@@ -31,9 +31,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, shipped_model_folder):
     """Base URL of `carepost demo` serving a fresh SQLite database on a free loopback port."""
     folder = tmp_path_factory.mktemp("live")
+    # The shipped model, trained once for the test run, instead of `demo` training it again.
+    shutil.copytree(shipped_model_folder, folder / "models" / "shipped")
+    (folder / "models" / "ACTIVE").write_text("shipped")
     port = _free_port()
     env = {**os.environ, "CAREPOST_LOCALE": "en", "CAREPOST_DATA_DIR": str(folder)}
     env.pop("DATABASE_URL", None)
@@ -57,6 +60,7 @@ def live_server(tmp_path_factory):
             break
     else:
         process.kill()
+        process.wait()
     if process.poll() is not None:
         log.close()
         pytest.fail("carepost demo did not start:\n" + (folder / "server.log").read_text()[-2000:])
