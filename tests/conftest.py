@@ -49,6 +49,7 @@ def cheap_password_hashing():
 WEB_TESTS = Path(__file__).parent / "web"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Under xdist, the browser tests share one live server: they run on one worker together."""
     for item in items:

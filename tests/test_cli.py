@@ -2,17 +2,15 @@
 
 import json
 import os
-import re
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from app import cli, database, settings
-from tests.conftest import BACKENDS, PG_SERVER, _pg_admin_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,30 +38,29 @@ def one_line_refusal(code: int, err: str) -> bool:
     return code == 2 and err.startswith("carepost: ") and err.count("\n") == 1
 
 
-@pytest.fixture(params=BACKENDS)
-def fresh_database(request, tmp_path, monkeypatch) -> str:
-    """A working folder with no database yet (SQLite) or an empty PostgreSQL database."""
+@pytest.fixture
+def fresh_database(database_url, tmp_path, monkeypatch) -> str:
+    """A working folder with no database yet (SQLite), or an empty PostgreSQL schema.
+
+    A schema of its own in the test run's database looks to carepost like an empty database, and
+    dropping it is quick (dropping a database waits for a checkpoint).
+    """
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CAREPOST_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CAREPOST_SECRET_KEY", "test-" + "k" * 40)
-    if request.param == "sqlite":
+    if database_url.startswith("sqlite"):
         monkeypatch.delenv("DATABASE_URL", raising=False)
         yield f"sqlite:///{tmp_path / 'carepost.db'}"
         return
-    admin = _pg_admin_engine()
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any failure means "no server here"
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER} ({type(error).__name__})")
-    name = f"carepost_cli_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    schema = f"fresh_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/]*$", f"/{name}", PG_SERVER)
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{database_url}?options=-csearch_path%3D{schema}"
     monkeypatch.setenv("DATABASE_URL", url)
     yield url
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 
 

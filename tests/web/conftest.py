@@ -49,7 +49,7 @@ def live_server(tmp_path_factory, shipped_model_folder):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a bound for a busy machine; it answers in seconds when idle
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
