@@ -11,6 +11,8 @@ from app.settings import SettingsError, get_settings
 from web.forms import validation_message
 
 EXIT_USAGE = 2
+# Key of the PostgreSQL advisory lock held while migrating.
+MIGRATION_LOCK = 7_270_001
 
 
 def fail(message: str) -> None:
@@ -45,13 +47,36 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
 
 
 def _prepare_database() -> None:
-    from app.database import upgrade
+    """Bring the database to the newest schema (creating it on first use); quick when it is there.
 
-    upgrade()
+    Several processes may start together (`carepost worker` four times): one migrates at a time,
+    the others then find the schema up to date.
+    """
+    from app.database import get_engine, is_postgresql, upgrade
+
+    engine = get_engine()
+    if is_postgresql(engine):
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            try:
+                upgrade()
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
+        return
+    import fcntl
+
+    lock_file = get_settings().data_dir / ".carepost-migrate.lock"
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        upgrade()
 
 
 def _ensure_model() -> None:
-    """Train the default moderation model from the shipped corpus the first time (a few seconds)."""
+    """Train the default moderation model from the shipped corpus the first time (a few seconds).
+
+    Only commands that score text call this, so the others never import scikit-learn.
+    """
     from moderation import scoring
     from moderation.training import active_model_folder
 
@@ -123,6 +148,8 @@ def worker() -> None:
 
     from scheduler.runner import run_worker
 
+    # Workers score comments with the active model; `serve` trains the first one (until then, rules).
+    _prepare_database()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run_worker()
 
@@ -180,6 +207,7 @@ def user_create(
         fail(validation_message(error))
     if verified and role != "clinician":
         fail("--verified applies to clinicians only")
+    _prepare_database()
     with session_scope() as session:
         created = accounts.create_user(db=session, data=data, actor=None, verified=verified)
         click.echo(f"created {created.role} {created.username} (id {created.id})")
@@ -203,6 +231,8 @@ def posts_import(csv_file, author: str) -> None:
 
     content = csv_file.read()
     rows = max(0, len(content.splitlines()) - 1)
+    _prepare_database()
+    _ensure_model()  # imported posts are screened like posts written in the app
     with session_scope() as session:
         owner = accounts.get_by_username(db=session, username=author)
         if owner is None or owner.role not in ("admin", "marketing"):
@@ -225,6 +255,8 @@ def _load_model(model_dir):
     from moderation.scoring import models_root
     from moderation.training import active_model_folder
 
+    if not model_dir:
+        _ensure_model()
     folder = Path(model_dir) if model_dir else active_model_folder(models_root())
     if folder is None:
         fail(
@@ -420,6 +452,7 @@ def token_create(username: str, label: str) -> None:
     from app.accounts import service as accounts
     from app.database import session_scope
 
+    _prepare_database()
     with session_scope() as session:
         owner = accounts.get_by_username(db=session, username=username)
         if owner is None:
@@ -428,15 +461,36 @@ def token_create(username: str, label: str) -> None:
     click.echo(plain)
 
 
-def main() -> None:
-    """Entry point: settings and domain errors become one line and exit code 2."""
+def main(args: list[str] | None = None) -> None:
+    """Entry point: bad arguments, settings and refusals become one `carepost:` line and exit code 2."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         get_settings()
-        cli.main(standalone_mode=True)
+        code = cli.main(args, prog_name="carepost", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.format_message(), err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        hint = ""
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            hint = f" (see `{error.ctx.command_path} --help`)"
+        fail(error.format_message() + hint)
+    except click.Abort:
+        click.echo("carepost: interrupted", err=True)
+        sys.exit(1)
     except SettingsError as error:
         fail(str(error))
     except DomainError as error:
         fail(error.message)
+    except OSError as error:
+        fail(f"{error.strerror or type(error).__name__}: {error.filename or ''}".rstrip(": "))
+    except OperationalError as error:
+        # The driver's message names the problem (unreachable host, unwritable file); never the
+        # statement or its parameters.
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        fail(f"cannot use the database ({reason}); check DATABASE_URL")
+    sys.exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -98,3 +98,17 @@ def current_revision(url: str | None = None) -> str | None:
     engine = make_engine(url) if url else get_engine()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def insert_missing(db: Session, model: type, **values) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True when the row was added, False when it existed already.
+
+    Two requests adding the same row at once both succeed this way instead of one of them
+    failing on the unique constraint.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    return db.exec(statement).rowcount == 1

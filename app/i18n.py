@@ -591,6 +591,10 @@ ES: dict[str, str] = {
     "no such user": "no existe ese usuario",
     "enter your current password and a new one": "escribe tu contraseña actual y una nueva",
     "choose a pseudonym: other patients would see your full name": "elige un seudónimo: los demás pacientes verían tu nombre completo",
+    # community
+    'A group named "{name}" exists already.': "Ya existe un grupo llamado «{name}».",
+    "you are a member already": "ya eres miembro",
+    "reaction must be one of {choices}": "la reacción debe ser una de estas: {choices}",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

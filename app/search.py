@@ -5,7 +5,7 @@ import re
 
 from sqlmodel import col
 
-from moderation.features import normalise
+from moderation.text import normalise
 
 # Words too common to find anything by, in both languages.
 STOPWORDS = frozenset(

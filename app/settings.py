@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     @field_validator("moderation_thresholds")
     @classmethod
     def _thresholds_are_probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value:
+            return value  # without thresholds there is no need to load the classifier's module
         from moderation.model import LABELS
 
         for label, threshold in value.items():

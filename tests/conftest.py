@@ -9,6 +9,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,6 +44,17 @@ def cheap_password_hashing():
     security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
     security._hasher = original
+
+
+WEB_TESTS = Path(__file__).parent / "web"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Under xdist, the browser tests share one live server: they run on one worker together."""
+    for item in items:
+        if WEB_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _pg_admin_engine():

@@ -134,4 +134,5 @@ class GroupPostPublic(SQLModel):
     pinned: bool
     reply_count: int
     reactions: dict[str, int] = {}
+    my_reactions: list[str] = []
     created_at: datetime

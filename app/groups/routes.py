@@ -57,7 +57,7 @@ def group_detail(
     if groups.can_read(group, membership):
         rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
         pinned = [] if cursor else threads.pinned(db=db, group=group)
-        shown = threads.public(db, pinned + rows)
+        shown = threads.public(db, pinned + rows, user)
         context |= {
             "readable": True,
             "pinned": shown[: len(pinned)],
@@ -145,10 +145,10 @@ def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: 
     context = {
         "group": group,
         "membership": membership,
-        "thread": threads.public(db, [thread])[0],
+        "thread": threads.public(db, [thread], user)[0],
         "own_ids": {p.id for p in [thread] if p.author_id == user.id},
         "replies": threads.public(
-            db, replies := threads.replies(db=db, viewer=user, thread=thread)
+            db, replies := threads.replies(db=db, viewer=user, thread=thread), user
         ),
         "own_replies": {p.id for p in replies if p.author_id == user.id},
         "active": groups.is_active(membership),
@@ -178,12 +178,14 @@ def group_react(
     group_id: int,
     post_id: int,
     kind: Annotated[str, Form()] = "",
+    on: Annotated[bool, Form()] = True,
 ):
-    threads.react(db=db, viewer=user, group_id=group_id, post_id=post_id, kind=kind)
+    threads.react(db=db, viewer=user, group_id=group_id, post_id=post_id, kind=kind, on=on)
     _group, _membership, post = threads.get_post(
         db=db, viewer=user, group_id=group_id, post_id=post_id
     )
-    context = {"post": threads.public(db, [post])[0], "reactions": REACTIONS, "active": True}
+    shown = threads.public(db, [post], user)[0]
+    context = {"post": shown, "reactions": REACTIONS, "active": True}
     return render(request, "groups/_reactions.html", context)
 
 
@@ -224,6 +226,7 @@ class ReportIn(BaseModel):
 
 class ReactionIn(BaseModel):
     kind: str
+    on: bool = Field(default=True, description="false takes the reaction off")
 
 
 class MemberActionIn(BaseModel):
@@ -268,7 +271,7 @@ def api_join(db: SessionDep, user: CurrentUser, group_id: int, data: JoinIn | No
 def api_posts(db: SessionDep, user: CurrentUser, group_id: int, cursor: str | None = None):
     group, _membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
-    return ThreadPage(items=threads.public(db, rows), next_cursor=next_cursor)
+    return ThreadPage(items=threads.public(db, rows, user), next_cursor=next_cursor)
 
 
 @api.post("/{group_id}/posts", response_model=GroupPostPublic, status_code=201)
@@ -281,7 +284,7 @@ def api_post_create(db: SessionDep, user: CurrentUser, group_id: int, data: Text
 def api_replies(db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
     group, _membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
-    return threads.public(db, threads.replies(db=db, viewer=user, thread=thread))
+    return threads.public(db, threads.replies(db=db, viewer=user, thread=thread), user)
 
 
 @api.post("/{group_id}/posts/{post_id}/replies", response_model=GroupPostPublic, status_code=201)
@@ -305,7 +308,9 @@ def api_report(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, d
 
 @api.post("/{group_id}/posts/{post_id}/reactions")
 def api_react(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: ReactionIn):
-    on = threads.react(db=db, viewer=user, group_id=group_id, post_id=post_id, kind=data.kind)
+    on = threads.react(
+        db=db, viewer=user, group_id=group_id, post_id=post_id, kind=data.kind, on=data.on
+    )
     return {"kind": data.kind, "on": on}
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from app.accounts.models import Role, User
@@ -36,17 +37,19 @@ def create_group(
     """A new group; its creator becomes its first admin."""
     if actor.role not in CREATORS:
         raise PermissionDenied("only practice staff create groups")
-    if db.exec(select(SupportGroup).where(SupportGroup.name == name.strip())).first():
-        raise Conflict(f"a group named {name!r} exists already", field="name")
+    name = name.strip()
+    taken = Conflict('A group named "{name}" exists already.', field="name", name=name)
+    if db.exec(select(SupportGroup.id).where(SupportGroup.name == name)).first():
+        raise taken
     group = SupportGroup(
-        name=name.strip(),
-        description=description,
-        rules=rules,
-        visibility=visibility,
-        created_by=actor.id,
+        name=name, description=description, rules=rules, visibility=visibility, created_by=actor.id
     )
     db.add(group)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        # Someone created a group of this name since the check above (the name is unique).
+        raise taken from None
     add_member(db=db, group=group, user=actor, role=GroupRole.admin, actor=actor)
     audit.record(
         db,
@@ -248,7 +251,11 @@ def join(*, db: Session, viewer: User, group_id: int, accept_rules: bool) -> Gro
                 link=f"/groups/{group.id}/members",
             )
     db.add(membership)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        # The same person's second join request, sent while the first was being handled.
+        raise Conflict("you are a member already") from None
     audit.record(
         db,
         actor=viewer,

@@ -2,13 +2,14 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, or_, select
 
 from app import pagination
 from app.accounts.models import User
 from app.audit import service as audit
 from app.clock import utcnow
+from app.database import insert_missing
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from app.groups import service as groups
 from app.groups.models import (
@@ -86,8 +87,7 @@ def write(
     screening = review.screen(db, kind="group_post", target=post, group_id=group.id)
     post.status, post.notice = screening.status, screening.auto_reply
     if parent is not None and post.status == ContentStatus.visible:
-        parent.reply_count += 1
-        parent.last_activity_at = utcnow()
+        count_reply(db, parent.id)
         if parent.author_id != viewer.id:
             notifications.notify(
                 db=db,
@@ -106,6 +106,15 @@ def write(
         status=str(post.status),
     )
     return post
+
+
+def count_reply(db: Session, thread_id: int) -> None:
+    """One more visible reply, counted in the database so that concurrent replies all count."""
+    db.exec(
+        update(GroupPost)
+        .where(col(GroupPost.id) == thread_id)
+        .values(reply_count=col(GroupPost.reply_count) + 1, last_activity_at=utcnow())
+    )
 
 
 def thread_start(*, db: Session, viewer: User, group: SupportGroup, post_id: int) -> GroupPost:
@@ -207,9 +216,12 @@ def reaction_counts(db: Session, posts: list[GroupPost]) -> dict[int, dict[str, 
     return counts
 
 
-def public(db: Session, posts: list[GroupPost]) -> list[GroupPostPublic]:
-    """Posts as others see them: pseudonyms only."""
+def public(
+    db: Session, posts: list[GroupPost], viewer: User | None = None
+) -> list[GroupPostPublic]:
+    """Posts as others see them (pseudonyms only), with the viewer's own reactions when given."""
     people, counts = authors(db, posts), reaction_counts(db, posts)
+    own = mine(db, viewer, posts) if viewer is not None else {}
     return [
         GroupPostPublic(
             **p.model_dump(
@@ -228,32 +240,50 @@ def public(db: Session, posts: list[GroupPost]) -> list[GroupPostPublic]:
             ),
             author=people[p.author_id].display_name if p.author_id in people else "?",
             reactions=counts.get(p.id, {}),
+            my_reactions=sorted(own.get(p.id, ())),
         )
         for p in posts
     ]
 
 
-def react(*, db: Session, viewer: User, group_id: int, post_id: int, kind: str) -> bool:
-    """Toggle a reaction; True when it is now on."""
+def react(
+    *, db: Session, viewer: User, group_id: int, post_id: int, kind: str, on: bool = True
+) -> bool:
+    """Put the viewer's reaction on a post (or take it off); the same request twice changes nothing."""
     if kind not in REACTIONS:
-        raise InvalidInput(f"reaction must be one of {', '.join(REACTIONS)}", field="kind")
+        raise InvalidInput(
+            "reaction must be one of {choices}", field="kind", choices=", ".join(REACTIONS)
+        )
     _group, membership, post = get_post(db=db, viewer=viewer, group_id=group_id, post_id=post_id)
     if not groups.is_active(membership):
         raise PermissionDenied("join the group to react")
     if post.status != ContentStatus.visible:
         raise Conflict("this post is waiting for review")
-    existing = db.exec(
-        select(GroupReaction).where(
-            GroupReaction.post_id == post.id,
-            GroupReaction.user_id == viewer.id,
-            GroupReaction.kind == kind,
+    if on:
+        insert_missing(db, GroupReaction, post_id=post.id, user_id=viewer.id, kind=kind)
+    else:
+        db.exec(
+            delete(GroupReaction).where(
+                col(GroupReaction.post_id) == post.id,
+                col(GroupReaction.user_id) == viewer.id,
+                col(GroupReaction.kind) == kind,
+            )
         )
-    ).first()
-    if existing:
-        db.delete(existing)
-        return False
-    db.add(GroupReaction(post_id=post.id, user_id=viewer.id, kind=kind))
-    return True
+    return on
+
+
+def mine(db: Session, viewer: User, posts: list[GroupPost]) -> dict[int, set[str]]:
+    """The reactions the viewer has put on each of posts."""
+    ids = [p.id for p in posts]
+    if not ids:
+        return {}
+    query = select(GroupReaction.post_id, GroupReaction.kind).where(
+        GroupReaction.user_id == viewer.id, col(GroupReaction.post_id).in_(ids)
+    )
+    found: dict[int, set[str]] = {}
+    for post_id, kind in db.exec(query):
+        found.setdefault(post_id, set()).add(kind)
+    return found
 
 
 def report(
@@ -305,9 +335,7 @@ def _answer(db: Session, post: GroupPost, clinician: User, text: str) -> None:
         clinician_answer=True,
     )
     db.add(reply)
-    thread = db.get(GroupPost, thread_id)
-    thread.reply_count += 1
-    thread.last_activity_at = utcnow()
+    count_reply(db, thread_id)
     post.notice = None
 
 

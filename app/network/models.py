@@ -114,3 +114,4 @@ class NetworkPostPublic(SQLModel):
 class FollowIn(SQLModel):
     user_id: int | None = None
     topic: str | None = Field(default=None, max_length=40)
+    following: bool = Field(default=True, description="false stops following")

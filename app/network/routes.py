@@ -118,8 +118,9 @@ def network_follow(
     user: NetworkUser,
     user_id: Annotated[int | None, Form()] = None,
     topic: Annotated[str | None, Form()] = None,
+    following: Annotated[bool, Form()] = True,
 ):
-    network.follow(db=db, viewer=user, user_id=user_id, topic=topic)
+    network.follow(db=db, viewer=user, user_id=user_id, topic=topic, on=following)
     back = request.headers.get("referer", "/network")
     return RedirectResponse(
         back if back.startswith(str(request.base_url)) else "/network", status_code=303
@@ -168,5 +169,7 @@ def api_comment(db: SessionDep, user: NetworkUser, post_id: int, data: CommentIn
 
 @api.post("/follows")
 def api_follow(db: SessionDep, user: NetworkUser, data: FollowIn):
-    on = network.follow(db=db, viewer=user, user_id=data.user_id, topic=data.topic)
+    on = network.follow(
+        db=db, viewer=user, user_id=data.user_id, topic=data.topic, on=data.following
+    )
     return {"following": on}

@@ -1,11 +1,13 @@
 """The clinician network: a feed of followed people and topics first, keyset-paginated, and search."""
 
-from sqlalchemy import and_, func, not_
+from sqlalchemy import delete, func, not_
+from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, or_, select
 
 from app import pagination
 from app.accounts.models import User
 from app.audit import service as audit
+from app.database import insert_missing
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.network.models import (
     Follow,
@@ -18,8 +20,8 @@ from app.network.models import (
 from app.notifications import service as notifications
 from app.search import match_all
 from moderation import review
-from moderation.features import normalise
 from moderation.models import ContentStatus
+from moderation.text import normalise
 
 PAGE_SIZE = 20
 # Clinicians discuss doses and emergencies among themselves: only identifiers, spam and
@@ -231,7 +233,12 @@ def comment(*, db: Session, viewer: User, post_id: int, text: str) -> NetworkCom
     db.flush()
     _apply_screening(db, item, "network_comment", viewer)
     if item.status == ContentStatus.visible:
-        post.comment_count += 1
+        # Counted in the database: concurrent comments each add one.
+        db.exec(
+            update_rows(NetworkPost)
+            .where(col(NetworkPost.id) == post.id)
+            .values(comment_count=col(NetworkPost.comment_count) + 1)
+        )
         if post.author_id != viewer.id:
             notifications.notify(
                 db=db,
@@ -263,9 +270,14 @@ def comments(*, db: Session, viewer: User, post: NetworkPost) -> list[NetworkCom
 
 
 def follow(
-    *, db: Session, viewer: User, user_id: int | None = None, topic: str | None = None
+    *,
+    db: Session,
+    viewer: User,
+    user_id: int | None = None,
+    topic: str | None = None,
+    on: bool = True,
 ) -> bool:
-    """Toggle following a clinician or a topic; True when now followed."""
+    """Follow a clinician or a topic (or stop, with on=False); the same request twice changes nothing."""
     _require(viewer)
     topic = (topic or "").strip().lower().lstrip("#") or None
     if (user_id is None) == (topic is None):
@@ -274,22 +286,19 @@ def follow(
         other = db.get(User, user_id)
         if other is None or not other.is_verified_clinician or other.id == viewer.id:
             raise InvalidInput("you can follow other verified clinicians", field="user_id")
-    existing = db.exec(
-        select(Follow).where(
-            Follow.follower_id == viewer.id,
-            and_(
-                col(Follow.followee_id).is_(None)
-                if user_id is None
-                else Follow.followee_id == user_id,
-                col(Follow.topic).is_(None) if topic is None else Follow.topic == topic,
-            ),
-        )
-    ).first()
-    if existing:
-        db.delete(existing)
-        return False
-    db.add(Follow(follower_id=viewer.id, followee_id=user_id, topic=topic))
-    return True
+    same = (
+        col(Follow.follower_id) == viewer.id,
+        col(Follow.followee_id).is_(None) if user_id is None else Follow.followee_id == user_id,
+        col(Follow.topic).is_(None) if topic is None else Follow.topic == topic,
+    )
+    if not on:
+        db.exec(delete(Follow).where(*same))
+    elif db.exec(select(Follow.id).where(*same)).first() is None:
+        # A clinician follow is unique in the table; a topic follow (followee empty, which the
+        # unique constraint does not compare) could be stored twice by two requests at once,
+        # which reads the same and is removed together.
+        insert_missing(db, Follow, follower_id=viewer.id, followee_id=user_id, topic=topic)
+    return on
 
 
 def public(db: Session, posts: list[NetworkPost]) -> list[NetworkPostPublic]:

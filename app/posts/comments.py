@@ -33,8 +33,8 @@ from app.posts.models import (
 from app.settings import get_settings
 from connectors.base import ChannelError, Comment, ErrorKind
 from moderation import review, scoring
-from moderation.features import language
 from moderation.models import ContentStatus
+from moderation.text import language
 from scheduler.retries import next_attempt
 
 log = logging.getLogger("carepost.comments")

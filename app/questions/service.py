@@ -11,8 +11,8 @@ from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.notifications import service as notifications
 from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
 from moderation import review, scoring
-from moderation.features import normalise
 from moderation.models import OPEN_STATUSES, ContentStatus
+from moderation.text import normalise
 
 PAGE_SIZE = 20
 
@@ -115,8 +115,10 @@ def similar(*, db: Session, text: str, limit: int = 5) -> list[Question]:
     return [c for c in ranked if any(t in c.search_text for t in terms)][:limit]
 
 
-def answer(*, db: Session, question: Question, clinician: User, text: str) -> Answer:
-    """A verified clinician answers; the asker is told."""
+def answer(
+    *, db: Session, question: Question, clinician: User, text: str, tell_asker: bool = True
+) -> Answer:
+    """A verified clinician answers; the asker is told (unless the review queue tells them)."""
     if not clinician.is_verified_clinician:
         raise PermissionDenied("only verified clinicians answer questions")
     text = (text or "").strip()
@@ -129,13 +131,14 @@ def answer(*, db: Session, question: Question, clinician: User, text: str) -> An
     if question.status == ContentStatus.held:
         question.status = ContentStatus.visible
     db.add(question)
-    notifications.notify(
-        db=db,
-        user_id=question.author_id,
-        kind="answer",
-        message=f"{clinician.display_name} answered your question",
-        link=f"/questions/{question.id}",
-    )
+    if tell_asker:
+        notifications.notify(
+            db=db,
+            user_id=question.author_id,
+            kind="answer",
+            message=f"{clinician.display_name} answered your question",
+            link=f"/questions/{question.id}",
+        )
     audit.record(
         db,
         actor=clinician,
@@ -193,7 +196,8 @@ def public(db: Session, question: Question) -> QuestionPublic:
 
 
 def _answer_from_queue(db: Session, question: Question, clinician: User, text: str) -> None:
-    answer(db=db, question=question, clinician=clinician, text=text)
+    # The queue's decision tells the asker their question was answered: one notification, not two.
+    answer(db=db, question=question, clinician=clinician, text=text, tell_asker=False)
 
 
 def _context(db: Session, question: Question) -> dict:

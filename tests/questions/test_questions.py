@@ -34,11 +34,8 @@ def test_ask_answer_and_find_in_the_library(app, login_as, make_user):
     library = other_client.get("/api/questions", params={"q": "ayunas"}).json()["items"]
     assert [q["id"] for q in library] == [question_id]
     with session_scope() as db:
-        assert db.exec(
-            select(Notification).where(
-                Notification.user_id == patient.id, Notification.kind == "answer"
-            )
-        ).one()
+        told = db.exec(select(Notification).where(Notification.user_id == patient.id)).all()
+        assert [n.link for n in told] == [f"/questions/{question_id}"]  # once, not twice
         assert [q.id for q in questions.similar(db=db, text="analítica en ayunas")] == [question_id]
 
 
@@ -61,3 +58,29 @@ def test_staff_cannot_ask(db, make_user):
             asker=make_user(Role.marketing),
             data=QuestionCreate(title="Hello there", text="x"),
         )
+
+
+def test_a_question_answered_from_the_review_queue_notifies_its_asker_once(make_user):
+    from moderation import review
+
+    patient = make_user(Role.patient)
+    doctor = make_user(Role.clinician, verified=True)
+    with session_scope() as db:
+        question = questions.ask(
+            db=db, asker=patient, data=QuestionCreate(title="Vacuna gripe", text="¿Cuándo?")
+        )
+    with session_scope() as db:
+        item = review.item_for(db, "question", question.id)
+        review.decide(
+            db,
+            item_id=item.id,
+            action="answer",
+            actor=doctor,
+            version=item.version,
+            text="En octubre.",
+        )
+    with session_scope() as db:
+        told = db.exec(select(Notification).where(Notification.user_id == patient.id)).all()
+        shown = questions.public(db, questions.get(db=db, viewer=patient, question_id=question.id))
+    assert [n.link for n in told] == [f"/questions/{question.id}"]
+    assert [a.text for a in shown.answers] == ["En octubre."]

@@ -31,9 +31,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, shipped_model_folder):
     """Base URL of `carepost demo` serving a fresh SQLite database on a free loopback port."""
     folder = tmp_path_factory.mktemp("live")
+    # The shipped model, trained once for the test run, instead of `demo` training it again.
+    shutil.copytree(shipped_model_folder, folder / "models" / "shipped")
+    (folder / "models" / "ACTIVE").write_text("shipped")
     port = _free_port()
     env = {**os.environ, "CAREPOST_LOCALE": "en", "CAREPOST_DATA_DIR": str(folder)}
     env.pop("DATABASE_URL", None)
@@ -46,8 +49,7 @@ def live_server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    # The first start trains the default moderation model: minutes on a busy 2-core machine.
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 300  # a bound for a busy machine; it answers in seconds when idle
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
