@@ -44,9 +44,11 @@ def create_group(
     group = SupportGroup(
         name=name, description=description, rules=rules, visibility=visibility, created_by=actor.id
     )
-    db.add(group)
     try:
-        db.flush()
+        # A savepoint: a clash rolls back only this insert, so the request's session (and the
+        # signed-in user it holds) stays usable for the 409 answer.
+        with db.begin_nested():
+            db.add(group)
     except IntegrityError:
         # Someone created a group of this name since the check above (the name is unique).
         raise taken from None
@@ -250,9 +252,9 @@ def join(*, db: Session, viewer: User, group_id: int, accept_rules: bool) -> Gro
                 message=f"{viewer.display_name} asks to join {group.name}",
                 link=f"/groups/{group.id}/members",
             )
-    db.add(membership)
     try:
-        db.flush()
+        with db.begin_nested():  # see create(): only this insert is rolled back on a clash
+            db.add(membership)
     except IntegrityError:
         # The same person's second join request, sent while the first was being handled.
         raise Conflict("you are a member already") from None

@@ -174,7 +174,8 @@ def test_staff_may_use_their_titles(login_as):
     response = clinician.post(
         "/account", data={"display_name": "Dra. Elena Soto", "csrf_token": csrf}
     )
-    assert response.status_code == 200
+    assert response.status_code == 303
+    assert "Dra. Elena Soto" in clinician.get("/account").text
 
 
 def test_group_moderators_see_pseudonyms_not_usernames(app, community):

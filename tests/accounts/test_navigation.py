@@ -22,7 +22,7 @@ ROLES = [
 
 
 def _menu(page: str) -> list[str]:
-    nav = re.search(r'<nav aria-label="main" id="nav">(.*?)</nav>', page, re.S).group(1)
+    nav = re.search(r'<nav [^>]*id="nav">(.*?)</nav>', page, re.S).group(1)
     return re.findall(r'href="([^"]+)" data-nav="([^"]+)"', nav)
 
 

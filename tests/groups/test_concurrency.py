@@ -9,23 +9,31 @@ from sqlmodel import select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role
+from app.main import create_app
 from app.database import session_scope
 from app.groups import service as groups
 from app.groups import threads
 from app.groups.models import GroupReaction
+from tests.conftest import login
 
 WRITERS = 16
 
 
 def bearer(user, locale: str | None = None) -> dict[str, str]:
-    """Authorization headers for user, who reads carepost in locale."""
+    """Headers that authenticate user, who reads carepost in locale: an API token for staff, the
+    session cookie of a real log-in (with its CSRF token) for patients, who get no API tokens."""
     with session_scope() as db:
         if locale:
             accounts.update_preferences(
                 db=db, user=db.merge(user), display_name=user.display_name, locale=locale
             )
-        _token, plain = accounts.create_token(db=db, user=user, name="concurrency")
-    return {"Authorization": f"Bearer {plain}"}
+        if user.role != Role.patient:
+            _token, plain = accounts.create_token(db=db, user=user, name="concurrency")
+            return {"Authorization": f"Bearer {plain}"}
+    with TestClient(create_app(), follow_redirects=False) as client:
+        csrf = login(client, user.username)
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    return {"Cookie": cookie, "X-CSRF-Token": csrf}
 
 
 @pytest.fixture

@@ -13,4 +13,4 @@ def test_home_lists_a_members_groups_without_empty_parentheses(app, community):
     assert "Group public" in page and "()" not in page
     with TestClient(app, follow_redirects=False) as client:
         login(client, people["moderator"].username)
-        assert "(moderator)" in client.get("/").text
+        assert '<span class="badge">moderator</span>' in client.get("/").text
