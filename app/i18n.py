@@ -381,6 +381,13 @@ ES: dict[str, str] = {
     "sent": "enviada",
     "waiting for a clinician": "esperando a un clínico",
     "Reply in public": "Responder en público",
+    # errors and limits
+    "Reference": "Referencia",
+    "The database is busy; try again in a few seconds.": "La base de datos está ocupada; inténtalo de nuevo en unos segundos.",
+    "the request is too large": "la petición es demasiado grande",
+    "the request contains a NUL character": "la petición contiene un carácter NUL",
+    "the address contains a NUL character": "la dirección contiene un carácter NUL",
+    "a value is too long, too large or not valid text": "un valor es demasiado largo, demasiado grande o no es texto válido",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

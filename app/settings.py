@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Strikes: how long an author may appeal a removal, and how many active strikes restrict posting.
     appeal_days: int = Field(default=14, ge=1)
     strikes_to_restrict: int = Field(default=3, ge=1)
+    # Request bodies: larger ones get a 413 before they are read; uploads (multipart) may be larger.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=41 * 1024 * 1024, ge=1024)
 
     @field_validator("timezone")
     @classmethod

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
-from app.deps import AdminUser, CurrentUser, SessionDep, StaffUser
+from app.deps import AdminUser, CurrentUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from moderation import review, scoring, strikes, versions
 from moderation.model import LABELS
@@ -41,7 +41,7 @@ def review_queue(request: Request, db: SessionDep, user: Reviewer, kind: str = "
 
 
 @pages.get("/review/{item_id}", name="review_item")
-def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
+def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
     item = review.get(db, viewer=user, item_id=item_id)
     context = {
         "item": item,
@@ -59,7 +59,7 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
 
 
 @pages.post("/review/{item_id}", name="review_decide")
-async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_id: int):
+async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
     form = await request.form()
     version = str(form.get("version", ""))
     if not version.isdigit():
@@ -157,7 +157,7 @@ def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
 
 
 @api.post("/review/{item_id}")
-def api_decide(db: SessionDep, user: Reviewer, item_id: int, data: DecisionIn):
+def api_decide(db: SessionDep, user: Reviewer, item_id: PathId, data: DecisionIn):
     item = review.decide(db, item_id=item_id, actor=user, **data.model_dump())
     return {"id": item.id, "status": str(item.status), "version": item.version}
 
@@ -169,7 +169,7 @@ def strike_list(request: Request, db: SessionDep, user: CurrentUser):
 
 
 @pages.post("/strikes/{strike_id}/appeal", name="strike_appeal")
-def strike_appeal(db: SessionDep, user: CurrentUser, strike_id: int, text: FormStr = ""):
+def strike_appeal(db: SessionDep, user: CurrentUser, strike_id: PathId, text: FormStr = ""):
     strikes.appeal(db, user=user, strike_id=strike_id, text=text)
     return RedirectResponse("/strikes", status_code=303)
 
@@ -194,6 +194,6 @@ def api_strikes(db: SessionDep, user: CurrentUser):
 
 
 @api.post("/strikes/{strike_id}/appeal")
-def api_strike_appeal(db: SessionDep, user: CurrentUser, strike_id: int, data: AppealIn):
+def api_strike_appeal(db: SessionDep, user: CurrentUser, strike_id: PathId, data: AppealIn):
     strike = strikes.appeal(db, user=user, strike_id=strike_id, text=data.text)
     return {"id": strike.id, "appeal_status": str(strike.appeal_status)}

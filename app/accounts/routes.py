@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 from app.accounts import service as accounts
 from app.accounts.models import PatientRegister, Role, User, UserCreate, UserPublic, UserSelf
 from app.audit import service as audit
-from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, client_ip
+from app.deps import AdminUser, CurrentUser, OptionalUser, PathId, SessionDep, client_ip
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES
@@ -181,7 +181,7 @@ def account_token_create(request: Request, db: SessionDep, user: CurrentUser, na
 
 
 @pages.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
-def account_token_revoke(db: SessionDep, user: CurrentUser, token_id: int):
+def account_token_revoke(db: SessionDep, user: CurrentUser, token_id: PathId):
     accounts.revoke_token(db=db, user=user, token_id=token_id)
     return _see_other("/account#tokens")
 
@@ -238,20 +238,20 @@ def admin_user_create(
 
 
 @pages.post("/admin/users/{user_id}/verify", name="admin_user_verify")
-def admin_user_verify(db: SessionDep, admin: AdminUser, user_id: int, licence_number: FormStr = ""):
+def admin_user_verify(db: SessionDep, admin: AdminUser, user_id: PathId, licence_number: FormStr = ""):
     accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=licence_number)
     return _see_other(f"/admin/users#user-{user_id}")
 
 
 @pages.post("/admin/users/{user_id}/role", name="admin_user_role")
-def admin_user_role(db: SessionDep, admin: AdminUser, user_id: int, role: Annotated[Role, Form()]):
+def admin_user_role(db: SessionDep, admin: AdminUser, user_id: PathId, role: Annotated[Role, Form()]):
     accounts.set_role(db=db, user_id=user_id, role=role, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
 
 
 @pages.post("/admin/users/{user_id}/rename", name="admin_user_rename")
 def admin_user_rename(
-    db: SessionDep, admin: AdminUser, user_id: int, display_name: FormStr = "", reason: FormStr = ""
+    db: SessionDep, admin: AdminUser, user_id: PathId, display_name: FormStr = "", reason: FormStr = ""
 ):
     accounts.rename(db=db, user_id=user_id, display_name=display_name, reason=reason, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
@@ -259,7 +259,7 @@ def admin_user_rename(
 
 @pages.post("/admin/users/{user_id}/active", name="admin_user_active")
 def admin_user_active(
-    db: SessionDep, admin: AdminUser, user_id: int, active: Annotated[bool, Form()]
+    db: SessionDep, admin: AdminUser, user_id: PathId, active: Annotated[bool, Form()]
 ):
     accounts.set_active(db=db, user_id=user_id, active=active, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
@@ -305,12 +305,12 @@ def api_user_create(db: SessionDep, admin: AdminUser, body: UserCreateRequest):
 
 
 @api.get("/users/{user_id}", response_model=UserPublic)
-def api_user(db: SessionDep, _user: CurrentUser, user_id: int):
+def api_user(db: SessionDep, _user: CurrentUser, user_id: PathId):
     return accounts.get(db=db, user_id=user_id)
 
 
 @api.post("/users/{user_id}/verify", response_model=UserAdminView)
-def api_user_verify(db: SessionDep, admin: AdminUser, user_id: int, body: VerifyRequest):
+def api_user_verify(db: SessionDep, admin: AdminUser, user_id: PathId, body: VerifyRequest):
     return accounts.verify_clinician(
         db=db, user_id=user_id, actor=admin, licence_number=body.licence_number
     )
@@ -322,7 +322,7 @@ class RenameRequest(BaseModel):
 
 
 @api.post("/users/{user_id}/rename", response_model=UserAdminView)
-def api_user_rename(db: SessionDep, admin: AdminUser, user_id: int, body: RenameRequest):
+def api_user_rename(db: SessionDep, admin: AdminUser, user_id: PathId, body: RenameRequest):
     return accounts.rename(db=db, user_id=user_id, actor=admin, **body.model_dump())
 
 

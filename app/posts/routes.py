@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.accounts.models import Role
 from app.channels import service as channels
-from app.deps import ClinicianUser, MarketingUser, PostViewer, SessionDep
+from app.deps import ClinicianUser, MarketingUser, PathId, PostViewer, SessionDep
 from app.errors import DomainError, InvalidInput
 from app.posts import calendar as calendar_view
 from app.posts import comments, importer, media
@@ -135,7 +135,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
 
 
 @pages.get("/posts/{post_id}", name="post_detail")
-def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int):
+def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: PathId):
     post = posts.get(db=db, post_id=post_id)
     delivered = posts.deliveries_of(db=db, post=post)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
@@ -154,7 +154,7 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int
 
 
 @pages.post("/posts/{post_id}/comments/check", name="post_comments_check")
-def post_comments_check(db: SessionDep, _user: PostViewer, post_id: int):
+def post_comments_check(db: SessionDep, _user: PostViewer, post_id: PathId):
     """Read the post's comments now instead of at the next round (and send what waits)."""
     posts.get(db=db, post_id=post_id)
     comments.run_round(post_id=post_id)
@@ -165,8 +165,8 @@ def post_comments_check(db: SessionDep, _user: PostViewer, post_id: int):
 def post_comment_reply(
     db: SessionDep,
     user: PostViewer,
-    post_id: int,
-    comment_id: int,
+    post_id: PathId,
+    comment_id: PathId,
     text: Annotated[str, Form()] = "",
 ):
     comments.reply_from_page(db, post_id=post_id, comment_id=comment_id, actor=user, text=text)
@@ -174,19 +174,19 @@ def post_comment_reply(
 
 
 @pages.post("/posts/{post_id}/replies/{reply_id}/resend", name="post_reply_resend")
-def post_reply_resend(db: SessionDep, user: PostViewer, post_id: int, reply_id: int):
+def post_reply_resend(db: SessionDep, user: PostViewer, post_id: PathId, reply_id: PathId):
     comments.resend(db, post_id=post_id, reply_id=reply_id, actor=user)
     return _see(f"/posts/{post_id}#comments")
 
 
 @pages.post("/posts/{post_id}/replies/{reply_id}/confirm", name="post_reply_confirm")
-def post_reply_confirm(db: SessionDep, user: PostViewer, post_id: int, reply_id: int):
+def post_reply_confirm(db: SessionDep, user: PostViewer, post_id: PathId, reply_id: PathId):
     comments.mark_sent(db, post_id=post_id, reply_id=reply_id, actor=user)
     return _see(f"/posts/{post_id}#comments")
 
 
 @pages.get("/posts/{post_id}/edit", name="post_edit")
-def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: int):
+def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: PathId):
     post = posts.get(db=db, post_id=post_id)
     zone = get_settings().zone
     local = post.scheduled_at.astimezone(zone) if post.scheduled_at else None
@@ -216,7 +216,7 @@ def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: i
 
 
 @pages.post("/posts/{post_id}/edit", name="post_update")
-async def post_update(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+async def post_update(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     post = posts.get(db=db, post_id=post_id)
     form = await request.form()
     chosen, overrides = _channel_form(form)
@@ -252,7 +252,7 @@ def _action(db, post_id: int, action) -> RedirectResponse:
 
 
 @pages.post("/posts/{post_id}/submit", name="post_submit")
-def post_submit(db: SessionDep, user: MarketingUser, post_id: int):
+def post_submit(db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(db, post_id, lambda p: posts.submit_for_approval(db=db, post=p, actor=user))
 
 
@@ -260,7 +260,7 @@ def post_submit(db: SessionDep, user: MarketingUser, post_id: int):
 def post_review(
     db: SessionDep,
     user: ClinicianUser,
-    post_id: int,
+    post_id: PathId,
     decision: Annotated[str, Form()],
     comment: Annotated[str, Form()] = "",
     version: Annotated[int | None, Form()] = None,
@@ -285,7 +285,7 @@ def post_review(
 def post_schedule(
     db: SessionDep,
     user: MarketingUser,
-    post_id: int,
+    post_id: PathId,
     date: Annotated[str, Form()],
     time: Annotated[str, Form()] = "09:00",
 ):
@@ -296,22 +296,22 @@ def post_schedule(
 
 
 @pages.post("/posts/{post_id}/publish-now", name="post_publish_now")
-def post_publish_now(db: SessionDep, user: MarketingUser, post_id: int):
+def post_publish_now(db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(db, post_id, lambda p: posts.publish_now(db=db, post=p, actor=user))
 
 
 @pages.post("/posts/{post_id}/pause", name="post_pause")
-def post_pause(db: SessionDep, user: MarketingUser, post_id: int):
+def post_pause(db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(db, post_id, lambda p: posts.set_paused(db=db, post=p, paused=True, actor=user))
 
 
 @pages.post("/posts/{post_id}/resume", name="post_resume")
-def post_resume(db: SessionDep, user: MarketingUser, post_id: int):
+def post_resume(db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(db, post_id, lambda p: posts.set_paused(db=db, post=p, paused=False, actor=user))
 
 
 @pages.post("/posts/{post_id}/cancel", name="post_cancel")
-def post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
+def post_cancel(db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(db, post_id, lambda p: posts.cancel(db=db, post=p, actor=user))
 
 
@@ -319,8 +319,8 @@ def post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
 def delivery_resolve(
     db: SessionDep,
     user: MarketingUser,
-    post_id: int,
-    delivery_id: int,
+    post_id: PathId,
+    delivery_id: PathId,
     outcome: Annotated[str, Form()],
     url: Annotated[str, Form()] = "",
 ):
@@ -406,7 +406,7 @@ def api_post_list(
 
 
 @api.get("/posts/{post_id}", response_model=PostPublic)
-def api_post(db: SessionDep, _user: PostViewer, post_id: int):
+def api_post(db: SessionDep, _user: PostViewer, post_id: PathId):
     return posts.public_view(db=db, post=posts.get(db=db, post_id=post_id))
 
 
@@ -433,7 +433,7 @@ class CommentPublic(BaseModel):
 
 
 @api.get("/posts/{post_id}/comments", response_model=list[CommentPublic])
-def api_post_comments(db: SessionDep, _user: PostViewer, post_id: int):
+def api_post_comments(db: SessionDep, _user: PostViewer, post_id: PathId):
     """Comments read from the channels under this post, with carepost's verdict and replies."""
     posts.get(db=db, post_id=post_id)
     return [
@@ -464,7 +464,7 @@ def api_post_comments(db: SessionDep, _user: PostViewer, post_id: int):
 
 
 @api.post("/posts/{post_id}/review", response_model=PostPublic)
-def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: ReviewRequest):
+def api_post_review(db: SessionDep, user: ClinicianUser, post_id: PathId, body: ReviewRequest):
     post = posts.review(
         db=db,
         post=posts.get(db=db, post_id=post_id),
@@ -476,6 +476,6 @@ def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: Rev
 
 
 @api.post("/posts/{post_id}/cancel", response_model=PostPublic)
-def api_post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
+def api_post_cancel(db: SessionDep, user: MarketingUser, post_id: PathId):
     post = posts.cancel(db=db, post=posts.get(db=db, post_id=post_id), actor=user)
     return posts.public_view(db=db, post=post)
