@@ -134,7 +134,7 @@ def _database_error(request: Request, error: StatementError) -> Response:
         return error_response(
             request, 503, BUSY_MESSAGE, headers={"Retry-After": str(BUSY_RETRY_SECONDS)}
         )
-    if sqlstate in INPUT_SQLSTATES or isinstance(original, OverflowError):
+    if sqlstate in INPUT_SQLSTATES or "nul (0x00)" in text:
         # The routes' own validation should have caught this; the type and route say where.
         log.warning("input refused by the database (%s) on %s", type(original).__name__, route)
         return error_response(request, 422, "a value is too long, too large or not valid text")
@@ -191,6 +191,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StatementError)
     async def _statement_error(request: Request, error: StatementError):
         return _database_error(request, error)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, error: OverflowError):
+        # A number or time beyond what Python, SQLite or a date can hold: the input's fault. The
+        # routes' own validation should have caught it; the route in the log says where.
+        route = getattr(request.scope.get("route"), "path", request.url.path)
+        log.warning("overflow (%s) on %s %s", type(error).__name__, request.method, route)
+        return error_response(request, 422, "a value is too long, too large or not valid text")
 
 
 ERROR_STATUSES = {

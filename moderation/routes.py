@@ -1,5 +1,6 @@
 """The review queue (clinicians, admins, group moderators), model versions and the score API."""
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
-from app.deps import AdminUser, CurrentUser, PathId, SessionDep, StaffUser
+from app.deps import MAX_ID, AdminUser, CurrentUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from moderation import review, scoring, strikes, versions
 from moderation.model import LABELS
@@ -27,6 +28,19 @@ def _reviewer(db: SessionDep, user: CurrentUser) -> User:
 
 Reviewer = Annotated[User, Depends(_reviewer)]
 FormStr = Annotated[str, Form()]
+# Scoring costs CPU in proportion to the text: one call scores at most this much.
+MAX_SCORE_TEXTS = 50
+MAX_SCORE_CHARS = 5000
+# A form's number: ASCII digits only (str.isdigit also accepts "²" and other digits int() refuses).
+FORM_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def _form_number(value: object) -> int | None:
+    """The form value as a non-negative id or version, or None when it is not one."""
+    text = str(value)
+    if not FORM_NUMBER.fullmatch(text) or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def _rows(db, items):
@@ -61,8 +75,8 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: PathI
 @pages.post("/review/{item_id}", name="review_decide")
 async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
     form = await request.form()
-    version = str(form.get("version", ""))
-    if not version.isdigit():
+    version = _form_number(form.get("version", ""))
+    if version is None:
         raise InvalidInput("the form has no version; reload the queue", field="version")
     chosen = [str(v) for v in form.getlist("labels")] or None
     review.decide(
@@ -70,7 +84,7 @@ async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_i
         item_id=item_id,
         action=str(form.get("action", "")),
         actor=user,
-        version=int(version),
+        version=version,
         note=str(form.get("note", "")),
         text=str(form.get("text", "")),
         labels=chosen,
@@ -83,10 +97,10 @@ async def review_bulk(request: Request, db: SessionDep, user: Reviewer):
     form = await request.form()
     versions_by_id = {}
     for value in form.getlist("items"):
-        item_id, _, version = str(value).partition(":")
-        if not (item_id.isdigit() and version.isdigit()):
+        item_id, _, version = (_form_number(part) for part in str(value).partition(":"))
+        if item_id is None or version is None:
             raise InvalidInput("the form is damaged; reload the queue", field="items")
-        versions_by_id[int(item_id)] = int(version)
+        versions_by_id[item_id] = version
     review.bulk(db, actor=user, action=str(form.get("action", "")), versions=versions_by_id)
     return RedirectResponse("/review", status_code=303)
 
@@ -113,13 +127,14 @@ def model_activate(db: SessionDep, user: AdminUser, name: str):
 
 class ScoreIn(BaseModel):
     texts: Annotated[
-        list[Annotated[str, Field(max_length=20000)]], Field(min_length=1, max_length=500)
+        list[Annotated[str, Field(max_length=MAX_SCORE_CHARS)]],
+        Field(min_length=1, max_length=MAX_SCORE_TEXTS),
     ]
 
 
 class DecisionIn(BaseModel):
     action: str
-    version: int
+    version: int = Field(ge=0, le=MAX_ID)
     note: str | None = None
     text: str | None = None
     labels: list[str] | None = None

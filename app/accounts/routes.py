@@ -318,7 +318,7 @@ def api_user_verify(db: SessionDep, admin: AdminUser, user_id: PathId, body: Ver
 
 class RenameRequest(BaseModel):
     display_name: str = Field(min_length=2, max_length=60)
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=audit.MAX_VALUE_LENGTH)
 
 
 @api.post("/users/{user_id}/rename", response_model=UserAdminView)
