@@ -114,6 +114,20 @@ def test_a_declared_100_mb_body_is_refused_before_any_of_it_is_read(app):
     assert (status, pulled) == (413, 0)
 
 
+def test_an_endless_upload_without_a_length_is_cut_off_at_the_upload_cap(app):
+    chunk = 64 * 1024
+    head = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+    endless = itertools.chain([head], (b"x" * chunk for _ in itertools.count()))
+    status, pulled = _asgi_post(
+        app,
+        path="/posts-import",
+        headers={"content-type": "multipart/form-data; boundary=xyz"},
+        chunks=endless,
+    )
+    assert status == 413
+    assert pulled <= get_settings().max_upload_bytes // chunk + 2
+
+
 def test_an_upload_may_be_larger_than_a_json_body_but_not_larger_than_the_upload_cap(
     db_url, monkeypatch, make_user
 ):
