@@ -1,7 +1,7 @@
 """Schemathesis over the published OpenAPI schema, a token per role: no request may give a 5xx, and
 every answer must match what the schema says (status codes, content types, bodies).
 
-CAREPOST_FUZZ_EXAMPLES sets the examples per operation (default 6, enough for the suite's time
+CAREPOST_FUZZ_EXAMPLES sets the examples per operation (default 8, enough for the suite's time
 budget; a few hundred for a deeper search).
 """
 
@@ -26,7 +26,7 @@ from app.posts import service as posts
 from app.posts.models import PostCreate
 from moderation import routes as moderation_routes
 
-EXAMPLES = int(os.environ.get("CAREPOST_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("CAREPOST_FUZZ_EXAMPLES", "8"))
 ROLES = ("admin", "marketing", "clinician", "patient")
 CHECKS = [
     checks.not_a_server_error,

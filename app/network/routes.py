@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.deps import NetworkUser, PathId, SessionDep
+from app.deps import MAX_ID, NetworkUser, PathId, SessionDep
 from app.errors import InvalidInput
 from app.network import service as network
 from app.network.models import FollowIn, NetworkPostCreate, NetworkPostPublic
@@ -116,7 +116,7 @@ def network_follow(
     request: Request,
     db: SessionDep,
     user: NetworkUser,
-    user_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     topic: Annotated[str | None, Form()] = None,
 ):
     network.follow(db=db, viewer=user, user_id=user_id, topic=topic)

@@ -40,7 +40,7 @@ def post_from_form(form: dict, channel_ids: list[str], overrides: dict[str, str]
         return PostCreate(
             text=form.get("text", ""),
             link=(form.get("link") or "").strip() or None,
-            channels=[int(c) for c in channel_ids if c.isdigit()],
+            channels=[int(c) for c in channel_ids if c.isascii() and c.isdigit()],
             channel_texts={k: v for k, v in overrides.items() if v.strip()},
             scheduled_at=local_moment(form.get("date", ""), form.get("time", "")),
             health_claim=form.get("health_claim") in ("on", "true", "1"),

@@ -1,5 +1,6 @@
 """Compose, review, schedule and follow posts: pages for staff and the posts API."""
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -220,7 +221,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
     post = posts.get(db=db, post_id=post_id)
     form = await request.form()
     chosen, overrides = _channel_form(form)
-    version = int(form["version"]) if str(form.get("version", "")).isdigit() else None
+    version = int(form["version"]) if re.fullmatch(r"[0-9]{1,10}", str(form.get("version", ""))) else None
     try:
         posts.update(
             db=db,
