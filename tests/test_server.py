@@ -90,7 +90,11 @@ def _asgi_post(app, *, path, headers, chunks):
         "client": ("127.0.0.1", 1),
         "server": ("testserver", 80),
     }
-    asyncio.run(app(scope, receive, send))
+    loop = asyncio.new_event_loop()  # not installed as the thread's loop: other tests need none set
+    try:
+        loop.run_until_complete(app(scope, receive, send))
+    finally:
+        loop.close()
     return status["code"], pulled
 
 
