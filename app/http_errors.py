@@ -80,7 +80,7 @@ def error_response(
 ) -> Response:
     """The error answer: ErrorBody as JSON for API clients, the error page for browsers."""
     request_id = request_id_of(request)
-    if status >= 500 or not message:
+    if status == 500 or not message:
         message = translator(_locale(request))(PAGE_MESSAGES.get(status, PAGE_MESSAGES[500]))
     if wants_json(request):
         body = ErrorBody(detail=message, field=field, errors=errors, request_id=request_id)

@@ -260,4 +260,5 @@ def test_a_writer_blocked_by_the_sqlite_lock_gets_a_503_with_retry_after(
         holder.close()
     assert response.status_code == 503
     assert response.headers["retry-after"].isdigit()
+    assert "busy" in response.json()["detail"]
     assert response.json()["request_id"]
