@@ -94,6 +94,9 @@ class RequestGuard:
         except Refused as refusal:
             await self._answer(scope, sent, send_with_headers, refusal.status, refusal.message)
         except Exception as error:  # noqa: BLE001 - the last resort: nothing may reach the server's log
+            if sent.get("too_large"):  # the route failed on the body cut off at the cap
+                await self._answer(scope, sent, send_with_headers, 413, "the request is too large")
+                return
             # Only the type, the route and the request id: messages and arguments may carry
             # message bodies or health data (SQL errors quote their bound parameters).
             log.error(
