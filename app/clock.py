@@ -1,8 +1,10 @@
 """Time helpers: everything is stored in UTC and shown in the practice's zone."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -33,3 +35,14 @@ class UTCDateTime(TypeDecorator):
 
 def to_local(value: datetime, zone: ZoneInfo) -> datetime:
     return value.astimezone(zone)
+
+
+def _within_utc_range(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the years 1 to 9999 once converted to UTC") from None
+
+
+# An input time: with its UTC offset (a naive time is ambiguous) and representable in UTC.
+AwareInstant = Annotated[AwareDatetime, AfterValidator(_within_utc_range)]

@@ -1,5 +1,6 @@
 """Engine, sessions and migrations: one transaction per request or job."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -7,12 +8,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Enum, event, text
+from sqlalchemy import Engine, Enum, event, make_url, text
 from sqlmodel import Session, create_engine
 
 from app.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# How long a SQLite writer waits for another's lock before the request gets a 503.
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def enum_type(enum_class, length: int = 20) -> Enum:
@@ -26,10 +29,35 @@ def enum_type(enum_class, length: int = 20) -> Enum:
     )
 
 
+def private_sqlite_file(url: str) -> Path | None:
+    """Create the SQLite file of url readable by its owner only (0600); None for in-memory databases."""
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return path
+
+
+def _keep_private(path: Path) -> None:
+    # SQLite gives -wal and -shm the database's mode; files left from before are narrowed too.
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if part.stat().st_mode & 0o077:
+                part.chmod(0o600)
+        except OSError:
+            pass
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for url; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for url; SQLite gets WAL, foreign keys, a busy timeout and a 0600 file."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        path = private_sqlite_file(url)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -38,6 +66,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            if path is not None:
+                _keep_private(path)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

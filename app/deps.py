@@ -3,7 +3,7 @@
 import ipaddress
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.accounts import service as accounts
@@ -15,6 +15,10 @@ from app.security import new_csrf_token, same_secret
 from app.settings import get_settings
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+# Row ids are 32-bit on PostgreSQL (and never larger on SQLite): an id outside 1..MAX_ID names no
+# row, and the error handler answers a path that fails this check with a 404.
+MAX_ID = 2**31 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

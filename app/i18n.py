@@ -595,6 +595,13 @@ ES: dict[str, str] = {
     'A group named "{name}" exists already.': "Ya existe un grupo llamado «{name}».",
     "you are a member already": "ya eres miembro",
     "reaction must be one of {choices}": "la reacción debe ser una de estas: {choices}",
+    # errors and limits
+    "Reference": "Referencia",
+    "The database is busy; try again in a few seconds.": "La base de datos está ocupada; inténtalo de nuevo en unos segundos.",
+    "the request is too large": "la petición es demasiado grande",
+    "the request contains a NUL character": "la petición contiene un carácter NUL",
+    "the address contains a NUL character": "la dirección contiene un carácter NUL",
+    "a value is too long, too large or not valid text": "un valor es demasiado largo, demasiado grande o no es texto válido",
 }
 
 CATALOGUES = {"es": ES, "en": {}}

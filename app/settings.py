@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None
     twilio_from: str | None = None
     kannel_secret: SecretStr | None = None
+    # Request bodies: larger ones get a 413 before they are read; uploads (multipart) may be larger.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=41 * 1024 * 1024, ge=1024)
 
     @field_validator("timezone")
     @classmethod

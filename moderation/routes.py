@@ -1,5 +1,6 @@
 """The review queue (clinicians, admins, group moderators), model versions and the score API."""
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
-from app.deps import AdminUser, CurrentUser, SessionDep, StaffUser
+from app.deps import MAX_ID, AdminUser, CurrentUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from moderation import review, scoring, strikes, versions
 from moderation.model import LABELS
@@ -28,6 +29,19 @@ def _reviewer(db: SessionDep, user: CurrentUser) -> User:
 
 Reviewer = Annotated[User, Depends(_reviewer)]
 FormStr = Annotated[str, Form()]
+# Scoring costs CPU in proportion to the text: one call scores at most this much.
+MAX_SCORE_TEXTS = 50
+MAX_SCORE_CHARS = 5000
+# A form's number: ASCII digits only (str.isdigit also accepts "²" and other digits int() refuses).
+FORM_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def _form_number(value: object) -> int | None:
+    """The form value as a non-negative id or version, or None when it is not one."""
+    text = str(value)
+    if not FORM_NUMBER.fullmatch(text) or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def _rows(db, items):
@@ -42,7 +56,7 @@ def review_queue(request: Request, db: SessionDep, user: Reviewer, kind: str = "
 
 
 @pages.get("/review/{item_id}", name="review_item")
-def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
+def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
     item = review.get(db, viewer=user, item_id=item_id)
     context = {
         "item": item,
@@ -60,10 +74,10 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: int):
 
 
 @pages.post("/review/{item_id}", name="review_decide")
-async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_id: int):
+async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
     form = await request.form()
-    version = str(form.get("version", ""))
-    if not version.isdigit():
+    version = _form_number(form.get("version", ""))
+    if version is None:
         raise InvalidInput("the form has no version; reload the queue", field="version")
     chosen = [str(v) for v in form.getlist("labels")] or None
     review.decide(
@@ -71,7 +85,7 @@ async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_i
         item_id=item_id,
         action=str(form.get("action", "")),
         actor=user,
-        version=int(version),
+        version=version,
         note=str(form.get("note", "")),
         text=str(form.get("text", "")),
         labels=chosen,
@@ -85,10 +99,10 @@ async def review_bulk(request: Request, db: SessionDep, user: Reviewer):
     form = await request.form()
     versions_by_id = {}
     for value in form.getlist("items"):
-        item_id, _, version = str(value).partition(":")
-        if not (item_id.isdigit() and version.isdigit()):
+        item_id, _, version = (_form_number(part) for part in str(value).partition(":"))
+        if item_id is None or version is None:
             raise InvalidInput("the form is damaged; reload the queue", field="items")
-        versions_by_id[int(item_id)] = int(version)
+        versions_by_id[item_id] = version
     decided = review.bulk(
         db, actor=user, action=str(form.get("action", "")), versions=versions_by_id
     )
@@ -121,13 +135,14 @@ def model_activate(db: SessionDep, user: AdminUser, name: str):
 
 class ScoreIn(BaseModel):
     texts: Annotated[
-        list[Annotated[str, Field(max_length=20000)]], Field(min_length=1, max_length=500)
+        list[Annotated[str, Field(max_length=MAX_SCORE_CHARS)]],
+        Field(min_length=1, max_length=MAX_SCORE_TEXTS),
     ]
 
 
 class DecisionIn(BaseModel):
     action: str
-    version: int
+    version: int = Field(ge=0, le=MAX_ID)
     note: str | None = None
     text: str | None = None
     labels: list[str] | None = None
@@ -165,7 +180,7 @@ def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
 
 
 @api.post("/review/{item_id}")
-def api_decide(db: SessionDep, user: Reviewer, item_id: int, data: DecisionIn):
+def api_decide(db: SessionDep, user: Reviewer, item_id: PathId, data: DecisionIn):
     item = review.decide(db, item_id=item_id, actor=user, **data.model_dump())
     return {"id": item.id, "status": str(item.status), "version": item.version}
 
@@ -177,7 +192,7 @@ def strike_list(request: Request, db: SessionDep, user: CurrentUser):
 
 
 @pages.post("/strikes/{strike_id}/appeal", name="strike_appeal")
-def strike_appeal(db: SessionDep, user: CurrentUser, strike_id: int, text: FormStr = ""):
+def strike_appeal(db: SessionDep, user: CurrentUser, strike_id: PathId, text: FormStr = ""):
     strikes.appeal(db, user=user, strike_id=strike_id, text=text)
     return RedirectResponse("/strikes", status_code=303)
 
@@ -202,6 +217,6 @@ def api_strikes(db: SessionDep, user: CurrentUser):
 
 
 @api.post("/strikes/{strike_id}/appeal")
-def api_strike_appeal(db: SessionDep, user: CurrentUser, strike_id: int, data: AppealIn):
+def api_strike_appeal(db: SessionDep, user: CurrentUser, strike_id: PathId, data: AppealIn):
     strike = strikes.appeal(db, user=user, strike_id=strike_id, text=data.text)
     return {"id": strike.id, "appeal_status": str(strike.appeal_status)}

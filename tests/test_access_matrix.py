@@ -146,8 +146,6 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/health/jobs"): admin_only(200, anon=401),
     ("GET", "/openapi.json"): same(200, anon=200),
     ("GET", "/docs"): same(200, anon=200),
-    ("GET", "/docs/oauth2-redirect"): same(200, anon=200),
-    ("GET", "/redoc"): same(200, anon=200),
     # Community. The group is public and the matrix admin is its admin; nobody else is a member.
     ("GET", "/groups"): same(200, anon=303),
     ("POST", "/groups"): staff(422),

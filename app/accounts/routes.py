@@ -19,7 +19,7 @@ from app.accounts.models import (
     UserSelf,
 )
 from app.audit import service as audit
-from app.deps import AdminUser, CurrentUser, OptionalUser, SessionDep, TokenHolder, client_ip
+from app.deps import AdminUser, CurrentUser, OptionalUser, PathId, SessionDep, TokenHolder, client_ip
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES
@@ -271,7 +271,7 @@ def account_session_end(db: SessionDep, user: CurrentUser, session_id: RowId):
 
 
 @pages.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
-def account_token_revoke(db: SessionDep, user: CurrentUser, token_id: int):
+def account_token_revoke(db: SessionDep, user: CurrentUser, token_id: PathId):
     accounts.revoke_token(db=db, user=user, token_id=token_id)
     return _see_other("/account#tokens")
 
@@ -330,7 +330,7 @@ def admin_user_create(
 
 @pages.post("/admin/users/{user_id}/verify", name="admin_user_verify")
 def admin_user_verify(
-    request: Request, db: SessionDep, admin: AdminUser, user_id: int, licence_number: FormStr = ""
+    request: Request, db: SessionDep, admin: AdminUser, user_id: PathId, licence_number: FormStr = ""
 ):
     accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=licence_number)
     flash(request, "Clinician verified.")
@@ -338,14 +338,14 @@ def admin_user_verify(
 
 
 @pages.post("/admin/users/{user_id}/role", name="admin_user_role")
-def admin_user_role(db: SessionDep, admin: AdminUser, user_id: int, role: Annotated[Role, Form()]):
+def admin_user_role(db: SessionDep, admin: AdminUser, user_id: PathId, role: Annotated[Role, Form()]):
     accounts.set_role(db=db, user_id=user_id, role=role, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
 
 
 @pages.post("/admin/users/{user_id}/rename", name="admin_user_rename")
 def admin_user_rename(
-    db: SessionDep, admin: AdminUser, user_id: int, display_name: FormStr = "", reason: FormStr = ""
+    db: SessionDep, admin: AdminUser, user_id: PathId, display_name: FormStr = "", reason: FormStr = ""
 ):
     accounts.rename(db=db, user_id=user_id, display_name=display_name, reason=reason, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
@@ -367,7 +367,7 @@ def admin_user_password(
 
 @pages.post("/admin/users/{user_id}/active", name="admin_user_active")
 def admin_user_active(
-    db: SessionDep, admin: AdminUser, user_id: int, active: Annotated[bool, Form()]
+    db: SessionDep, admin: AdminUser, user_id: PathId, active: Annotated[bool, Form()]
 ):
     accounts.set_active(db=db, user_id=user_id, active=active, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
@@ -417,7 +417,7 @@ def api_user_create(db: SessionDep, admin: AdminUser, body: UserCreateRequest):
     response_model=UserAdminView | UserSelf | StaffProfile | PatientPseudonym,
     responses={404: {"description": "no such user, or not one the caller may see"}},
 )
-def api_user(db: SessionDep, viewer: CurrentUser, user_id: int):
+def api_user(db: SessionDep, viewer: CurrentUser, user_id: PathId):
     """Administrators see every account; others see themselves, staff their colleagues, verified
     clinicians patients by pseudonym; anything else is a 404."""
     target = accounts.get(db=db, user_id=user_id)
@@ -427,7 +427,7 @@ def api_user(db: SessionDep, viewer: CurrentUser, user_id: int):
 
 
 @api.post("/users/{user_id}/verify", response_model=UserAdminView)
-def api_user_verify(db: SessionDep, admin: AdminUser, user_id: int, body: VerifyRequest):
+def api_user_verify(db: SessionDep, admin: AdminUser, user_id: PathId, body: VerifyRequest):
     return accounts.verify_clinician(
         db=db, user_id=user_id, actor=admin, licence_number=body.licence_number
     )
@@ -435,11 +435,11 @@ def api_user_verify(db: SessionDep, admin: AdminUser, user_id: int, body: Verify
 
 class RenameRequest(BaseModel):
     display_name: str = Field(min_length=2, max_length=60)
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=audit.MAX_VALUE_LENGTH)
 
 
 @api.post("/users/{user_id}/rename", response_model=UserAdminView)
-def api_user_rename(db: SessionDep, admin: AdminUser, user_id: int, body: RenameRequest):
+def api_user_rename(db: SessionDep, admin: AdminUser, user_id: PathId, body: RenameRequest):
     return accounts.rename(db=db, user_id=user_id, actor=admin, **body.model_dump())
 
 

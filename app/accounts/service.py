@@ -224,6 +224,10 @@ def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: 
         raise InvalidInput("the display name must have 2 to 60 characters", field="display_name")
     if not reason:
         raise InvalidInput("say why the name is changed; the member is told", field="reason")
+    if len(reason) > audit.MAX_VALUE_LENGTH:
+        raise InvalidInput(
+            f"keep the reason to {audit.MAX_VALUE_LENGTH} characters", field="reason"
+        )
     if user.role == Role.patient:
         names.check_pseudonym(
             db, display_name=display_name, real_name=user.real_name, user_id=user.id
@@ -236,13 +240,13 @@ def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: 
         action="user.rename",
         object_type="user",
         object_id=user.id,
-        reason=reason[:200],
+        reason=reason,
     )
     notifications.notify(
         db=db,
         user_id=user.id,
         kind="moderation",
-        message=f"An administrator changed your display name to {display_name}: {reason[:200]}",
+        message=f"An administrator changed your display name to {display_name}: {reason}",
         link="/account",
     )
     return user

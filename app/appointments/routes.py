@@ -12,7 +12,7 @@ from app.appointments.models import Appointment, AppointmentStatus, ReminderPlan
 from app.appointments.schemas import AppointmentIn, AppointmentPublic, PlanIn
 from app.clock import utcnow
 from app.contacts.auth import CareStaff
-from app.deps import AdminUser, SessionDep
+from app.deps import AdminUser, PathId, SessionDep
 from app.errors import InvalidInput
 from web.templating import render
 
@@ -51,7 +51,7 @@ async def appointment_import(request: Request, db: SessionDep, user: CareStaff, 
 def appointment_status(
     db: SessionDep,
     user: CareStaff,
-    appointment_id: int,
+    appointment_id: PathId,
     status: Annotated[AppointmentStatus, Form()],
 ):
     appointment = appointments.get(db=db, appointment_id=appointment_id)

@@ -1,13 +1,14 @@
 """The admin's audit log page and its API."""
 
-from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from app.audit import service as audit
 from app.audit.models import AuditEventPublic
-from app.deps import AdminUser, SessionDep
+from app.clock import AwareInstant
+from app.deps import MAX_ID, AdminUser, SessionDep
 from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -23,7 +24,7 @@ def audit_page(
     action: str = "",
     actor: str = "",
     object_type: str = "",
-    before: int | None = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ):
     filters = {"action": action, "actor": actor, "object_type": object_type}
     events = audit.list_events(db=db, before_id=before, limit=PAGE_SIZE, **filters)
@@ -47,9 +48,9 @@ def api_audit(
     action: str | None = None,
     actor: str | None = None,
     object_type: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before: int | None = None,
+    since: AwareInstant | None = None,
+    until: AwareInstant | None = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: int = 50,
 ):
     return audit.list_events(

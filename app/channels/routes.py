@@ -14,7 +14,7 @@ from app.channels.models import (
     OutboxComment,
     OutboxMessage,
 )
-from app.deps import AdminUser, SessionDep, StaffUser
+from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import DomainError, InvalidInput, NotFound
 from web.templating import render
 
@@ -59,13 +59,13 @@ async def channel_create(request: Request, db: SessionDep, admin: AdminUser):
 
 
 @pages.post("/channels/{channel_id}/test", name="channel_test")
-def channel_test(request: Request, db: SessionDep, admin: AdminUser, channel_id: int):
+def channel_test(request: Request, db: SessionDep, admin: AdminUser, channel_id: PathId):
     ok, message = channels.test_connection(db=db, channel_id=channel_id, actor=admin)
     return render(request, "channels/_test_result.html", {"ok": ok, "message": message})
 
 
 @pages.post("/channels/{channel_id}/reconnect", name="channel_reconnect")
-async def channel_reconnect(request: Request, db: SessionDep, admin: AdminUser, channel_id: int):
+async def channel_reconnect(request: Request, db: SessionDep, admin: AdminUser, channel_id: PathId):
     form = await request.form()
     credentials = {name: str(form.get(name, "")) for name in CREDENTIAL_FIELDS}
     try:
@@ -81,7 +81,7 @@ async def channel_reconnect(request: Request, db: SessionDep, admin: AdminUser, 
 
 @pages.post("/channels/{channel_id}/status", name="channel_status")
 def channel_status(
-    db: SessionDep, admin: AdminUser, channel_id: int, status: Annotated[ChannelStatus, Form()]
+    db: SessionDep, admin: AdminUser, channel_id: PathId, status: Annotated[ChannelStatus, Form()]
 ):
     channel = channels.get(db=db, channel_id=channel_id)
     channels.set_status(db=db, channel=channel, status=status, reason=None, actor=admin)
@@ -141,7 +141,7 @@ def outbox_list(request: Request, db: SessionDep, _staff: StaffUser):
 
 
 @pages.get("/outbox/{message_id}", name="outbox_message")
-def outbox_message(request: Request, db: SessionDep, _staff: StaffUser, message_id: int):
+def outbox_message(request: Request, db: SessionDep, _staff: StaffUser, message_id: PathId):
     message = db.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound("no such outbox message")
@@ -158,7 +158,7 @@ def outbox_message(request: Request, db: SessionDep, _staff: StaffUser, message_
 def outbox_comment(
     db: SessionDep,
     _staff: StaffUser,
-    message_id: int,
+    message_id: PathId,
     author_name: Annotated[str, Form(min_length=1, max_length=120)],
     text: Annotated[str, Form(min_length=1, max_length=2000)],
 ):

@@ -17,7 +17,7 @@ from app.contacts.schemas import (
     ContactOptIns,
     ContactPublic,
 )
-from app.deps import AdminUser, SessionDep, client_ip
+from app.deps import AdminUser, PathId, SessionDep, client_ip
 from app.sms import service as sms
 from web.templating import render
 
@@ -45,7 +45,7 @@ def contact_list(request: Request, db: SessionDep, user: ContactViewer, tag: str
 
 
 @pages.get("/contacts/{contact_id}", name="contact_detail")
-def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contact_id: int):
+def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contact_id: PathId):
     contact = contacts.get(db=db, contact_id=contact_id)
     context = {"contact": _views(db, user, [contact])[0], "care": contacts.sees_care_details(user)}
     if context["care"]:
@@ -64,7 +64,7 @@ def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contac
 
 
 @pages.post("/contacts/{contact_id}/consent", name="contact_consent")
-async def contact_consent(request: Request, db: SessionDep, user: CareStaff, contact_id: int):
+async def contact_consent(request: Request, db: SessionDep, user: CareStaff, contact_id: PathId):
     contact = contacts.get(db=db, contact_id=contact_id)
     form = await request.form()
     data = ConsentCreate.model_validate(
@@ -104,13 +104,13 @@ def api_create_contact(db: SessionDep, user: CareStaff, data: ContactCreate):
 
 
 @api.get("/contacts/{contact_id}/consent", response_model=list[ConsentPublic])
-def api_consent(db: SessionDep, _user: CareStaff, contact_id: int):
+def api_consent(db: SessionDep, _user: CareStaff, contact_id: PathId):
     contacts.get(db=db, contact_id=contact_id)
     return contacts.history(db=db, contact_id=contact_id)
 
 
 @api.get("/contacts/{contact_id}/export")
-def api_export(db: SessionDep, user: AdminUser, contact_id: int):
+def api_export(db: SessionDep, user: AdminUser, contact_id: PathId):
     body = exporting.export(db=db, contact_id=contact_id)
     audit.record(
         db, actor=user, action="contact.export", object_type="contact", object_id=contact_id

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.deps import CurrentUser, SessionDep, StaffUser
+from app.deps import CurrentUser, PathId, SessionDep, StaffUser
 from app.groups import service as groups
 from app.groups import threads
 from app.groups.models import REACTIONS, GroupCreate, GroupPostPublic, GroupPublic, TextIn
@@ -50,7 +50,7 @@ def group_create(
 
 @pages.get("/groups/{group_id}", name="group_detail")
 def group_detail(
-    request: Request, db: SessionDep, user: CurrentUser, group_id: int, cursor: str | None = None
+    request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, cursor: str | None = None
 ):
     group, membership = groups.get(db=db, viewer=user, group_id=group_id)
     context = {"group": group, "membership": membership, "readable": False}
@@ -74,7 +74,7 @@ def group_detail(
 def group_join(
     db: SessionDep,
     user: CurrentUser,
-    group_id: int,
+    group_id: PathId,
     accept_rules: Annotated[bool, Form()] = False,
 ):
     groups.join(db=db, viewer=user, group_id=group_id, accept_rules=accept_rules)
@@ -82,13 +82,13 @@ def group_join(
 
 
 @pages.post("/groups/{group_id}/leave", name="group_leave")
-def group_leave(db: SessionDep, user: CurrentUser, group_id: int):
+def group_leave(db: SessionDep, user: CurrentUser, group_id: PathId):
     groups.leave(db=db, viewer=user, group_id=group_id)
     return _see("/groups")
 
 
 @pages.get("/groups/{group_id}/members", name="group_members")
-def group_members(request: Request, db: SessionDep, user: CurrentUser, group_id: int):
+def group_members(request: Request, db: SessionDep, user: CurrentUser, group_id: PathId):
     group, membership = groups.get_managed(db=db, viewer=user, group_id=group_id)
     context = {
         "group": group,
@@ -102,8 +102,8 @@ def group_members(request: Request, db: SessionDep, user: CurrentUser, group_id:
 def group_member_action(
     db: SessionDep,
     user: CurrentUser,
-    group_id: int,
-    user_id: int,
+    group_id: PathId,
+    user_id: PathId,
     action: Annotated[str, Form()] = "",
     role: Annotated[str | None, Form()] = None,
     reason: Annotated[str, Form()] = "",
@@ -124,7 +124,7 @@ def group_member_action(
 
 @pages.post("/groups/{group_id}/invite", name="group_invite")
 def group_invite(
-    db: SessionDep, user: CurrentUser, group_id: int, username: Annotated[str, Form()] = ""
+    db: SessionDep, user: CurrentUser, group_id: PathId, username: Annotated[str, Form()] = ""
 ):
     groups.invite(db=db, viewer=user, group_id=group_id, username=username)
     return _see(f"/groups/{group_id}/members")
@@ -132,14 +132,14 @@ def group_invite(
 
 @pages.post("/groups/{group_id}/posts", name="group_post_create")
 def group_post_create(
-    db: SessionDep, user: CurrentUser, group_id: int, text: Annotated[str, Form()] = ""
+    db: SessionDep, user: CurrentUser, group_id: PathId, text: Annotated[str, Form()] = ""
 ):
     post = threads.write(db=db, viewer=user, group_id=group_id, text=text)
     return _see(f"/groups/{group_id}/posts/{post.id}")
 
 
 @pages.get("/groups/{group_id}/posts/{post_id}", name="group_thread")
-def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
+def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId):
     group, membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
     context = {
@@ -162,8 +162,8 @@ def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: 
 def group_reply(
     db: SessionDep,
     user: CurrentUser,
-    group_id: int,
-    post_id: int,
+    group_id: PathId,
+    post_id: PathId,
     text: Annotated[str, Form()] = "",
 ):
     threads.write(db=db, viewer=user, group_id=group_id, text=text, parent_id=post_id)
@@ -175,8 +175,8 @@ def group_react(
     request: Request,
     db: SessionDep,
     user: CurrentUser,
-    group_id: int,
-    post_id: int,
+    group_id: PathId,
+    post_id: PathId,
     kind: Annotated[str, Form()] = "",
     on: Annotated[bool, Form()] = True,
 ):
@@ -194,8 +194,8 @@ def group_report(
     request: Request,
     db: SessionDep,
     user: CurrentUser,
-    group_id: int,
-    post_id: int,
+    group_id: PathId,
+    post_id: PathId,
     reason: Annotated[str, Form()] = "",
     label: Annotated[str, Form()] = "",
 ):
@@ -207,7 +207,7 @@ def group_report(
 
 
 @pages.post("/groups/{group_id}/posts/{post_id}/pin", name="group_pin")
-def group_pin(db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
+def group_pin(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId):
     threads.set_pinned(db=db, viewer=user, group_id=group_id, post_id=post_id)
     return _see(f"/groups/{group_id}")
 
@@ -254,13 +254,13 @@ def api_group_create(db: SessionDep, user: StaffUser, data: GroupCreate):
 
 
 @api.get("/{group_id}", response_model=GroupPublic)
-def api_group(db: SessionDep, user: CurrentUser, group_id: int):
+def api_group(db: SessionDep, user: CurrentUser, group_id: PathId):
     group, membership = groups.get(db=db, viewer=user, group_id=group_id)
     return groups.public(group, membership)
 
 
 @api.post("/{group_id}/join")
-def api_join(db: SessionDep, user: CurrentUser, group_id: int, data: JoinIn | None = None):
+def api_join(db: SessionDep, user: CurrentUser, group_id: PathId, data: JoinIn | None = None):
     membership = groups.join(
         db=db, viewer=user, group_id=group_id, accept_rules=bool(data and data.accept_rules)
     )
@@ -268,33 +268,33 @@ def api_join(db: SessionDep, user: CurrentUser, group_id: int, data: JoinIn | No
 
 
 @api.get("/{group_id}/posts", response_model=ThreadPage)
-def api_posts(db: SessionDep, user: CurrentUser, group_id: int, cursor: str | None = None):
+def api_posts(db: SessionDep, user: CurrentUser, group_id: PathId, cursor: str | None = None):
     group, _membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
     return ThreadPage(items=threads.public(db, rows, user), next_cursor=next_cursor)
 
 
 @api.post("/{group_id}/posts", response_model=GroupPostPublic, status_code=201)
-def api_post_create(db: SessionDep, user: CurrentUser, group_id: int, data: TextIn):
+def api_post_create(db: SessionDep, user: CurrentUser, group_id: PathId, data: TextIn):
     post = threads.write(db=db, viewer=user, group_id=group_id, text=data.text)
     return threads.public(db, [post])[0]
 
 
 @api.get("/{group_id}/posts/{post_id}/replies", response_model=list[GroupPostPublic])
-def api_replies(db: SessionDep, user: CurrentUser, group_id: int, post_id: int):
+def api_replies(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId):
     group, _membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
     return threads.public(db, threads.replies(db=db, viewer=user, thread=thread), user)
 
 
 @api.post("/{group_id}/posts/{post_id}/replies", response_model=GroupPostPublic, status_code=201)
-def api_reply(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: TextIn):
+def api_reply(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: TextIn):
     post = threads.write(db=db, viewer=user, group_id=group_id, text=data.text, parent_id=post_id)
     return threads.public(db, [post])[0]
 
 
 @api.post("/{group_id}/posts/{post_id}/reports", status_code=201)
-def api_report(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: ReportIn):
+def api_report(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: ReportIn):
     item = threads.report(
         db=db,
         viewer=user,
@@ -307,7 +307,9 @@ def api_report(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, d
 
 
 @api.post("/{group_id}/posts/{post_id}/reactions")
-def api_react(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, data: ReactionIn):
+def api_react(
+    db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: ReactionIn
+):
     on = threads.react(
         db=db, viewer=user, group_id=group_id, post_id=post_id, kind=data.kind, on=data.on
     )
@@ -316,7 +318,7 @@ def api_react(db: SessionDep, user: CurrentUser, group_id: int, post_id: int, da
 
 @api.post("/{group_id}/members/{user_id}")
 def api_member_action(
-    db: SessionDep, user: CurrentUser, group_id: int, user_id: int, data: MemberActionIn
+    db: SessionDep, user: CurrentUser, group_id: PathId, user_id: PathId, data: MemberActionIn
 ):
     membership = groups.manage_member(
         db=db, viewer=user, group_id=group_id, user_id=user_id, **data.model_dump()

@@ -156,25 +156,18 @@ def threads(
         GroupPost.status != ContentStatus.removed,
         _visible_to(viewer),
     )
-    after = pagination.decode(cursor, 2)
+    after = pagination.decode(cursor, datetime, int)
     if after:
         at, last_id = after
         query = query.where(
             or_(
-                col(GroupPost.last_activity_at) < _parse(at),
-                (col(GroupPost.last_activity_at) == _parse(at)) & (col(GroupPost.id) < last_id),
+                col(GroupPost.last_activity_at) < at,
+                (col(GroupPost.last_activity_at) == at) & (col(GroupPost.id) < last_id),
             )
         )
     order = (col(GroupPost.last_activity_at).desc(), col(GroupPost.id).desc())
     rows = list(db.exec(query.order_by(*order).limit(PAGE_SIZE + 1)))
     return pagination.page(rows, PAGE_SIZE, lambda p: (p.last_activity_at.isoformat(), p.id))
-
-
-def _parse(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("the cursor is not one carepost gave out", field="cursor") from None
 
 
 def pinned(*, db: Session, group: SupportGroup) -> list[GroupPost]:

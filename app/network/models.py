@@ -7,7 +7,7 @@ from pydantic import field_validator
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import UTCDateTime, utcnow
+from app.clock import AwareInstant, UTCDateTime, utcnow
 from app.database import enum_type
 from moderation.models import ContentStatus
 
@@ -74,7 +74,7 @@ class NetworkPostCreate(SQLModel):
     title: str = Field(min_length=3, max_length=200)
     text: str = Field(min_length=1, max_length=10000)
     topic: str | None = Field(default=None, max_length=40)
-    starts_at: datetime | None = None
+    starts_at: AwareInstant | None = None
     place: str | None = Field(default=None, max_length=200)
     hours: str | None = Field(default=None, max_length=100)
     contact: str | None = Field(default=None, max_length=200)
@@ -82,6 +82,8 @@ class NetworkPostCreate(SQLModel):
     @field_validator("topic", mode="before")
     @classmethod
     def _topic(cls, value):
+        if value is not None and not isinstance(value, str):
+            raise ValueError("the topic must be text")
         if isinstance(value, str):
             value = value.strip().lower().lstrip("#").replace(" ", "-") or None
         if value is not None:
@@ -112,6 +114,6 @@ class NetworkPostPublic(SQLModel):
 
 
 class FollowIn(SQLModel):
-    user_id: int | None = None
+    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     topic: str | None = Field(default=None, max_length=40)
     following: bool = Field(default=True, description="false stops following")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.deps import NetworkUser, SessionDep
+from app.deps import MAX_ID, NetworkUser, PathId, SessionDep
 from app.errors import InvalidInput
 from app.network import service as network
 from app.network.models import FollowIn, NetworkPostCreate, NetworkPostPublic
@@ -81,7 +81,7 @@ async def network_post_create(request: Request, db: SessionDep, user: NetworkUse
 
 
 @pages.get("/network/posts/{post_id}", name="network_post")
-def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: int):
+def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: PathId):
     post = network.get(db=db, viewer=user, post_id=post_id)
     comments = network.comments(db=db, viewer=user, post=post)
     people, topics = network.following(db, user)
@@ -97,7 +97,7 @@ def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: i
 
 
 @pages.post("/network/posts/{post_id}/edit", name="network_post_edit")
-async def network_post_edit(request: Request, db: SessionDep, user: NetworkUser, post_id: int):
+async def network_post_edit(request: Request, db: SessionDep, user: NetworkUser, post_id: PathId):
     form = dict(await request.form())
     network.update(db=db, viewer=user, post_id=post_id, data=_form_post(form))
     return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
@@ -105,7 +105,7 @@ async def network_post_edit(request: Request, db: SessionDep, user: NetworkUser,
 
 @pages.post("/network/posts/{post_id}/comments", name="network_comment")
 def network_comment(
-    db: SessionDep, user: NetworkUser, post_id: int, text: Annotated[str, Form()] = ""
+    db: SessionDep, user: NetworkUser, post_id: PathId, text: Annotated[str, Form()] = ""
 ):
     network.comment(db=db, viewer=user, post_id=post_id, text=text)
     return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
@@ -116,7 +116,7 @@ def network_follow(
     request: Request,
     db: SessionDep,
     user: NetworkUser,
-    user_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     topic: Annotated[str | None, Form()] = None,
     following: Annotated[bool, Form()] = True,
 ):
@@ -157,12 +157,12 @@ def api_post_create(db: SessionDep, user: NetworkUser, data: NetworkPostCreate):
 
 
 @api.get("/posts/{post_id}", response_model=NetworkPostPublic)
-def api_post(db: SessionDep, user: NetworkUser, post_id: int):
+def api_post(db: SessionDep, user: NetworkUser, post_id: PathId):
     return network.public(db, [network.get(db=db, viewer=user, post_id=post_id)])[0]
 
 
 @api.post("/posts/{post_id}/comments", status_code=201)
-def api_comment(db: SessionDep, user: NetworkUser, post_id: int, data: CommentIn):
+def api_comment(db: SessionDep, user: NetworkUser, post_id: PathId, data: CommentIn):
     item = network.comment(db=db, viewer=user, post_id=post_id, text=data.text)
     return {"id": item.id, "status": str(item.status)}
 

@@ -147,7 +147,7 @@ def feed(
         col(NetworkPost.author_id).in_(people or [-1]),
         func.coalesce(NetworkPost.topic, "").in_(topics or ["-"]),
     )
-    phase, last_id = pagination.decode(cursor, 2) or (0 if people or topics else 1, None)
+    phase, last_id = pagination.decode(cursor, int, int) or (0 if people or topics else 1, None)
     if phase not in (0, 1) or not (last_id is None or isinstance(last_id, int)):
         raise InvalidInput("the cursor is not one carepost gave out", field="cursor")
     rows: list[NetworkPost] = []
@@ -187,7 +187,7 @@ def search(
         if kind not in NetworkKind.__members__:
             raise InvalidInput("kind must be case, event or job", field="kind")
         query = query.where(NetworkPost.kind == NetworkKind(kind))
-    after = pagination.decode(cursor, 1)
+    after = pagination.decode(cursor, int)
     if after:
         query = query.where(col(NetworkPost.id) < int(after[0]))
     rows = list(db.exec(query.order_by(col(NetworkPost.id).desc()).limit(PAGE_SIZE + 1)))

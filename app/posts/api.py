@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
-from app.deps import ClinicianUser, MarketingUser, PostViewer, SessionDep
+from app.deps import ClinicianUser, MarketingUser, PathId, PostViewer, SessionDep
 from app.posts import comments, publish
 from app.posts import service as posts
 from app.posts.models import PostCreate, PostPublic, PostStatus, web_link
@@ -58,7 +58,7 @@ def api_post_create(db: SessionDep, user: MarketingUser, body: PostCreateRequest
 
 
 @api.post("/posts/{post_id}/publish-now", response_model=PostPublic)
-def api_post_publish_now(db: SessionDep, user: MarketingUser, post_id: int):
+def api_post_publish_now(db: SessionDep, user: MarketingUser, post_id: PathId):
     """Send now what is not yet sent; a post already published everywhere answers 409."""
     post = posts.get(db=db, post_id=post_id)
     _audited(db, user, lambda: publish.publish_now(db=db, post=post, actor=user))
@@ -67,7 +67,7 @@ def api_post_publish_now(db: SessionDep, user: MarketingUser, post_id: int):
 
 @api.post("/posts/{post_id}/publish-again", response_model=PostPublic, status_code=201)
 def api_post_publish_again(
-    db: SessionDep, user: MarketingUser, post_id: int, body: PublishAgainRequest
+    db: SessionDep, user: MarketingUser, post_id: PathId, body: PublishAgainRequest
 ):
     """A published post copied as a new post (with `confirm: true`); it needs its own approval."""
     post = posts.get(db=db, post_id=post_id)
@@ -83,7 +83,7 @@ def api_post_list(
 
 
 @api.get("/posts/{post_id}", response_model=PostPublic)
-def api_post(db: SessionDep, _user: PostViewer, post_id: int):
+def api_post(db: SessionDep, _user: PostViewer, post_id: PathId):
     return posts.public_view(db=db, post=posts.get(db=db, post_id=post_id))
 
 
@@ -110,7 +110,7 @@ class CommentPublic(BaseModel):
 
 
 @api.get("/posts/{post_id}/comments", response_model=list[CommentPublic])
-def api_post_comments(db: SessionDep, _user: PostViewer, post_id: int):
+def api_post_comments(db: SessionDep, _user: PostViewer, post_id: PathId):
     """Comments read from the channels under this post, with carepost's verdict and replies."""
     posts.get(db=db, post_id=post_id)
     return [
@@ -141,7 +141,7 @@ def api_post_comments(db: SessionDep, _user: PostViewer, post_id: int):
 
 
 @api.post("/posts/{post_id}/review", response_model=PostPublic)
-def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: ReviewRequest):
+def api_post_review(db: SessionDep, user: ClinicianUser, post_id: PathId, body: ReviewRequest):
     post = posts.review(
         db=db,
         post=posts.get(db=db, post_id=post_id),
@@ -154,6 +154,6 @@ def api_post_review(db: SessionDep, user: ClinicianUser, post_id: int, body: Rev
 
 
 @api.post("/posts/{post_id}/cancel", response_model=PostPublic)
-def api_post_cancel(db: SessionDep, user: MarketingUser, post_id: int):
+def api_post_cancel(db: SessionDep, user: MarketingUser, post_id: PathId):
     post = posts.cancel(db=db, post=posts.get(db=db, post_id=post_id), actor=user)
     return posts.public_view(db=db, post=post)

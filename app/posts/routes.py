@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.models import Role
 from app.channels import service as channels
-from app.deps import ClinicianUser, MarketingUser, PostViewer, SessionDep
+from app.deps import ClinicianUser, MarketingUser, PathId, PostViewer, SessionDep
 from app.errors import DomainError, InvalidInput
 from app.i18n import translator
 from app.posts import calendar as calendar_view
@@ -174,12 +174,12 @@ def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
 
 
 @pages.get("/posts/{post_id}", name="post_detail")
-def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: int):
+def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: PathId):
     return _detail(request, db, user, posts.get(db=db, post_id=post_id))
 
 
 @pages.post("/posts/{post_id}/comments/check", name="post_comments_check")
-def post_comments_check(db: SessionDep, _user: PostViewer, post_id: int):
+def post_comments_check(db: SessionDep, _user: PostViewer, post_id: PathId):
     """Read the post's comments now instead of at the next round (and send what waits)."""
     posts.get(db=db, post_id=post_id)
     comments.run_round(post_id=post_id)
@@ -190,8 +190,8 @@ def post_comments_check(db: SessionDep, _user: PostViewer, post_id: int):
 def post_comment_reply(
     db: SessionDep,
     user: PostViewer,
-    post_id: int,
-    comment_id: int,
+    post_id: PathId,
+    comment_id: PathId,
     text: Annotated[str, Form()] = "",
 ):
     comments.reply_from_page(db, post_id=post_id, comment_id=comment_id, actor=user, text=text)
@@ -199,19 +199,19 @@ def post_comment_reply(
 
 
 @pages.post("/posts/{post_id}/replies/{reply_id}/resend", name="post_reply_resend")
-def post_reply_resend(db: SessionDep, user: PostViewer, post_id: int, reply_id: int):
+def post_reply_resend(db: SessionDep, user: PostViewer, post_id: PathId, reply_id: PathId):
     comments.resend(db, post_id=post_id, reply_id=reply_id, actor=user)
     return _see(f"/posts/{post_id}#comments")
 
 
 @pages.post("/posts/{post_id}/replies/{reply_id}/confirm", name="post_reply_confirm")
-def post_reply_confirm(db: SessionDep, user: PostViewer, post_id: int, reply_id: int):
+def post_reply_confirm(db: SessionDep, user: PostViewer, post_id: PathId, reply_id: PathId):
     comments.mark_sent(db, post_id=post_id, reply_id=reply_id, actor=user)
     return _see(f"/posts/{post_id}#comments")
 
 
 @pages.get("/posts/{post_id}/edit", name="post_edit")
-def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: int):
+def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: PathId):
     post = posts.get(db=db, post_id=post_id)
     zone = get_settings().zone
     local = post.scheduled_at.astimezone(zone) if post.scheduled_at else None
@@ -241,7 +241,7 @@ def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: i
 
 
 @pages.post("/posts/{post_id}/edit", name="post_update")
-async def post_update(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+async def post_update(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     post = posts.get(db=db, post_id=post_id)
     form = await request.form()
     chosen, overrides = _channel_form(form)
@@ -271,7 +271,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
     return _see(f"/posts/{post.id}")
 
 
-def _action(request: Request, db, user, post_id: int, action, form: dict | None = None):
+def _action(request: Request, db, user, post_id: PathId, action, form: dict | None = None):
     """Run an action on the post; a refusal shows on the post's page, with what was typed."""
     post = posts.get(db=db, post_id=post_id)
     try:
@@ -284,7 +284,7 @@ def _action(request: Request, db, user, post_id: int, action, form: dict | None 
 
 
 @pages.post("/posts/{post_id}/submit", name="post_submit")
-def post_submit(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+def post_submit(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(
         request, db, user, post_id, lambda p: posts.submit_for_approval(db=db, post=p, actor=user)
     )
@@ -295,7 +295,7 @@ def post_review(
     request: Request,
     db: SessionDep,
     user: ClinicianUser,
-    post_id: int,
+    post_id: PathId,
     decision: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",
@@ -323,7 +323,7 @@ def post_schedule(
     request: Request,
     db: SessionDep,
     user: MarketingUser,
-    post_id: int,
+    post_id: PathId,
     date: Annotated[str, Form()] = "",
     time: Annotated[str, Form()] = "09:00",
 ):
@@ -337,7 +337,7 @@ def post_schedule(
 
 
 @pages.post("/posts/{post_id}/publish-now", name="post_publish_now")
-def post_publish_now(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+def post_publish_now(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(
         request, db, user, post_id, lambda p: publish.publish_now(db=db, post=p, actor=user)
     )
@@ -348,7 +348,7 @@ def post_publish_again(
     request: Request,
     db: SessionDep,
     user: MarketingUser,
-    post_id: int,
+    post_id: PathId,
     confirm: Annotated[str, Form()] = "",
 ):
     return _action(
@@ -361,7 +361,7 @@ def post_publish_again(
 
 
 @pages.post("/posts/{post_id}/pause", name="post_pause")
-def post_pause(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+def post_pause(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(
         request,
         db,
@@ -372,7 +372,7 @@ def post_pause(request: Request, db: SessionDep, user: MarketingUser, post_id: i
 
 
 @pages.post("/posts/{post_id}/resume", name="post_resume")
-def post_resume(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+def post_resume(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(
         request,
         db,
@@ -383,7 +383,7 @@ def post_resume(request: Request, db: SessionDep, user: MarketingUser, post_id: 
 
 
 @pages.post("/posts/{post_id}/cancel", name="post_cancel")
-def post_cancel(request: Request, db: SessionDep, user: MarketingUser, post_id: int):
+def post_cancel(request: Request, db: SessionDep, user: MarketingUser, post_id: PathId):
     return _action(request, db, user, post_id, lambda p: posts.cancel(db=db, post=p, actor=user))
 
 
@@ -391,8 +391,8 @@ def post_cancel(request: Request, db: SessionDep, user: MarketingUser, post_id: 
 def delivery_resolve(
     db: SessionDep,
     user: MarketingUser,
-    post_id: int,
-    delivery_id: int,
+    post_id: PathId,
+    delivery_id: PathId,
     request: Request,
     outcome: Annotated[str, Form()],
     url: Annotated[str, Form()] = "",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from app.deps import ClinicianUser, CurrentUser, PatientUser, SessionDep
+from app.deps import ClinicianUser, CurrentUser, PathId, PatientUser, SessionDep
 from app.questions import service as questions
 from app.questions.models import AnswerCreate, AnswerPublic, QuestionCreate, QuestionPublic
 from web.templating import render
@@ -56,7 +56,7 @@ def question_ask(
 
 
 @pages.get("/questions/{question_id}", name="question_detail")
-def question_detail(request: Request, db: SessionDep, user: CurrentUser, question_id: int):
+def question_detail(request: Request, db: SessionDep, user: CurrentUser, question_id: PathId):
     question = questions.get(db=db, viewer=user, question_id=question_id)
     context = {
         "question": questions.public(db, question),
@@ -68,7 +68,7 @@ def question_detail(request: Request, db: SessionDep, user: CurrentUser, questio
 
 @pages.post("/questions/{question_id}/answers", name="question_answer")
 def question_answer(
-    db: SessionDep, user: ClinicianUser, question_id: int, text: Annotated[str, Form()] = ""
+    db: SessionDep, user: ClinicianUser, question_id: PathId, text: Annotated[str, Form()] = ""
 ):
     questions.answer_from_api(db=db, clinician=user, question_id=question_id, text=text)
     return RedirectResponse(f"/questions/{question_id}", status_code=303)
@@ -91,12 +91,12 @@ def api_ask(db: SessionDep, user: PatientUser, data: QuestionCreate):
 
 
 @api.get("/{question_id}", response_model=QuestionPublic)
-def api_question(db: SessionDep, user: CurrentUser, question_id: int):
+def api_question(db: SessionDep, user: CurrentUser, question_id: PathId):
     return questions.public(db, questions.get(db=db, viewer=user, question_id=question_id))
 
 
 @api.post("/{question_id}/answers", response_model=AnswerPublic, status_code=201)
-def api_answer(db: SessionDep, user: ClinicianUser, question_id: int, data: AnswerCreate):
+def api_answer(db: SessionDep, user: ClinicianUser, question_id: PathId, data: AnswerCreate):
     item = questions.answer_from_api(db=db, clinician=user, question_id=question_id, text=data.text)
     return AnswerPublic(
         id=item.id,

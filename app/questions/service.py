@@ -84,7 +84,7 @@ def library(
         Question.status == ContentStatus.visible,
     )
     query = search.match_all(query, Question.search_text, q)
-    after = pagination.decode(cursor, 1)
+    after = pagination.decode(cursor, int)
     if after:
         query = query.where(col(Question.id) < int(after[0]))
     rows = list(db.exec(query.order_by(col(Question.id).desc()).limit(PAGE_SIZE + 1)))

@@ -11,7 +11,7 @@ from app.clock import utcnow
 from app.contacts.auth import CareStaff
 from app.contacts.models import Language, Purpose
 from app.contacts.schemas import e164
-from app.deps import AdminUser, SessionDep, StaffUser
+from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
 from app.settings import get_settings
 from app.sms import phone, replies
@@ -33,7 +33,7 @@ def sms_inbox(request: Request, db: SessionDep, _user: CareStaff):
 
 
 @pages.post("/sms/inbox/{message_id}/handled", name="sms_handled")
-def sms_handled(db: SessionDep, user: CareStaff, message_id: int):
+def sms_handled(db: SessionDep, user: CareStaff, message_id: PathId):
     replies.mark_handled(db, message_id=message_id, actor=user, now=utcnow())
     return RedirectResponse("/sms/inbox", status_code=303)
 
@@ -98,7 +98,7 @@ def _number_of(db, message_id: int) -> str:
 
 
 @pages.get("/phone/{message_id}", name="phone_conversation")
-def phone_conversation(request: Request, db: SessionDep, _user: StaffUser, message_id: int):
+def phone_conversation(request: Request, db: SessionDep, _user: StaffUser, message_id: PathId):
     number = _number_of(db, message_id)
     context = {
         "numbers": phone.numbers(db),
@@ -113,7 +113,7 @@ def phone_conversation(request: Request, db: SessionDep, _user: StaffUser, messa
 def phone_reply(
     db: SessionDep,
     _user: StaffUser,
-    message_id: int,
+    message_id: PathId,
     text: Annotated[str, Form(min_length=1, max_length=1600)],
 ):
     """Answer as the patient would: carepost receives it like any inbound SMS."""
