@@ -9,15 +9,22 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError, LoginRequired, TooManyRequests
+from app.i18n import N_, Message
 from web.forms import describe_errors
 from web.templating import render
 
 log = logging.getLogger("carepost.http")
 
 PAGE_MESSAGES = {
-    403: "You do not have access to this page.",
-    404: "Page not found.",
-    500: "Something went wrong on our side. It has been logged.",
+    403: N_("You do not have access to this page."),
+    404: N_("Page not found."),
+    500: N_("Something went wrong on our side. It has been logged."),
+}
+# Starlette's own details for statuses the app does not raise itself.
+STARLETTE_DETAILS = {
+    "Not Found": N_("Page not found."),
+    "Method Not Allowed": N_("This address does not accept that kind of request."),
+    "Request Entity Too Large": N_("What was sent is too large."),
 }
 
 
@@ -41,6 +48,7 @@ def error_response(
         body = {"detail": message} | ({"field": field} if field else {})
         return JSONResponse(body, status_code=status, headers=headers)
     page_message = PAGE_MESSAGES.get(status, message) if status in (404, 500) else message
+    page_message = STARLETTE_DETAILS.get(str(page_message), page_message)
     response = render(
         request, "error.html", {"status_code": status, "message": page_message}, status
     )
@@ -73,10 +81,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):
+        message = describe_errors(error.errors())
         errors = [
             {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()
         ]
-        message = describe_errors(errors)
         if wants_json(request):
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
         return error_response(request, 422, message)
@@ -84,16 +92,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _model_error(request: Request, error: ValidationError):
         # A form turned into a schema inside a route: the same 422 as a bad JSON body.
-        errors = [
-            {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()
-        ]
+        errors = error.errors()
         message = describe_errors(errors)
         field = str(errors[0]["loc"][-1]) if errors and errors[0].get("loc") else None
         return error_response(request, 422, message, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException):
-        message = error.detail if isinstance(error.detail, str) else "request not accepted"
+        detail = error.detail if isinstance(error.detail, str) else N_("request not accepted")
+        message = Message(detail)
         return error_response(
             request, error.status_code, message, headers=getattr(error, "headers", None)
         )
@@ -102,4 +109,4 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception):
         # Only the type and the route: arguments may carry message bodies or health data.
         log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path)
-        return error_response(request, 500, "internal error; it has been logged")
+        return error_response(request, 500, N_("internal error; it has been logged"))

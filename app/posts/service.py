@@ -11,6 +11,7 @@ from app.channels import service as channels
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.posts.models import (
     Delivery,
@@ -93,7 +94,9 @@ def _parse_schedule(data: PostCreate) -> tuple[datetime | None, Rule | None]:
         try:
             rule = Rule.from_dict(data.recurrence)
         except (ValueError, TypeError) as error:
-            raise InvalidInput(f"recurrence: {error}", field="recurrence") from None
+            raise InvalidInput(
+                "recurrence: {problem}", field="recurrence", problem=Message(str(error))
+            ) from None
     return when, rule
 
 
@@ -225,7 +228,7 @@ def update(
 ) -> Post:
     """Edit a post; any change to an approved health claim sends it back for approval."""
     if post.status not in EDITABLE:
-        raise Conflict(f"a {post.status} post cannot be edited")
+        raise Conflict("a post that is {status} cannot be edited", status=post.status)
     if expected_version is not None and expected_version != post.version:
         raise Conflict("someone else changed this post meanwhile; reload it")
     texts = _channel_texts(db, data)
@@ -262,7 +265,7 @@ def _ask_clinicians(db: Session, post: Post) -> None:
     notifications.notify_clinicians(
         db=db,
         kind="approval.requested",
-        message=f"Post #{post.id} makes a health claim and waits for your review",
+        message=Message("Post #{id} makes a health claim and waits for your review", id=post.id),
         link=f"/posts/{post.id}",
     )
 
@@ -307,11 +310,16 @@ def review(
         labels = "" if approve else ";".join(post.moderation_flags)
         db.add(ModerationLabel(text=post.text, labels=labels, decided_by=clinician.id))
     verdict = "approved" if approve else "rejected"
+    message = (
+        Message("Post #{id} was approved by {name}", id=post.id, name=clinician.display_name)
+        if approve
+        else Message("Post #{id} was rejected by {name}", id=post.id, name=clinician.display_name)
+    )
     notifications.notify(
         db=db,
         user_id=post.author_id,
         kind=f"post.{verdict}",
-        message=f"Post #{post.id} was {verdict} by {clinician.display_name}",
+        message=message,
         link=f"/posts/{post.id}",
     )
     return post
@@ -320,7 +328,7 @@ def review(
 def submit_for_approval(*, db: Session, post: Post, actor: User) -> Post:
     """Ask clinicians to review a draft or a rejected post."""
     if post.status not in (PostStatus.draft, PostStatus.rejected):
-        raise Conflict(f"a {post.status} post cannot be sent for approval")
+        raise Conflict("a post that is {status} cannot be sent for approval", status=post.status)
     post.health_claim = True
     post.status = PostStatus.awaiting_approval
     post.version += 1
@@ -335,7 +343,7 @@ def schedule(
 ) -> Post:
     """Schedule (or reschedule) an approved or plain post for `when`."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
-        raise Conflict(f"a {post.status} post cannot be scheduled")
+        raise Conflict("a post that is {status} cannot be scheduled", status=post.status)
     if needs_approval(post):
         raise Conflict(
             "a clinician must approve this post (a health claim, or flagged by moderation) "
@@ -391,7 +399,7 @@ def set_paused(*, db: Session, post: Post, paused: bool, actor: User) -> Post:
 def cancel(*, db: Session, post: Post, actor: User) -> Post:
     """Cancel: nothing more goes out; what is already published stays."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
-        raise Conflict(f"this post is already {post.status}")
+        raise Conflict("this post is already {status}", status=post.status)
     post.status = PostStatus.cancelled
     post.next_run_at = None
     post.version += 1

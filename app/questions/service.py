@@ -8,6 +8,7 @@ from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
 from moderation import review, scoring
@@ -133,7 +134,7 @@ def answer(*, db: Session, question: Question, clinician: User, text: str) -> An
         db=db,
         user_id=question.author_id,
         kind="answer",
-        message=f"{clinician.display_name} answered your question",
+        message=Message("{name} answered your question", name=clinician.display_name),
         link=f"/questions/{question.id}",
     )
     audit.record(
