@@ -38,9 +38,10 @@ FIELDS = {
     "locale": N_("Language"),
 }
 
+REQUIRED = N_("this field is required")
 # Pydantic's error types in plain words; the limits come from the error's context.
 PROBLEMS = {
-    "missing": N_("this field is required"),
+    "missing": REQUIRED,
     "string_too_short": N_("use at least {min_length} characters"),
     "string_too_long": N_("use at most {max_length} characters"),
     "too_long": N_("too many items (at most {max_length})"),
@@ -82,14 +83,15 @@ def _problem(item: dict) -> str:
     if kind == "string_pattern_mismatch" and location and location[-1] == "username":
         return Message(USERNAME_RULE)
     if kind == "string_too_short" and context.get("min_length") == 1:
-        return Message(PROBLEMS["missing"])
+        return Message(REQUIRED)
     if kind in PROBLEMS:
         try:
             return Message(PROBLEMS[kind], **context) if context else Message(PROBLEMS[kind])
         except (KeyError, ValueError):
             return Message(PROBLEMS[kind])
     # A validator's own words ("Value error, ..."): the message is in the catalogue when marked.
-    return Message(str(item.get("msg", "invalid")).removeprefix("Value error, "))
+    text = str(item.get("msg") or "")
+    return Message(text.removeprefix("Value error, "))
 
 
 def describe_errors(errors: list[dict]) -> Message:

@@ -335,7 +335,7 @@ def _context(db: Session, post: GroupPost) -> dict:
     )[::-1]
     people = authors(db, [post, *around])
     return {
-        "where": f"{group.name} ({group.visibility})",
+        "where": Message("{group} ({visibility})", group=group.name, visibility=group.visibility),
         "link": f"/groups/{group.id}/posts/{thread_id}",
         "author": people.get(post.author_id).display_name if post.author_id in people else "?",
         "thread": [(people[p.author_id].display_name, p.text, str(p.status)) for p in around if p],

@@ -7,6 +7,7 @@ Same as `pybabel extract -F babel.cfg -k ... -o app/locale/messages.pot . && pyb
 carried into the Spanish catalogue. Prints what is still untranslated or fuzzy.
 """
 
+import copy
 import sys
 from pathlib import Path
 
@@ -35,6 +36,7 @@ KEYWORDS = {
     "PermissionDenied": None,
     "Conflict": None,
     "TooManyRequests": None,
+    "problem": (2,),
 }
 WIDTH = 100
 
@@ -74,7 +76,7 @@ def write(catalog: Catalog, path: Path) -> None:
 def carry_legacy(catalog: Catalog) -> None:
     """Fill untranslated or fuzzy Spanish entries from the ES dict, where it has them."""
     for message in catalog:
-        if not message.id or isinstance(message.id, tuple) or message.id not in ES:
+        if message.context or isinstance(message.id, tuple) or message.id not in ES:
             continue
         if not message.string or message.fuzzy:
             message.string = ES[message.id]
@@ -98,7 +100,8 @@ def main() -> int:
     write(template, TEMPLATE)
     for locale in LOCALES:
         catalog = read(locale)
-        catalog.update(template, update_header_comment=False)
+        # update() adopts the template's entries as they are: each catalogue gets its own copy.
+        catalog.update(copy.deepcopy(template), update_header_comment=False)
         if locale == "es":
             carry_legacy(catalog)
             for msgid in untranslated(catalog):

@@ -313,7 +313,7 @@ def _context(db: Session, target) -> dict:
     post = db.get(NetworkPost, getattr(target, "post_id", None) or target.id)
     author = db.get(User, target.author_id)
     return {
-        "where": f"clinician network ({post.kind})",
+        "where": Message("clinician network ({kind})", kind=post.kind),
         "link": f"/network/posts/{post.id}",
         "author": author.display_name if author else "?",
         "title": post.title,

@@ -423,12 +423,12 @@ def _context(db: Session, comment: InboundComment) -> dict:
         .order_by(col(InboundComment.id).desc())
         .limit(10)
     ).all()
-    thread = [("the practice's post", post.text, "visible")]
+    thread = [(Message("the practice's post"), post.text, "visible")]
     thread += [(c.author_name, c.text, str(c.status)) for c in reversed(around)]
     return {
-        "where": f"comment on {channel.name} under post #{post.id}",
+        "where": Message("comment on {channel} under post #{id}", channel=channel.name, id=post.id),
         "link": f"/posts/{post.id}#comment-{comment.id}",
-        "author": f"{comment.author_name} (on {channel.name})",
+        "author": Message("{name} (on {channel})", name=comment.author_name, channel=channel.name),
         "thread": thread,
     }
 

@@ -11,7 +11,7 @@ from app.channels import service as channels
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.i18n import Message
+from app.i18n import Message, join
 from app.notifications import service as notifications
 from app.posts.models import (
     Delivery,
@@ -25,7 +25,7 @@ from app.posts.models import (
 )
 from app.settings import get_settings
 from connectors import registry
-from connectors.base import Draft
+from connectors.base import Draft, Problem
 from moderation import scoring
 from moderation.models import ModerationLabel
 from scheduler.recurrence import Rule, next_after, occurrences
@@ -65,14 +65,21 @@ def text_for(post: Post, target: PostChannel) -> str:
     return target.text_override or post.text
 
 
+def problem_text(problem: Problem) -> Message:
+    """A connector's objection to a draft, shown in the reader's language."""
+    return Message(problem.msgid or problem.message, **problem.values)
+
+
 def check_texts(kind_texts: list[tuple[Channel, str]], link: str | None) -> None:
     """Every channel's text fits that channel; the error names the channel."""
     problems = []
     for channel, text in kind_texts:
         for problem in registry.validate(str(channel.kind), Draft(text, link=link)):
-            problems.append(f"{channel.name}: {problem.message}")
+            problems.append(
+                Message("{channel}: {problem}", channel=channel.name, problem=problem_text(problem))
+            )
     if problems:
-        raise InvalidInput("; ".join(problems), field="text")
+        raise InvalidInput(join(problems), field="text")
 
 
 def _parse_schedule(data: PostCreate) -> tuple[datetime | None, Rule | None]:

@@ -200,7 +200,9 @@ def _answer_from_queue(db: Session, question: Question, clinician: User, text: s
 def _context(db: Session, question: Question) -> dict:
     asker = db.get(User, question.author_id)
     return {
-        "where": "public question" if question.public else "private question to the practice",
+        "where": Message("public question")
+        if question.public
+        else Message("private question to the practice"),
         "link": f"/questions/{question.id}",
         "author": asker.display_name if asker else "?",
         "title": question.title,
