@@ -41,3 +41,7 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, *, retry_after: int, **values: Any):
         super().__init__(message, **values)
         self.retry_after = retry_after
+
+
+class LoginRequired(Exception):
+    """No valid session or token: pages redirect to the login form, the API answers 401."""

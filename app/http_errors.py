@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import database
+from app.deps import get_optional_user
 from app.errors import DomainError, LoginRequired, TooManyRequests
 from app.i18n import N_, Message
 from web.forms import describe_errors
@@ -37,6 +39,17 @@ def wants_json(request: Request) -> bool:
     )
 
 
+def _find_reader(request: Request) -> None:
+    """Who reads an error page that no route answered (an unknown address), for its language."""
+    if hasattr(request.state, "user") or "uid" not in request.session:
+        return
+    try:
+        with database.session_scope() as db:
+            get_optional_user(request, db)
+    except Exception:  # the page still renders, in the practice's language
+        request.state.user = None
+
+
 def error_response(
     request: Request,
     status: int,
@@ -47,6 +60,7 @@ def error_response(
     if wants_json(request):
         body = {"detail": message} | ({"field": field} if field else {})
         return JSONResponse(body, status_code=status, headers=headers)
+    _find_reader(request)
     page_message = PAGE_MESSAGES.get(status, message) if status in (404, 500) else message
     page_message = STARLETTE_DETAILS.get(str(page_message), page_message)
     response = render(
