@@ -31,18 +31,20 @@ class Message(str):
     msgid: str
     values: dict[str, Any]
 
-    def __new__(cls, msgid: str, **values: Any) -> "Message":
-        english = _fill(msgid, {key: _english(value) for key, value in values.items()})
+    def __new__(cls, msgid: str, *, english: str | None = None, **values: Any) -> "Message":
+        # english: how the text reads where nothing translates it (API answers), when that differs
+        if english is None:
+            english = _fill(msgid, {key: _english(value) for key, value in values.items()})
         text = super().__new__(cls, english)
         text.msgid, text.values = msgid, values
         return text
 
     def __reduce__(self):
-        return (_rebuild, (self.msgid, self.values))
+        return (_rebuild, (self.msgid, str(self), self.values))
 
 
-def _rebuild(msgid: str, values: dict[str, Any]) -> Message:
-    return Message(msgid, **values)
+def _rebuild(msgid: str, english: str, values: dict[str, Any]) -> Message:
+    return Message(msgid, english=english, **values)
 
 
 def join(parts: Iterable[str], separator: str = "; ") -> Message:

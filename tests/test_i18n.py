@@ -145,11 +145,11 @@ def test_a_service_error_reads_english_and_is_shown_in_the_readers_language():
     assert translator("es")(nested.message) == "Título: x"
 
 
-def test_validation_errors_are_described_in_spanish():
+def test_validation_errors_are_described_in_the_readers_language():
     errors = [
         {
             "loc": ("body", "username"),
-            "msg": "...",
+            "msg": "String should have at least 3 characters",
             "type": "string_too_short",
             "ctx": {"min_length": 3},
         },
@@ -159,7 +159,13 @@ def test_validation_errors_are_described_in_spanish():
     assert translator("es")(message) == (
         "Usuario: usa al menos 3 caracteres; Título: este campo es obligatorio"
     )
-    assert str(message) == "Username: use at least 3 characters; Title: this field is required"
+    assert translator("en")(message) == (
+        "Username: use at least 3 characters; Title: this field is required"
+    )
+    # API answers keep the field keys and pydantic's words.
+    assert str(message) == (
+        "username: String should have at least 3 characters; title: Field required"
+    )
 
 
 def test_a_notification_is_written_in_its_recipients_language(db, make_user):

@@ -76,26 +76,25 @@ PROBLEMS = {
 USERNAME_RULE = N_("use 3 to 40 lowercase letters, digits, '.', '_' or '-'")
 
 
-def _problem(item: dict) -> str:
+def _problem(item: dict) -> Message:
+    """The problem in plain words; its English text stays pydantic's own for API clients."""
     kind = item.get("type", "")
     context = {k: v for k, v in (item.get("ctx") or {}).items() if isinstance(v, str | int | float)}
     location = [str(part) for part in item.get("loc", ())]
+    english = str(item.get("msg") or "").removeprefix("Value error, ")
     if kind == "string_pattern_mismatch" and location and location[-1] == "username":
         return Message(USERNAME_RULE)
     if kind == "string_too_short" and context.get("min_length") == 1:
-        return Message(REQUIRED)
+        return Message(REQUIRED, english=english)
     if kind in PROBLEMS:
-        try:
-            return Message(PROBLEMS[kind], **context) if context else Message(PROBLEMS[kind])
-        except (KeyError, ValueError):
-            return Message(PROBLEMS[kind])
-    # A validator's own words ("Value error, ..."): the message is in the catalogue when marked.
-    text = str(item.get("msg") or "")
-    return Message(text.removeprefix("Value error, "))
+        return Message(PROBLEMS[kind], english=english, **context)
+    # A validator's own words: the message is in the catalogue when the validator marks it.
+    return Message(english)
 
 
 def describe_errors(errors: list[dict]) -> Message:
-    """'field: problem; field: problem' from pydantic/FastAPI error dicts, translated when shown."""
+    """'field: problem; field: problem' from pydantic/FastAPI error dicts: field names and
+    problems in the reader's language on pages, pydantic's words and field keys in the API."""
     parts = []
     for item in errors:
         location = [
@@ -105,8 +104,9 @@ def describe_errors(errors: list[dict]) -> Message:
         ]
         problem = _problem(item)
         if location:
+            path = ".".join(location)
             field = location[-1]
-            where = Message(FIELDS[field]) if field in FIELDS else ".".join(location)
+            where = Message(FIELDS[field], english=path) if field in FIELDS else path
             parts.append(Message("{field}: {problem}", field=where, problem=problem))
         else:
             parts.append(problem)
