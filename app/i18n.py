@@ -47,6 +47,26 @@ def _rebuild(msgid: str, english: str, values: dict[str, Any]) -> Message:
     return Message(msgid, english=english, **values)
 
 
+def to_data(value: Any) -> Any:
+    """A Message (its id and values, nested) or an enum as JSON, to be shown later in a language."""
+    if isinstance(value, Message):
+        values = {key: to_data(item) for key, item in value.values.items()}
+        return {"msgid": value.msgid, "english": str(value), "values": values}
+    if isinstance(value, Enum):
+        return {"label": str(value.value)}
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def from_data(data: Any) -> Any:
+    """The Message or label that to_data stored."""
+    if isinstance(data, dict) and "msgid" in data:
+        values = {key: from_data(item) for key, item in (data.get("values") or {}).items()}
+        return Message(str(data["msgid"]), english=data.get("english"), **values)
+    if isinstance(data, dict) and "label" in data:
+        return label(data["label"])
+    return data
+
+
 def join(parts: Iterable[str], separator: str = "; ") -> Message:
     """Several messages as one, each translated on its own."""
     values = {f"part{i}": part for i, part in enumerate(parts)}
@@ -103,7 +123,7 @@ LABELS: dict[str, str] = {
     "active": N_("active"),
     "reconnect_needed": N_("reconnect needed"),
     "disabled": N_("disabled"),
-    "outbox": N_("outbox"),
+    "outbox": N_("Outbox"),
     "x": N_("X"),
     "facebook": N_("Facebook"),
     # content and review

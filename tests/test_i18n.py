@@ -168,20 +168,26 @@ def test_validation_errors_are_described_in_the_readers_language():
     )
 
 
-def test_a_notification_is_written_in_its_recipients_language(db, make_user):
-    spanish = speaking(make_user(Role.patient), "es")
-    english = speaking(make_user(Role.patient), "en")
-    for user in (spanish, english):
+def test_a_notification_reads_in_the_language_its_reader_has_now(login_as):
+    client, user, _token = login_as(Role.patient)
+    with database.session_scope() as session:
         notifications.notify(
-            db=db,
+            db=session,
             user_id=user.id,
-            kind="answer",
-            message=Message("{name} answered your question", name="Dr. Ruiz"),
+            kind="moderation",
+            message=Message(
+                "Your {kind} was reviewed: {outcome}",
+                kind=label("group_post"),
+                outcome=Message("removed"),
+            ),
         )
-    db.flush()
-    texts = {n.user_id: n.message for n in db.exec(select(Notification))}
-    assert texts[spanish.id] == "Dr. Ruiz ha respondido a tu pregunta"
-    assert texts[english.id] == "Dr. Ruiz answered your question"
+    speaking(user, "es")
+    assert "Se ha revisado tu publicación de grupo: retirado" in client.get("/notifications").text
+    speaking(user, "en")
+    assert "Your group post was reviewed: removed" in client.get("/notifications").text
+    with database.session_scope() as session:
+        stored = session.exec(select(Notification).where(Notification.user_id == user.id)).one()
+    assert stored.message == "Your group post was reviewed: removed"  # what the API answers
 
 
 def test_a_refused_form_is_explained_in_spanish_on_a_spanish_page(login_as):

@@ -27,8 +27,11 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 def _start_session(request: Request, user: User) -> None:
+    language = request.session.get("lang")  # picked on the log-in page: it outlives the log-in
     request.session.clear()
     request.session.update(uid=user.id, sv=user.session_version, csrf=new_csrf_token())
+    if language:
+        request.session["lang"] = language
     request.state.user = user
 
 

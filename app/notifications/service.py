@@ -5,35 +5,34 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
 from app.clock import utcnow
-from app.i18n import translator
+from app.i18n import Message, to_data
 from app.notifications.models import Notification
-from app.settings import get_settings
 
 
 def notify(
     *, db: Session, user_id: int, kind: str, message: str, link: str | None = None
 ) -> Notification:
-    """Queue a notification for one user, in their language (committed with the caller's
-    transaction); message is English text or a `Message`."""
-    user = db.get(User, user_id)
-    locale = (user.locale if user else None) or get_settings().locale
-    text = translator(locale)(message)
-    item = Notification(user_id=user_id, kind=kind, message=text[:300], link=link)
+    """Queue a notification for one user (committed with the caller's transaction); message is
+    English text or a `Message`, shown in the language the user reads in."""
+    item = Notification(user_id=user_id, kind=kind, link=link, **_text(message))
     db.add(item)
     return item
 
 
 def notify_clinicians(*, db: Session, kind: str, message: str, link: str | None = None) -> int:
     """Notify every active, verified clinician (approvals, emergencies, escalations); how many."""
-    query = select(User.id, User.locale).where(
+    query = select(User.id).where(
         User.role == Role.clinician, col(User.clinician_verified), col(User.is_active)
     )
-    rows = list(db.exec(query))
-    default = get_settings().locale
-    for user_id, locale in rows:
-        text = translator(locale or default)(message)[:300]
-        db.add(Notification(user_id=user_id, kind=kind, message=text, link=link))
-    return len(rows)
+    ids = list(db.exec(query))
+    for user_id in ids:
+        notify(db=db, user_id=user_id, kind=kind, message=message, link=link)
+    return len(ids)
+
+
+def _text(message: str) -> dict:
+    data = to_data(message) if isinstance(message, Message) else None
+    return {"message": str(message)[:300], "text_data": data}
 
 
 def unread_count(*, db: Session, user_id: int) -> int:
