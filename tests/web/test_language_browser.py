@@ -16,7 +16,7 @@ from app.locale.update import po_path
 
 PASSWORDS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
 ROLES = ["admin", "marketing", "clinician", "patient"]
-# Detail pages reached from the menu's pages, the first of each kind a role can open.
+# Detail pages reached from the menu's pages, the first few of each kind a role can open.
 DETAILS = [
     r"/posts/\d+$",
     r"/groups/\d+$",
@@ -27,6 +27,7 @@ DETAILS = [
     r"/notifications$",
     r"/strikes$",
 ]
+PER_KIND = 4
 # Words of each language's interface that never belong on a page in the other one.
 WORDS = {
     "en": [
@@ -177,7 +178,7 @@ def choose_language_and_log_in(page, base: str, locale: str, username: str) -> N
 
 
 def pages_of(page, base: str) -> list[str]:
-    """The role's menu pages, then one page of each detail kind linked from them."""
+    """The role's menu pages, then up to PER_KIND pages of each detail kind linked from them."""
     menu = page.eval_on_selector_all("#nav a", "links => links.map(a => a.getAttribute('href'))")
     found = list(menu)
     for path in menu:
@@ -185,12 +186,11 @@ def pages_of(page, base: str) -> list[str]:
         links = page.eval_on_selector_all(
             "a[href^='/']", "as => as.map(a => a.getAttribute('href'))"
         )
-        for pattern in DETAILS:
-            if any(re.search(pattern, seen) for seen in found):
-                continue
-            match = next((link for link in links if re.search(pattern, link.split("#")[0])), None)
-            if match:
-                found.append(match.split("#")[0])
+        for link in dict.fromkeys(link.split("#")[0] for link in links):
+            for pattern in DETAILS:
+                seen = [path for path in found if re.search(pattern, path)]
+                if re.search(pattern, link) and link not in found and len(seen) < PER_KIND:
+                    found.append(link)
     return found + ["/no-such-page"]
 
 
@@ -204,7 +204,10 @@ def problems_on(page, locale: str, foreign: dict) -> list[str]:
             problems.append(f"untranslated: {text!r}")
         problems += [f"raw key: {key!r}" for key in raw_keys() if re.search(rf"\b{key}\b", text)]
     other = "es" if locale == "en" else "en"
-    for text in {squeeze(t) for t in shown["controls"]} - NAMES:
+    # The demo's posts, groups and questions are written in Spanish: on a Spanish page every text
+    # is searched for English words, on an English page only the interface's own text.
+    searched = texts if locale == "es" else {squeeze(t) for t in shown["controls"]} - NAMES
+    for text in searched:
         for word in WORDS[other]:
             if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
                 problems.append(f"{other} word {word!r} in {text!r}")
