@@ -222,3 +222,19 @@ def test_the_catalogues_ship_with_the_package():
     for locale in ("es", "en"):
         assert po_path(locale).exists()
     assert str(label("awaiting_approval")) == "awaiting approval"
+
+
+def test_templates_translate_trans_blocks_and_plurals():
+    from web.templating import _language, templates
+
+    source = (
+        "{% trans %}Home{% endtrans %}|{% trans name=who %}Welcome, {{ name }}{% endtrans %}|"
+        '{{ ngettext("{n} strike in 90 days", "{n} strikes in 90 days", 3) }}|'
+        '{{ label("reconnect_needed") }}|{{ _("Different text for {name}", name="X") }}'
+    )
+    template = templates.env.from_string(source)
+    assert template.render(who="<b>Ana</b>", **_language("es")) == (
+        "Inicio|Welcome, &lt;b&gt;Ana&lt;/b&gt;|3 faltas en 90 días|hay que volver a conectar|"
+        "Texto distinto para X"
+    )
+    assert template.render(who="Ana", **_language("en")).startswith("Home|Welcome, Ana|3 strikes")
