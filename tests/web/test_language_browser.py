@@ -222,8 +222,10 @@ def test_every_page_of_a_role_reads_in_the_chosen_language(
     choose_language_and_log_in(page, live_server, locale, username)
     found = {}
     for path in pages_of(page, live_server):
-        page.goto(live_server + path)
+        response = page.goto(live_server + path)
         problems = problems_on(page, locale, foreign)
+        if response.status >= 500:
+            problems.append(f"status {response.status}")
         if problems:
             found[path] = sorted(set(problems))
     assert found == {}, "\n".join(f"{path}: {found[path]}" for path in found)
