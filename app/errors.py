@@ -1,15 +1,26 @@
 """Domain errors that services raise; the web layer turns each into one HTTP status."""
 
+from typing import Any
+
+from app.i18n import Message
+
 
 class DomainError(Exception):
+    """message is English text with {name} fields filled from values; it is shown translated."""
+
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None, **values: object):
-        # `message` is the English catalogue key; `values` fill its {placeholders} after translation.
-        self.template, self.values = message, values
-        self.message = message.format(**values) if values else message
-        super().__init__(self.message)
+    def __init__(self, message: str, *, field: str | None = None, **values: Any):
+        if not isinstance(message, Message) or values:
+            earlier = getattr(message, "values", {})
+            message = Message(getattr(message, "msgid", message), **earlier, **values)
+        super().__init__(message)
+        self.message: Message = message
         self.field = field
+
+    def translated(self, translate) -> str:
+        """The message in the language of `translate` (an app.i18n translator)."""
+        return translate(self.message)
 
     def translated(self, translate) -> str:
         """The message in the language of `translate` (an app.i18n translator)."""
@@ -35,8 +46,8 @@ class Conflict(DomainError):
 class TooManyRequests(DomainError):
     status_code = 429
 
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int, **values: Any):
+        super().__init__(message, **values)
         self.retry_after = retry_after
 
 

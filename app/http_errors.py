@@ -10,19 +10,27 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import database
+from app.deps import get_optional_user
 from app.errors import DomainError, LoginRequired, TooManyRequests
-from app.i18n import translator
+from app.i18n import N_, Message, translator
 from web.forms import describe_errors
 from web.templating import render, request_locale
 
 log = logging.getLogger("carepost.http")
 
 PAGE_MESSAGES = {
-    403: "You do not have access to this page.",
-    404: "Page not found.",
-    500: "Something went wrong on our side. It has been logged.",
+    403: N_("You do not have access to this page."),
+    404: N_("Page not found."),
+    500: N_("Something went wrong on our side. It has been logged."),
 }
-BUSY_MESSAGE = "The database is busy; try again in a few seconds."
+# Starlette's own details for statuses the app does not raise itself.
+STARLETTE_DETAILS = {
+    "Not Found": N_("Page not found."),
+    "Method Not Allowed": N_("This address does not accept that kind of request."),
+    "Request Entity Too Large": N_("What was sent is too large."),
+}
+BUSY_MESSAGE = N_("The database is busy; try again in a few seconds.")
 BUSY_RETRY_SECONDS = 5
 # PostgreSQL SQLSTATEs that mean "try again": lock not available, deadlock, serialization failure.
 RETRYABLE_SQLSTATES = {"55P03", "40P01", "40001"}
@@ -70,6 +78,17 @@ def _locale(request: Request) -> str:
         return get_settings().locale
 
 
+def _find_reader(request: Request) -> None:
+    """Who reads an error page that no route answered (an unknown address), for its language."""
+    if hasattr(request.state, "user") or "sid" not in request.session:
+        return
+    try:
+        with database.session_scope() as db:
+            get_optional_user(request, db)
+    except Exception:  # the page still renders, in the practice's language
+        request.state.user = None
+
+
 def error_response(
     request: Request,
     status: int,
@@ -85,7 +104,9 @@ def error_response(
     if wants_json(request):
         body = ErrorBody(detail=message, field=field, errors=errors, request_id=request_id)
         return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+    _find_reader(request)
     page_message = PAGE_MESSAGES.get(status, message) if status in (404, 500) else message
+    page_message = STARLETTE_DETAILS.get(str(page_message), page_message)
     page_message = translator(_locale(request))(page_message)
     try:
         response = render(
@@ -137,7 +158,7 @@ def _database_error(request: Request, error: StatementError) -> Response:
     if sqlstate in INPUT_SQLSTATES or "nul (0x00)" in text:
         # The routes' own validation should have caught this; the type and route say where.
         log.warning("input refused by the database (%s) on %s", type(original).__name__, route)
-        return error_response(request, 422, "a value is too long, too large or not valid text")
+        return error_response(request, 422, N_("a value is too long, too large or not valid text"))
     raise error
 
 
@@ -163,7 +184,7 @@ def install(app: FastAPI) -> None:
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
         )
-        message = error.translated(translator(request_locale(request)))
+        message = error.translated(translator(_locale(request)))
         return error_response(request, error.status_code, message, error.field, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -171,7 +192,7 @@ def install(app: FastAPI) -> None:
         errors = _errors_of(error)
         if errors and all(e["loc"][:1] == ["path"] for e in errors):
             # An id that cannot name a row (not a number, or beyond the column's range).
-            return error_response(request, 404, "not found")
+            return error_response(request, 404, N_("not found"))
         # A validator's own message (a catalogue key) reaches the user in their language.
         translate = translator(_locale(request))
         for item in errors:
@@ -188,7 +209,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException):
-        message = error.detail if isinstance(error.detail, str) else "request not accepted"
+        detail = error.detail if isinstance(error.detail, str) else N_("request not accepted")
+        message = Message(detail)
         return error_response(
             request, error.status_code, message, headers=getattr(error, "headers", None)
         )
@@ -203,7 +225,7 @@ def install(app: FastAPI) -> None:
         # routes' own validation should have caught it; the route in the log says where.
         route = getattr(request.scope.get("route"), "path", request.url.path)
         log.warning("overflow (%s) on %s %s", type(error).__name__, request.method, route)
-        return error_response(request, 422, "a value is too long, too large or not valid text")
+        return error_response(request, 422, N_("a value is too long, too large or not valid text"))
 
 
 ERROR_STATUSES = {

@@ -1,9 +1,248 @@
-"""The UI's message catalogue: English text is the key, Spanish its translation."""
+"""The UI's languages: gettext catalogues (app/locale/*/LC_MESSAGES/messages.po) read at run time.
 
-from collections.abc import Callable
+English text is the message id; `_("Welcome, {name}", name=...)` translates, then fills the values.
+Services that cannot know the reader's language raise or store a `Message`, translated when shown.
+"""
+
+from collections.abc import Iterable
+from enum import Enum
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 
 LOCALES = ("es", "en")
+LOCALE_DIR = Path(__file__).parent / "locale"
 
+
+def N_(message: str) -> str:
+    """Mark text for extraction where it is translated later (a label table, a constant)."""
+    return message
+
+
+class Message(str):
+    """Text whose language is chosen when it is shown: reads as its English text, and keeps its
+    message id and values so a translator can render it in the reader's language."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, *, english: str | None = None, **values: Any) -> "Message":
+        # english: how the text reads where nothing translates it (API answers), when that differs
+        if english is None:
+            english = _fill(msgid, {key: _english(value) for key, value in values.items()})
+        text = super().__new__(cls, english)
+        text.msgid, text.values = msgid, values
+        return text
+
+    def __reduce__(self):
+        return (_rebuild, (self.msgid, str(self), self.values))
+
+
+def _rebuild(msgid: str, english: str, values: dict[str, Any]) -> Message:
+    return Message(msgid, english=english, **values)
+
+
+def to_data(value: Any) -> Any:
+    """A Message (its id and values, nested) or an enum as JSON, to be shown later in a language."""
+    if isinstance(value, Message):
+        values = {key: to_data(item) for key, item in value.values.items()}
+        return {"msgid": value.msgid, "english": str(value), "values": values}
+    if isinstance(value, Enum):
+        return {"label": str(value.value)}
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def from_data(data: Any) -> Any:
+    """The Message or label that to_data stored."""
+    if isinstance(data, dict) and "msgid" in data:
+        values = {key: from_data(item) for key, item in (data.get("values") or {}).items()}
+        return Message(str(data["msgid"]), english=data.get("english"), **values)
+    if isinstance(data, dict) and "label" in data:
+        return label(data["label"])
+    return data
+
+
+def join(parts: Iterable[str], separator: str = "; ") -> Message:
+    """Several messages as one, each translated on its own."""
+    values = {f"part{i}": part for i, part in enumerate(parts)}
+    return Message(separator.join("{" + key + "}" for key in values), **values)
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return LABELS.get(str(value.value), str(value.value))
+    return value
+
+
+def _fill(text: str, values: dict[str, Any]) -> str:
+    """str.format style ({name}) for code; %(name)s for Jinja's {% trans %} blocks."""
+    if not values:
+        return text
+    if "%(" in text:
+        return text % values
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+# What users see for the values of status, role, kind and label columns (translated when shown).
+LABELS: dict[str, str] = {
+    # roles
+    "admin": N_("admin"),
+    "marketing": N_("marketing"),
+    "clinician": N_("clinician"),
+    "patient": N_("patient"),
+    "moderator": N_("moderator"),
+    "member": N_("member"),
+    # posts and deliveries
+    "draft": N_("draft"),
+    "awaiting_approval": N_("awaiting approval"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "scheduled": N_("scheduled"),
+    "paused": N_("paused"),
+    "cancelled": N_("cancelled"),
+    "done": N_("done"),
+    "pending": N_("pending"),
+    "sending": N_("sending"),
+    "published": N_("published"),
+    "failed": N_("failed"),
+    "uncertain": N_("uncertain"),
+    "sent": N_("sent"),
+    # recurrence
+    "weekly": N_("weekly"),
+    "monthly": N_("monthly"),
+    "nth_weekday": N_("monthly on a weekday"),
+    # channels
+    "active": N_("active"),
+    "reconnect_needed": N_("reconnect needed"),
+    "disabled": N_("disabled"),
+    "outbox": N_("Outbox"),
+    "x": N_("X"),
+    "facebook": N_("Facebook"),
+    # content and review
+    "visible": N_("visible"),
+    "hidden": N_("hidden"),
+    "held": N_("held"),
+    "removed": N_("removed"),
+    "escalated": N_("escalated"),
+    "answered": N_("answered"),
+    # groups
+    "public": N_("public"),
+    "private": N_("private"),
+    "requested": N_("requested"),
+    "invited": N_("invited"),
+    "banned": N_("banned"),
+    # network
+    "case": N_("case"),
+    "event": N_("event"),
+    "job": N_("job"),
+    # reactions
+    "support": N_("support"),
+    "thanks": N_("thanks"),
+    "hug": N_("hug"),
+    # moderation labels
+    "misinformation": N_("misinformation"),
+    "unsafe_consultation": N_("consultation request"),
+    "emergency": N_("emergency"),
+    "phi": N_("exposed health data"),
+    "spam": N_("spam"),
+    "benign": N_("benign"),
+    # review actions
+    "approve": N_("approve"),
+    "remove": N_("remove"),
+    "edit_approve": N_("edit and approve"),
+    "answer": N_("answer"),
+    "escalate": N_("escalate"),
+    # what was reviewed
+    "group_post": N_("group post"),
+    "question": N_("question"),
+    "network_post": N_("network post"),
+    "network_comment": N_("network comment"),
+    "channel_comment": N_("comment on a published post"),
+    # where a review signal came from
+    "classifier": N_("classifier"),
+    "rule": N_("rule"),
+    "report": N_("report"),
+    "fixed": N_("fixed"),
+    "appeal": N_("appeal"),
+}
+
+
+def label(value: Any) -> Message:
+    """The words for a status, role, kind or label value (the raw value when it has none)."""
+    key = str(value.value if isinstance(value, Enum) else value)
+    return Message(LABELS.get(key, key))
+
+
+@cache
+def catalogue(locale: str) -> Translations:
+    """The compiled catalogue of locale (read from its .po once; fuzzy entries are left out)."""
+    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale not in LOCALES or not path.exists():
+        return Translations()
+    with path.open("rb") as source:
+        po = read_po(source, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, po)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+class Translator:
+    """gettext, ngettext and pgettext for one locale, with str.format values; callable as `_`."""
+
+    def __init__(self, locale: str):
+        self.locale = locale if locale in LOCALES else LOCALES[0]
+        self._catalogue = catalogue(self.locale)
+
+    def __call__(self, message: str, **values: Any) -> str:
+        return self.gettext(message, **values)
+
+    def gettext(self, message: str, **values: Any) -> str:
+        if isinstance(message, Message):
+            values, message = {**message.values, **values}, message.msgid
+        return self._fill(self._catalogue.gettext(str(message)), values)
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        values.setdefault("n", n)
+        return self._fill(self._catalogue.ngettext(singular, plural, n), values)
+
+    def pgettext(self, context: str, message: str, **values: Any) -> str:
+        return self._fill(self._catalogue.pgettext(context, message), values)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int, **values: Any) -> str:
+        values.setdefault("n", n)
+        return self._fill(self._catalogue.npgettext(context, singular, plural, n), values)
+
+    def label(self, value: Any) -> str:
+        return self.gettext(label(value))
+
+    def _fill(self, text: str, values: dict[str, Any]) -> str:
+        return _fill(text, {key: self._value(value) for key, value in values.items()})
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Message):
+            return self.gettext(value)
+        if isinstance(value, Enum):
+            return self.label(value)
+        return value
+
+
+@cache
+def translator(locale: str) -> Translator:
+    """The translator of locale; unknown text falls back to English."""
+    return Translator(locale)
+
+
+# Translations written before the gettext catalogues; `python -m app.locale.update` carries any
+# entry here that the Spanish .po lacks into it. New translations go in the .po.
 ES: dict[str, str] = {
     "Home": "Inicio",
     "Users": "Usuarios",
@@ -603,16 +842,3 @@ ES: dict[str, str] = {
     "the address contains a NUL character": "la dirección contiene un carácter NUL",
     "a value is too long, too large or not valid text": "un valor es demasiado largo, demasiado grande o no es texto válido",
 }
-
-CATALOGUES = {"es": ES, "en": {}}
-
-
-def translator(locale: str) -> Callable[..., str]:
-    """A gettext-like function for locale; unknown text falls back to English."""
-    catalogue = CATALOGUES.get(locale, {})
-
-    def translate(message: str, **values: object) -> str:
-        text = catalogue.get(message, message)
-        return text.format(**values) if values else text
-
-    return translate

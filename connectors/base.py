@@ -87,8 +87,18 @@ class Comment:
 
 @dataclass
 class Problem:
+    """Why a draft does not fit a channel; message is English, msgid and values let the app
+    show it in the reader's language."""
+
     field: str
     message: str
+    msgid: str = ""
+    values: dict = field(default_factory=dict)
+
+
+def problem(field_name: str, msgid: str, **values) -> Problem:
+    """A Problem whose text is msgid with its {name} fields filled from values."""
+    return Problem(field_name, msgid.format(**values), msgid, values)
 
 
 @dataclass
@@ -145,16 +155,32 @@ def validate_media(draft: Draft, limits: Limits, channel: str) -> list[Problem]:
     """Media count, types and sizes against a channel's limits."""
     problems = []
     if len(draft.media) > limits.max_media:
-        problems.append(Problem("media", f"{channel} accepts at most {limits.max_media} images"))
+        problems.append(
+            problem(
+                "media", "{channel} accepts at most {n} images", channel=channel, n=limits.max_media
+            )
+        )
     for item in draft.media:
         if item.mime_type not in limits.media_types:
             problems.append(
-                Problem("media", f"{channel} does not accept {item.mime_type} ({item.filename})")
+                problem(
+                    "media",
+                    "{channel} does not accept {type} ({filename})",
+                    channel=channel,
+                    type=item.mime_type,
+                    filename=item.filename,
+                )
             )
         if len(item.data) > limits.max_media_bytes:
             mb = limits.max_media_bytes // (1024 * 1024)
             problems.append(
-                Problem("media", f"{item.filename} is larger than {mb} MB, the {channel} limit")
+                problem(
+                    "media",
+                    "{filename} is larger than {mb} MB, the {channel} limit",
+                    filename=item.filename,
+                    mb=mb,
+                    channel=channel,
+                )
             )
     return problems
 

@@ -17,6 +17,7 @@ from connectors.base import (
     Published,
     TimeoutSession,
     created_since,
+    problem,
     same_text,
     transport_error,
     validate_media,
@@ -60,12 +61,14 @@ class FacebookConnector:
     def validate(draft: Draft) -> list[Problem]:
         problems = []
         if not draft.text.strip() and not draft.media and not draft.link:
-            problems.append(Problem("text", "Facebook needs text, a link or an image"))
+            problems.append(problem("text", "Facebook needs text, a link or an image"))
         if len(draft.text) > LIMITS.max_text:
             problems.append(
-                Problem(
+                problem(
                     "text",
-                    f"Facebook allows {LIMITS.max_text} characters; this text has {len(draft.text)}",
+                    "Facebook allows {n} characters; this text has {length}",
+                    n=LIMITS.max_text,
+                    length=len(draft.text),
                 )
             )
         return problems + validate_media(draft, LIMITS, "Facebook")

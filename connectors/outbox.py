@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Protocol
 
-from connectors.base import Comment, Draft, Limits, Problem, Published, validate_media
+from connectors.base import Comment, Draft, Limits, Problem, Published, problem, validate_media
 
 LIMITS = Limits(
     max_text=5000,
@@ -57,9 +57,9 @@ class OutboxConnector:
 
     @staticmethod
     def validate(draft: Draft) -> list[Problem]:
-        problems = [] if draft.text.strip() else [Problem("text", "the outbox needs text")]
+        problems = [] if draft.text.strip() else [problem("text", "the outbox needs text")]
         if len(draft.text) > LIMITS.max_text:
-            problems.append(Problem("text", f"the outbox allows {LIMITS.max_text} characters"))
+            problems.append(problem("text", "the outbox allows {n} characters", n=LIMITS.max_text))
         return problems + validate_media(draft, LIMITS, "the outbox")
 
     def _url(self, remote_id: str) -> str:

@@ -19,6 +19,7 @@ from connectors.base import (
     Published,
     TimeoutSession,
     created_since,
+    problem,
     same_text,
     transport_error,
     validate_media,
@@ -75,13 +76,15 @@ class XConnector:
         problems = []
         length = weighted_length(draft.body)
         if not draft.body.strip() and not draft.media:
-            problems.append(Problem("text", "X needs text or an image"))
+            problems.append(problem("text", "X needs text or an image"))
         if length > MAX_WEIGHTED:
             problems.append(
-                Problem(
+                problem(
                     "text",
-                    f"X allows {MAX_WEIGHTED} characters; this text counts {length} "
+                    "X allows {n} characters; this text counts {length} "
                     "(links count as 23, emoji and CJK characters as 2)",
+                    n=MAX_WEIGHTED,
+                    length=length,
                 )
             )
         return problems + validate_media(draft, LIMITS, "X")

@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.groups.models import GroupMembership, GroupRole, MembershipStatus
+from app.i18n import N_, Message
 from app.notifications import service as notifications
 from app.settings import get_settings
 from moderation import policy, scoring, strikes
@@ -160,7 +162,7 @@ def screen(
             notifications.notify_clinicians(
                 db=db,
                 kind="emergency",
-                message="Emergency: a message needs a clinician now",
+                message=Message("Emergency: a message needs a clinician now"),
                 link=f"/review/{item.id}",
             )
     return Screening(result.status, score.flags, result.auto_reply, item, score)
@@ -190,7 +192,7 @@ def report(
 ) -> Reviewable:
     """A member's report or a clinician's flag adds its weight to the content's item."""
     if label is not None and label not in LABELS:
-        raise InvalidInput(f"unknown label {label!r}", field="label")
+        raise InvalidInput("unknown label “{label}”", field="label", label=label)
     reason = reason.strip()
     if not reason:
         raise InvalidInput("say briefly what is wrong", field="reason")
@@ -319,15 +321,23 @@ NEXT_STATUS = {
 def _check_action(item: Reviewable, action: str, actor: User, text: str | None) -> None:
     if action not in ACTIONS:
         raise InvalidInput(
-            f"unknown action {action!r} (one of {', '.join(ACTIONS)})", field="action"
+            "unknown action “{action}” (one of {actions})",
+            field="action",
+            action=action,
+            actions=", ".join(ACTIONS),
         )
     if item.status not in OPEN_STATUSES:
-        raise Conflict(f"this item was already decided ({item.status})")
+        raise Conflict("this item was already decided ({status})", status=item.status)
     if action in ("edit_approve", "answer") and not (text or "").strip():
         raise InvalidInput("write the text", field="text")
     kind = KINDS.get(item.kind)
     if kind is not None and action not in kind.actions:
-        raise InvalidInput(f"a {kind.label} cannot be given the action {action!r}", field="action")
+        raise InvalidInput(
+            "a {kind} cannot be given the action “{action}”",
+            field="action",
+            kind=i18n.label(item.kind),
+            action=i18n.label(action),
+        )
     if action == "answer" and not actor.is_verified_clinician:
         raise PermissionDenied("only a verified clinician can answer")
     if action == "escalate" and item.status == ReviewStatus.escalated:
@@ -360,7 +370,7 @@ def decide(
     item = get(db, viewer=actor, item_id=item_id)
     _check_action(item, action, actor, text)
     if labels is not None and (unknown := set(labels) - set(LABELS)):
-        raise InvalidInput(f"unknown label {sorted(unknown)[0]!r}", field="labels")
+        raise InvalidInput("unknown label “{label}”", field="labels", label=sorted(unknown)[0])
     before = item.status
     changed = db.exec(
         update(Reviewable)
@@ -379,7 +389,7 @@ def decide(
         notifications.notify_clinicians(
             db=db,
             kind="review",
-            message="A review item was escalated to clinicians",
+            message=Message("A review item was escalated to clinicians"),
             link=f"/review/{item.id}",
         )
     else:
@@ -414,18 +424,18 @@ def _apply(db, item, action, actor, target, kind, text, flagged) -> None:
         strikes.settle_appeal(db, appealed, upheld=upheld, actor=actor)
     if action == "approve":
         _store_label(db, item, item.text, [], actor)
-        outcome = "approved and visible"
+        outcome = N_("approved and visible")
     elif action == "remove":
         if flagged:
             _store_label(db, item, item.text, flagged, actor)
-        outcome = "removed"
+        outcome = N_("removed")
     elif action == "edit_approve":
         _store_label(db, item, item.text, flagged, actor)
         _store_label(db, item, text.strip(), [], actor)
-        outcome = "edited by a moderator and visible"
+        outcome = N_("edited by a moderator and visible")
     else:  # answer
         _store_label(db, item, item.text, flagged or ["unsafe_consultation"], actor)
-        outcome = "answered by a clinician"
+        outcome = N_("answered by a clinician")
     if target is not None:
         if action == "edit_approve":
             target.text = text.strip()
@@ -446,18 +456,26 @@ def _apply(db, item, action, actor, target, kind, text, flagged) -> None:
             db=db,
             user_id=signal.user_id,
             kind="report",
-            message=f"Your report was reviewed: the content was {'removed' if upheld else 'kept'}",
+            message=Message("Your report was reviewed: the content was removed")
+            if upheld
+            else Message("Your report was reviewed: the content was kept"),
             link=None if upheld else link,
         )
     if appealed is not None:
         return  # the author heard the appeal's outcome; reporters were told the first time
     strike = None
     if action == "remove":
-        strike = strikes.record(db, item, actor, ", ".join(flagged) or "removed by a moderator")
+        strike = strikes.record(db, item, actor, ", ".join(flagged) or N_("removed by a moderator"))
     if item.author_id:
-        message = f"Your {kind.label if kind else 'message'} was {outcome}"
+        what, outcome = i18n.label(item.kind), Message(outcome)
+        message = Message("Your {kind} was reviewed: {outcome}", kind=what, outcome=outcome)
         if strike is not None:
-            message += f"; you can appeal until {strike.appeal_until:%Y-%m-%d}"
+            message = Message(
+                "Your {kind} was reviewed: {outcome}; you can appeal until {day}",
+                kind=what,
+                outcome=outcome,
+                day=f"{strike.appeal_until:%Y-%m-%d}",
+            )
         notifications.notify(
             db=db,
             user_id=item.author_id,
@@ -505,7 +523,7 @@ def escalate_stale(db: Session) -> int:
         notifications.notify_clinicians(
             db=db,
             kind="review",
-            message=f"{len(stale)} review items waited too long and were escalated",
+            message=Message("{n} review items waited too long and were escalated", n=len(stale)),
             link="/review",
         )
     return len(stale)

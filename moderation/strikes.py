@@ -15,6 +15,7 @@ from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.groups.models import GroupMembership, GroupRole, MembershipStatus
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.settings import get_settings
 from moderation.models import (
@@ -69,8 +70,9 @@ def settle_appeal(db: Session, strike: Strike, *, upheld: bool, actor: User) -> 
         db=db,
         user_id=strike.user_id,
         kind="moderation",
-        message="Your appeal was "
-        + ("turned down: the removal stands" if upheld else "accepted: the content is back"),
+        message=Message("Your appeal was turned down: the removal stands")
+        if upheld
+        else Message("Your appeal was accepted: the content is back"),
         link="/strikes",
     )
 
@@ -115,14 +117,15 @@ def appeal(db: Session, *, user: User, strike_id: int, text: str) -> Strike:
     text = (text or "").strip()
     if not 10 <= len(text) <= MAX_APPEAL_CHARS:
         raise InvalidInput(
-            f"explain in 10 to {MAX_APPEAL_CHARS} characters why the removal was wrong",
+            "explain in 10 to {n} characters why the removal was wrong",
+            n=MAX_APPEAL_CHARS,
             field="text",
         )
     if strike.appeal_status != AppealStatus.none:
         raise Conflict("this strike was appealed already")
     now = utcnow()
     if now > strike.appeal_until:
-        raise Conflict(f"the appeal window closed on {strike.appeal_until:%Y-%m-%d}")
+        raise Conflict("the appeal window closed on {day}", day=f"{strike.appeal_until:%Y-%m-%d}")
     item = db.get(Reviewable, strike.reviewable_id)
     reopened = db.exec(
         update(Reviewable)
@@ -150,7 +153,7 @@ def appeal(db: Session, *, user: User, strike_id: int, text: str) -> Strike:
         )
     )
     audit.record(db, actor=user, action="strike.appeal", object_type="strike", object_id=strike.id)
-    _notify_reviewers(db, item, "A removal was appealed")
+    _notify_reviewers(db, item, Message("A removal was appealed"))
     return strike
 
 

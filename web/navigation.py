@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from app.accounts.models import Role, User
+from app.i18n import N_
 
 EVERYONE = frozenset(Role)
 
@@ -20,22 +21,22 @@ CLINICIANS = frozenset({Role.clinician})
 REVIEWERS = frozenset({Role.admin, Role.clinician})
 
 NAV: list[NavItem] = [
-    NavItem("Home", "home", EVERYONE),
-    NavItem("Posts", "post_list", STAFF, clinician_must_be_verified=True),
-    NavItem("Calendar", "calendar", STAFF, clinician_must_be_verified=True),
-    NavItem("Groups", "group_list", EVERYONE),
-    NavItem("Questions", "question_list", EVERYONE),
-    NavItem("Network", "network_feed", CLINICIANS, clinician_must_be_verified=True),
-    NavItem("Review", "review_queue", REVIEWERS, clinician_must_be_verified=True),
-    NavItem("Models", "model_versions", REVIEWERS, clinician_must_be_verified=True),
-    NavItem("Channels", "channel_list", frozenset({Role.admin})),
-    NavItem("Contacts", "contact_list", STAFF, clinician_must_be_verified=True),
-    NavItem("Appointments", "appointment_list", REVIEWERS, clinician_must_be_verified=True),
-    NavItem("SMS inbox", "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
-    NavItem("Reminder plans", "reminder_plans", frozenset({Role.admin})),
-    NavItem("Users", "admin_users", frozenset({Role.admin})),
-    NavItem("Audit log", "audit_page", frozenset({Role.admin})),
-    NavItem("My account", "account", EVERYONE),
+    NavItem(N_("Home"), "home", EVERYONE),
+    NavItem(N_("Posts"), "post_list", STAFF, clinician_must_be_verified=True),
+    NavItem(N_("Calendar"), "calendar", STAFF, clinician_must_be_verified=True),
+    NavItem(N_("Groups"), "group_list", EVERYONE),
+    NavItem(N_("Questions"), "question_list", EVERYONE),
+    NavItem(N_("Network"), "network_feed", CLINICIANS, clinician_must_be_verified=True),
+    NavItem(N_("Review"), "review_queue", REVIEWERS, clinician_must_be_verified=True),
+    NavItem(N_("Models"), "model_versions", REVIEWERS, clinician_must_be_verified=True),
+    NavItem(N_("Channels"), "channel_list", frozenset({Role.admin})),
+    NavItem(N_("Contacts"), "contact_list", STAFF, clinician_must_be_verified=True),
+    NavItem(N_("Appointments"), "appointment_list", REVIEWERS, clinician_must_be_verified=True),
+    NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
+    NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin})),
+    NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
+    NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin})),
+    NavItem(N_("My account"), "account", EVERYONE),
 ]
 
 

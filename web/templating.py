@@ -12,13 +12,17 @@ from starlette.responses import HTMLResponse
 
 from app.clock import to_local
 from app.deps import csrf_token
-from app.i18n import LOCALES, translator
+from app.i18n import LOCALES, N_, translator
 from app.settings import get_settings
 from web.flash import pop_flashes
 from web.navigation import can_open, nav_for
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+# {% trans %} blocks and ngettext; the callables of the reader's locale come with each render.
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.newstyle_gettext = True  # type: ignore[attr-defined]
+templates.env.globals["N_"] = N_
 
 
 def request_locale(request: Request) -> str:
@@ -64,6 +68,19 @@ def url_for(context, name: str, /, **params) -> str:
 templates.env.globals["url_for"] = url_for
 
 
+def _language(locale: str) -> dict[str, Any]:
+    """The gettext callables of locale as templates name them, and `label` for enum values."""
+    translate = translator(locale)
+    return {
+        "_": translate,
+        "gettext": translate.gettext,
+        "ngettext": translate.ngettext,
+        "pgettext": translate.pgettext,
+        "npgettext": translate.npgettext,
+        "label": translate.label,
+    }
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -84,7 +101,7 @@ def render(
         "nav": nav_for(user),
         "can_open": lambda route: can_open(user, route),
         "csrf_token": csrf_token(request),
-        "_": translate,
+        **_language(locale),
         "flashes": flashes,
         "locale": locale,
         "partial": request.headers.get("hx-request") == "true"

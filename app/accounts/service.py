@@ -22,6 +22,7 @@ from app.accounts.models import (
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.security import hash_password, hash_token, new_api_token, verify_password
 
@@ -59,7 +60,7 @@ def _ensure_free(db: Session, username: str) -> None:
     except ValueError as error:
         raise InvalidInput(str(error), field="username") from None
     if get_by_username(db=db, username=username):
-        raise Conflict(f"the username {username!r} is taken", field="username")
+        raise Conflict("the username “{username}” is taken", field="username", username=username)
 
 
 def create_user(
@@ -246,7 +247,11 @@ def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: 
         db=db,
         user_id=user.id,
         kind="moderation",
-        message=f"An administrator changed your display name to {display_name}: {reason}",
+        message=Message(
+            "An administrator changed your display name to {name}: {reason}",
+            name=display_name,
+            reason=reason[:200],
+        ),
         link="/account",
     )
     return user

@@ -35,7 +35,7 @@ def _clean_credentials(kind: ChannelKind, given: dict) -> dict:
         return {k: values[k] for k in OAUTH2_FIELDS if k in values}
     missing = [name for name in REQUIRED[kind] if not values.get(name)]
     if missing:
-        raise InvalidInput(f"missing {', '.join(missing)}", field=missing[0])
+        raise InvalidInput("missing {fields}", field=missing[0], fields=", ".join(missing))
     return {k: values[k] for k in REQUIRED[kind] + OPTIONAL[kind] if k in values}
 
 
@@ -45,7 +45,7 @@ def create(*, db: Session, kind: ChannelKind, name: str, credentials: dict, acto
     if not 1 <= len(name) <= 60:
         raise InvalidInput("give the channel a name of 1 to 60 characters", field="name")
     if db.exec(select(Channel).where(Channel.name == name)).first():
-        raise Conflict(f"a channel named {name!r} exists already", field="name")
+        raise Conflict("a channel named “{name}” exists already", field="name", name=name)
     channel = Channel(
         kind=kind,
         name=name,
@@ -98,7 +98,7 @@ def resolve(*, db: Session, refs: list[int | str]) -> list[Channel]:
         elif match[0] not in found:
             found.append(match[0])
     if unknown:
-        raise InvalidInput(f"unknown channel: {', '.join(unknown)}", field="channels")
+        raise InvalidInput("unknown channel: {names}", field="channels", names=", ".join(unknown))
     if not found:
         raise InvalidInput("choose at least one channel", field="channels")
     return found
@@ -195,7 +195,8 @@ def finish_x_oauth2(
         token = handler.fetch_token(f"https://callback.invalid/?{query}")
     except (OAuth2Error, ValueError) as error:
         raise InvalidInput(
-            f"X did not authorise the account: {getattr(error, 'description', None) or error}"
+            "X did not authorise the account: {reason}",
+            reason=str(getattr(error, "description", None) or error),
         ) from None
     settings = get_settings()
     credentials = {

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, or_, select
 
 from app.accounts.models import Role, User
 from app.audit import service as audit
-from app.clock import utcnow
+from app.clock import to_local, utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.groups.models import (
     GroupCreate,
@@ -19,7 +19,9 @@ from app.groups.models import (
     SupportGroup,
     Visibility,
 )
+from app.i18n import Message
 from app.notifications import service as notifications
+from app.settings import get_settings
 
 MANAGERS = (GroupRole.admin, GroupRole.moderator)
 CREATORS = (Role.admin, Role.marketing, Role.clinician)
@@ -38,7 +40,7 @@ def create_group(
     if actor.role not in CREATORS:
         raise PermissionDenied("only practice staff create groups")
     name = name.strip()
-    taken = Conflict('A group named "{name}" exists already.', field="name", name=name)
+    taken = Conflict("a group named “{name}” exists already", field="name", name=name)
     if db.exec(select(SupportGroup.id).where(SupportGroup.name == name)).first():
         raise taken
     group = SupportGroup(
@@ -227,7 +229,9 @@ def join(*, db: Session, viewer: User, group_id: int, accept_rules: bool) -> Gro
     """Join a public group, ask to join a private one, or accept an invitation to a hidden one."""
     group, membership = get(db=db, viewer=viewer, group_id=group_id)
     if is_banned(membership):
-        raise PermissionDenied(f"you are banned from this group: {membership.ban_reason}")
+        raise PermissionDenied(
+            "you are banned from this group: {reason}", reason=membership.ban_reason or ""
+        )
     if is_active(membership):
         raise Conflict("you are a member already")
     if membership and membership.status == MembershipStatus.requested:
@@ -249,7 +253,9 @@ def join(*, db: Session, viewer: User, group_id: int, accept_rules: bool) -> Gro
                 db=db,
                 user_id=manager_id,
                 kind="join_request",
-                message=f"{viewer.display_name} asks to join {group.name}",
+                message=Message(
+                    "{name} asks to join {group}", name=viewer.display_name, group=group.name
+                ),
                 link=f"/groups/{group.id}/members",
             )
     try:
@@ -282,10 +288,12 @@ def invite(*, db: Session, viewer: User, group_id: int, username: str) -> GroupM
     group, _mine = get_managed(db=db, viewer=viewer, group_id=group_id)
     user = db.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None or not user.is_active:
-        raise InvalidInput(f"no user called {username!r}", field="username")
+        raise InvalidInput("no user called “{username}”", field="username", username=username)
     membership = membership_of(db=db, group_id=group.id, user_id=user.id)
     if membership is not None and membership.status != MembershipStatus.requested:
-        raise Conflict(f"{user.display_name} is already {membership.status}")
+        raise Conflict(
+            "{name} is already {status}", name=user.display_name, status=membership.status
+        )
     membership = membership or GroupMembership(group_id=group.id, user_id=user.id)
     membership.status = MembershipStatus.invited
     db.add(membership)
@@ -293,7 +301,7 @@ def invite(*, db: Session, viewer: User, group_id: int, username: str) -> GroupM
         db=db,
         user_id=user.id,
         kind="invitation",
-        message=f"You are invited to join {group.name}",
+        message=Message("You are invited to join {group}", group=group.name),
         link=f"/groups/{group.id}",
     )
     audit.record(
@@ -324,7 +332,9 @@ def manage_member(
     """Approve or reject a request, change a role, mute or ban (with a reason and a duration)."""
     group, mine = get_managed(db=db, viewer=viewer, group_id=group_id)
     if action not in MEMBER_ACTIONS:
-        raise InvalidInput(f"unknown action (one of {', '.join(MEMBER_ACTIONS)})", field="action")
+        raise InvalidInput(
+            "unknown action (one of {actions})", field="action", actions=", ".join(MEMBER_ACTIONS)
+        )
     membership = membership_of(db=db, group_id=group.id, user_id=user_id)
     if membership is None or user_id == viewer.id:
         raise NotFound("no such member")
@@ -341,12 +351,12 @@ def manage_member(
             raise Conflict("there is no request to approve")
         membership.status = MembershipStatus.active
         membership.joined_at = utcnow()
-        message = f"Your request to join {group.name} was approved"
+        message = Message("Your request to join {group} was approved", group=group.name)
     elif action == "reject":
         if membership.status != MembershipStatus.requested:
             raise Conflict("there is no request to reject")
         db.delete(membership)
-        message = f"Your request to join {group.name} was not accepted"
+        message = Message("Your request to join {group} was not accepted", group=group.name)
     elif action == "role":
         if mine.role != GroupRole.admin:
             raise PermissionDenied("only the group's admins change roles")
@@ -355,13 +365,20 @@ def manage_member(
         membership.role = GroupRole(role)
     elif action == "mute":
         membership.muted_until = until or utcnow() + timedelta(days=1)
-        message = f"You are muted in {group.name} until {membership.muted_until:%Y-%m-%d %H:%M} UTC: {reason.strip()}"
+        message = Message(
+            "You are muted in {group} until {until}: {reason}",
+            group=group.name,
+            until=f"{to_local(membership.muted_until, get_settings().zone):%Y-%m-%d %H:%M}",
+            reason=reason.strip(),
+        )
     elif action == "unmute":
         membership.muted_until = None
     elif action == "ban":
         membership.status, membership.banned_until = MembershipStatus.banned, until
         membership.ban_reason = reason.strip()[:300]
-        message = f"You are banned from {group.name}: {reason.strip()}"
+        message = Message(
+            "You are banned from {group}: {reason}", group=group.name, reason=reason.strip()
+        )
     elif action == "unban":
         if membership.status != MembershipStatus.banned:
             raise Conflict("this member is not banned")

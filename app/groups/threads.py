@@ -8,7 +8,7 @@ from sqlmodel import Session, col, or_, select
 from app import pagination
 from app.accounts.models import User
 from app.audit import service as audit
-from app.clock import utcnow
+from app.clock import to_local, utcnow
 from app.database import insert_missing
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from app.groups import service as groups
@@ -20,6 +20,7 @@ from app.groups.models import (
     GroupReaction,
     SupportGroup,
 )
+from app.i18n import N_, Message
 from app.notifications import service as notifications
 from app.settings import get_settings
 from moderation import review, strikes
@@ -34,7 +35,7 @@ def _check_text(text: str) -> str:
     if not text:
         raise InvalidInput("write something first", field="text")
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"at most {MAX_TEXT} characters", field="text")
+        raise InvalidInput("at most {n} characters", field="text", n=MAX_TEXT)
     return text
 
 
@@ -43,7 +44,8 @@ def _check_can_post(db: Session, membership: GroupMembership | None, user: User)
         raise PermissionDenied("join the group to write in it")
     if membership.muted_until and membership.muted_until > utcnow():
         raise PermissionDenied(
-            f"you are muted in this group until {membership.muted_until:%Y-%m-%d %H:%M} UTC"
+            "you are muted in this group until {until}",
+            until=f"{to_local(membership.muted_until, get_settings().zone):%Y-%m-%d %H:%M}",
         )
     settings = get_settings()
     since = utcnow() - timedelta(hours=1)
@@ -56,14 +58,18 @@ def _check_can_post(db: Session, membership: GroupMembership | None, user: User)
     if recent < floor or groups.is_manager(membership):
         return
     new_member = membership.joined_at > utcnow() - timedelta(days=settings.new_member_days)
-    why = " while you are a new member" if new_member else ""
+    why = N_("you can write {n} posts an hour while you are a new member; try again later")
+    if not new_member:
+        why = N_("you can write {n} posts an hour; try again later")
     if not new_member and strikes.restricted(db, user):
-        new_member, why = True, " while several of your posts were removed in the last 90 days"
+        new_member = True
+        why = N_(
+            "you can write {n} posts an hour while several of your posts were removed in the "
+            "last 90 days; try again later"
+        )
     limit = settings.new_member_posts_per_hour if new_member else settings.member_posts_per_hour
     if recent >= limit:
-        raise TooManyRequests(
-            f"you can write {limit} posts an hour{why}; try again later", retry_after=3600
-        )
+        raise TooManyRequests(why, retry_after=3600, n=limit)
 
 
 def _visible_to(viewer: User):
@@ -93,7 +99,9 @@ def write(
                 db=db,
                 user_id=parent.author_id,
                 kind="reply",
-                message=f"{viewer.display_name} replied in {group.name}",
+                message=Message(
+                    "{name} replied in {group}", name=viewer.display_name, group=group.name
+                ),
                 link=f"/groups/{group.id}/posts/{parent.id}",
             )
     audit.record(
@@ -245,7 +253,7 @@ def react(
     """Put the viewer's reaction on a post (or take it off); the same request twice changes nothing."""
     if kind not in REACTIONS:
         raise InvalidInput(
-            "reaction must be one of {choices}", field="kind", choices=", ".join(REACTIONS)
+            "reaction must be one of {kinds}", field="kind", kinds=", ".join(REACTIONS)
         )
     _group, membership, post = get_post(db=db, viewer=viewer, group_id=group_id, post_id=post_id)
     if not groups.is_active(membership):
@@ -347,7 +355,7 @@ def _context(db: Session, post: GroupPost) -> dict:
     people = authors(db, [post, *around])
     thread = around[0] if post.parent_id else post
     return {
-        "where": f"{group.name} ({group.visibility})",
+        "where": Message("{group} ({visibility})", group=group.name, visibility=group.visibility),
         # A held thread is a 404 for everyone but its author: no link that leads nowhere.
         "link": f"/groups/{group.id}/posts/{thread_id}"
         if thread and thread.status == ContentStatus.visible

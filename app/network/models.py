@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.clock import AwareInstant, UTCDateTime, utcnow
 from app.database import enum_type
+from app.i18n import N_
 from moderation.models import ContentStatus
 
 TOPIC_PATTERN = r"^[a-z0-9áéíóúñü-]{2,40}$"
@@ -90,7 +91,7 @@ class NetworkPostCreate(SQLModel):
             import re
 
             if not re.match(TOPIC_PATTERN, value):
-                raise ValueError("use 2 to 40 letters, digits or '-'")
+                raise ValueError(N_("use 2 to 40 letters, digits or '-'"))
         return value
 
 

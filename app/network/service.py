@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.database import insert_missing
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.i18n import N_, Message
 from app.network.models import (
     Follow,
     NetworkComment,
@@ -50,12 +51,12 @@ def _apply_screening(db: Session, post: NetworkPost | NetworkComment, kind: str,
     post.status = screening.status
     post.notice = None
     if "phi" in screening.flags:
-        post.notice = (
+        post.notice = N_(
             "This text seems to identify a patient (a name, record number, date of birth or "
             "contact detail). Remove the identifiers and save again to publish it."
         )
     elif screening.status != ContentStatus.visible:
-        post.notice = "Held for review by a colleague."
+        post.notice = N_("Held for review by a colleague.")
     elif was_held:
         review.settle_fixed(db, kind=kind, target=post, actor=actor)
 
@@ -244,7 +245,9 @@ def comment(*, db: Session, viewer: User, post_id: int, text: str) -> NetworkCom
                 db=db,
                 user_id=post.author_id,
                 kind="reply",
-                message=f"{viewer.display_name} commented on {post.title[:80]}",
+                message=Message(
+                    "{name} commented on {title}", name=viewer.display_name, title=post.title[:80]
+                ),
                 link=f"/network/posts/{post.id}",
             )
     audit.record(
@@ -319,7 +322,7 @@ def _context(db: Session, target) -> dict:
     post = db.get(NetworkPost, getattr(target, "post_id", None) or target.id)
     author = db.get(User, target.author_id)
     return {
-        "where": f"clinician network ({post.kind})",
+        "where": Message("clinician network ({kind})", kind=post.kind),
         "link": f"/network/posts/{post.id}",
         "author": author.display_name if author else "?",
         "title": post.title,

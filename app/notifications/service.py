@@ -5,14 +5,16 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
 from app.clock import utcnow
+from app.i18n import Message, to_data
 from app.notifications.models import Notification
 
 
 def notify(
     *, db: Session, user_id: int, kind: str, message: str, link: str | None = None
 ) -> Notification:
-    """Queue a notification for one user (committed with the caller's transaction)."""
-    item = Notification(user_id=user_id, kind=kind, message=message[:300], link=link)
+    """Queue a notification for one user (committed with the caller's transaction); message is
+    English text or a `Message`, shown in the language the user reads in."""
+    item = Notification(user_id=user_id, kind=kind, link=link, **_text(message))
     db.add(item)
     return item
 
@@ -26,6 +28,11 @@ def notify_clinicians(*, db: Session, kind: str, message: str, link: str | None 
     for user_id in ids:
         notify(db=db, user_id=user_id, kind=kind, message=message, link=link)
     return len(ids)
+
+
+def _text(message: str) -> dict:
+    data = to_data(message) if isinstance(message, Message) else None
+    return {"message": str(message)[:300], "text_data": data}
 
 
 def unread_count(*, db: Session, user_id: int) -> int:

@@ -9,10 +9,11 @@ from app.channels import service as channels
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import InvalidInput
+from app.i18n import Message, join
 from app.posts.models import PostCreate, is_web_link
 from app.settings import get_settings
 from connectors import registry
-from connectors.base import Draft
+from connectors.base import Draft, Problem
 from scheduler.recurrence import Rule
 
 # A post scheduled "now" from a form or import is a few seconds old when it arrives.
@@ -21,14 +22,21 @@ PAST_TOLERANCE = timedelta(seconds=60)
 MAX_AHEAD = timedelta(days=5 * 366)
 
 
+def problem_text(problem: Problem) -> Message:
+    """A connector's objection to a draft, shown in the reader's language."""
+    return Message(problem.msgid or problem.message, **problem.values)
+
+
 def check_texts(kind_texts: list[tuple[Channel, str]], link: str | None) -> None:
     """Every channel's text fits that channel; the error names the channel."""
     problems = []
     for channel, text in kind_texts:
         for problem in registry.validate(str(channel.kind), Draft(text, link=link)):
-            problems.append(f"{channel.name}: {problem.message}")
+            problems.append(
+                Message("{channel}: {problem}", channel=channel.name, problem=problem_text(problem))
+            )
     if problems:
-        raise InvalidInput("; ".join(problems), field="text")
+        raise InvalidInput(join(problems), field="text")
 
 
 def moment(when: datetime) -> datetime:
@@ -70,7 +78,9 @@ def parse_schedule(data: PostCreate) -> tuple[datetime | None, Rule | None]:
         try:
             rule = Rule.from_dict(data.recurrence)
         except (ValueError, TypeError, OverflowError) as error:
-            raise InvalidInput(str(error), field="recurrence") from None
+            raise InvalidInput(
+                "recurrence: {problem}", field="recurrence", problem=Message(str(error))
+            ) from None
     return when, rule
 
 

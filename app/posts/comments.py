@@ -21,6 +21,7 @@ from app.channels.models import Channel
 from app.clock import utcnow
 from app.database import session_scope
 from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_, Message
 from app.notifications import service as notifications
 from app.posts.models import (
     CommentReply,
@@ -284,12 +285,16 @@ def _tell_about_reply(db: Session, reply_id: int, state: ReplyState) -> None:
     delivery = db.get(Delivery, comment.delivery_id)
     post = db.get(Post, delivery.post_id)
     who = reply.author_id or post.author_id
-    what = "could not be posted" if state == ReplyState.failed else "may not have been posted"
+    what = (
+        N_("A reply to a comment on post #{id} could not be posted: {error}")
+        if state == ReplyState.failed
+        else N_("A reply to a comment on post #{id} may not have been posted: {error}")
+    )
     notifications.notify(
         db=db,
         user_id=who,
         kind=f"reply.{state}",
-        message=f"A reply to a comment on post #{post.id} {what}: {reply.error}",
+        message=Message(what, id=post.id, error=reply.error or ""),
         link=f"/posts/{post.id}#comments",
     )
 
@@ -377,7 +382,9 @@ def resend(db: Session, *, post_id: int, reply_id: int, actor: User) -> CommentR
         raise NotFound("no such reply")
     _comment_of_post(db, post_id, reply.comment_id)
     if reply.state not in (ReplyState.uncertain, ReplyState.failed):
-        raise Conflict(f"this reply is {reply.state}; only uncertain or failed replies are resent")
+        raise Conflict(
+            "this reply is {state}; only uncertain or failed replies are resent", state=reply.state
+        )
     reply.state, reply.next_attempt_at, reply.error = ReplyState.pending, None, None
     db.add(reply)
     audit.record(db, actor=actor, action="comment.resend", object_type="reply", object_id=reply.id)
@@ -391,7 +398,9 @@ def mark_sent(db: Session, *, post_id: int, reply_id: int, actor: User) -> Comme
         raise NotFound("no such reply")
     _comment_of_post(db, post_id, reply.comment_id)
     if reply.state != ReplyState.uncertain:
-        raise Conflict(f"this reply is {reply.state}; only uncertain replies can be confirmed")
+        raise Conflict(
+            "this reply is {state}; only uncertain replies can be confirmed", state=reply.state
+        )
     reply.state, reply.error, reply.sent_at = ReplyState.sent, None, utcnow()
     db.add(reply)
     audit.record(db, actor=actor, action="comment.confirm", object_type="reply", object_id=reply.id)
@@ -408,12 +417,12 @@ def _context(db: Session, comment: InboundComment) -> dict:
         .order_by(col(InboundComment.id).desc())
         .limit(10)
     ).all()
-    thread = [("the practice's post", post.text, "visible")]
+    thread = [(Message("the practice's post"), post.text, "visible")]
     thread += [(c.author_name, c.text, str(c.status)) for c in reversed(around)]
     return {
-        "where": f"comment on {channel.name} under post #{post.id}",
+        "where": Message("comment on {channel} under post #{id}", channel=channel.name, id=post.id),
         "link": f"/posts/{post.id}#comment-{comment.id}",
-        "author": f"{comment.author_name} (on {channel.name})",
+        "author": Message("{name} (on {channel})", name=comment.author_name, channel=channel.name),
         "thread": thread,
     }
 

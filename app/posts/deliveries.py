@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.channels import gateway
 from app.channels.models import Channel
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
 from app.settings import get_settings
@@ -296,7 +297,13 @@ def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime)
             db=db,
             user_id=job.author_id,
             kind=f"delivery.{status}",
-            message=f"Post #{job.post_id} on {job.channel.name}: {values['last_error']}",
+            message=Message(
+                "Post #{id} on {channel}: {status}: {error}",
+                id=job.post_id,
+                channel=job.channel.name,
+                status=status,
+                error=values["last_error"],
+            ),
             link=f"/posts/{job.post_id}",
         )
         audit.record(
@@ -369,15 +376,18 @@ def materialize_recurrences(*, db: Session, now: datetime) -> int:
         if due is not None:
             _add_occurrence(db, post, due)
         if skipped:
-            post.note = (
-                f"{skipped} occurrence(s) fell while carepost was not running; only the latest "
-                f"({due.astimezone(zone):%Y-%m-%d %H:%M}) was sent"
-            )[:500]
+            note = Message(
+                "{n} occurrence(s) fell while carepost was not running; only the latest "
+                "({when}) was sent",
+                n=skipped,
+                when=f"{due.astimezone(zone):%Y-%m-%d %H:%M}",
+            )
+            post.note = note[:500]
             notifications.notify(
                 db=db,
                 user_id=post.author_id,
                 kind="recurrence.skipped",
-                message=post.note,
+                message=note,
                 link=f"/posts/{post.id}",
             )
         post.next_run_at = next_after(post.scheduled_at, rule, zone, max(now, due or now))

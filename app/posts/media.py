@@ -36,9 +36,11 @@ def attach(*, db: Session, post_id: int, filename: str, data: bytes) -> PostMedi
     """Store one image for a post; refuses non-images and files over 10 MB."""
     mime = sniff(data)
     if mime is None:
-        raise InvalidInput(f"{filename} is not a PNG, JPEG, GIF or WebP image", field="media")
+        raise InvalidInput(
+            "{filename} is not a PNG, JPEG, GIF or WebP image", field="media", filename=filename
+        )
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"{filename} is larger than 10 MB", field="media")
+        raise InvalidInput("{filename} is larger than 10 MB", field="media", filename=filename)
     digest = hashlib.sha256(data).hexdigest()
     path = media_dir() / digest
     if not path.exists():

@@ -114,7 +114,7 @@ async def post_preview(request: Request, db: SessionDep, _user: MarketingUser):
                 "text": draft.body if channel.kind == "x" else text,
                 "count": count,
                 "limit": registry.limits(channel.kind).max_text,
-                "problems": [p.message for p in registry.validate(channel.kind, draft)],
+                "problems": [posts.problem_text(p) for p in registry.validate(channel.kind, draft)],
             }
         )
     return render(request, "posts/_preview.html", {"previews": previews})

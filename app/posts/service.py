@@ -10,8 +10,10 @@ from app.audit import service as audit
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.i18n import Message, join
 from app.notifications import service as notifications
 from app.posts.checks import (
+    problem_text,
     PAST_TOLERANCE,
     Checked,
     channel_texts,
@@ -215,7 +217,7 @@ def update(
 ) -> Post:
     """Edit a post; any change to an approved health claim sends it back for approval."""
     if post.status not in EDITABLE:
-        raise Conflict("a {status} post cannot be edited", status=str(post.status))
+        raise Conflict("a post that is {status} cannot be edited", status=post.status)
     if expected_version is not None and expected_version != post.version:
         raise Conflict("someone else changed this post meanwhile; reload it")
     check_link(data.link)
@@ -267,7 +269,7 @@ def ask_clinicians(db: Session, post: Post) -> None:
     notifications.notify_clinicians(
         db=db,
         kind="approval.requested",
-        message=f"Post #{post.id} makes a health claim and waits for your review",
+        message=Message("Post #{id} makes a health claim and waits for your review", id=post.id),
         link=f"/posts/{post.id}",
     )
 
@@ -313,11 +315,16 @@ def review(
         labels = "" if approve else ";".join(post.moderation_flags)
         db.add(ModerationLabel(text=post.text, labels=labels, decided_by=clinician.id))
     verdict = "approved" if approve else "rejected"
+    message = (
+        Message("Post #{id} was approved by {name}", id=post.id, name=clinician.display_name)
+        if approve
+        else Message("Post #{id} was rejected by {name}", id=post.id, name=clinician.display_name)
+    )
     notifications.notify(
         db=db,
         user_id=post.author_id,
         kind=f"post.{verdict}",
-        message=f"Post #{post.id} was {verdict} by {clinician.display_name}",
+        message=message,
         link=f"/posts/{post.id}",
     )
     return post
@@ -326,7 +333,7 @@ def review(
 def submit_for_approval(*, db: Session, post: Post, actor: User) -> Post:
     """Ask clinicians to review a draft or a rejected post."""
     if post.status not in (PostStatus.draft, PostStatus.rejected):
-        raise Conflict("a {status} post cannot be sent for approval", status=str(post.status))
+        raise Conflict("a post that is {status} cannot be sent for approval", status=post.status)
     post.health_claim = post.needs_clinician = True
     post.status = PostStatus.awaiting_approval
     post.version += 1
@@ -341,7 +348,7 @@ def schedule(
 ) -> Post:
     """Schedule (or reschedule) an approved or plain post for `when`."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
-        raise Conflict("a {status} post cannot be scheduled", status=str(post.status))
+        raise Conflict("a post that is {status} cannot be scheduled", status=post.status)
     require_approval(post, "schedule")
     data = PostCreate(
         text=post.text,
@@ -384,7 +391,7 @@ def set_paused(*, db: Session, post: Post, paused: bool, actor: User) -> Post:
 def cancel(*, db: Session, post: Post, actor: User) -> Post:
     """Cancel: nothing more goes out; what is already published stays."""
     if post.status in (PostStatus.cancelled, PostStatus.done):
-        raise Conflict("this post is already {status}", status=str(post.status))
+        raise Conflict("this post is already {status}", status=post.status)
     post.status = PostStatus.cancelled
     post.next_run_at = None
     post.version += 1

@@ -8,6 +8,7 @@ from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
 from moderation import review, scoring
@@ -136,7 +137,7 @@ def answer(
             db=db,
             user_id=question.author_id,
             kind="answer",
-            message=f"{clinician.display_name} answered your question",
+            message=Message("{name} answered your question", name=clinician.display_name),
             link=f"/questions/{question.id}",
         )
     audit.record(
@@ -203,7 +204,9 @@ def _answer_from_queue(db: Session, question: Question, clinician: User, text: s
 def _context(db: Session, question: Question) -> dict:
     asker = db.get(User, question.author_id)
     return {
-        "where": "public question" if question.public else "private question to the practice",
+        "where": Message("public question")
+        if question.public
+        else Message("private question to the practice"),
         "link": f"/questions/{question.id}",
         "author": asker.display_name if asker else "?",
         "title": question.title,

@@ -35,7 +35,7 @@ def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
     marketer.wait_for_url(re.compile(r".*/posts/\d+$"))
     post_url = marketer.url
     assert status(marketer) == "draft"
-    click_action(marketer, "Request approval", "awaiting_approval")
+    click_action(marketer, "Request approval", "awaiting approval")
 
     clinician = browser.new_context().new_page()
     log_in(clinician, live_server, "clinician", PASSWORDS["clinician"])

@@ -1,0 +1,1 @@
+"""gettext catalogues: messages.pot (extracted) and one messages.po per language."""
