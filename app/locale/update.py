@@ -37,6 +37,7 @@ KEYWORDS = {
     "Conflict": None,
     "TooManyRequests": None,
     "problem": (2,),
+    "flash": (2,),
 }
 WIDTH = 100
 

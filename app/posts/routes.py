@@ -314,7 +314,10 @@ def post_review(
 
     response = _action(request, db, user, post_id, review, form={"comment": comment})
     if isinstance(response, RedirectResponse):  # done: not refused
-        flash(request, "Post approved." if decision == "approve" else "Post rejected.")
+        if decision == "approve":
+            flash(request, "Post approved.")
+        else:
+            flash(request, "Post rejected.")
     return response
 
 
