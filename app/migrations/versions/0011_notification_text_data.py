@@ -1,15 +1,15 @@
 """a notification keeps its message id and values, to be read in the reader's language
 
-Revision ID: 0007_notification_text_data
-Revises: 0006
+Revision ID: 0011_notification_text_data
+Revises: 0010_accounts_sessions
 Create Date: 2026-11-23 20:45:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_notification_text_data"
-down_revision = "0006"
+revision = "0011_notification_text_data"
+down_revision = "0010_accounts_sessions"
 branch_labels = None
 depends_on = None
 
