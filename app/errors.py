@@ -22,10 +22,6 @@ class DomainError(Exception):
         """The message in the language of `translate` (an app.i18n translator)."""
         return translate(self.message)
 
-    def translated(self, translate) -> str:
-        """The message in the language of `translate` (an app.i18n translator)."""
-        return translate(self.template, **self.values)
-
 
 class InvalidInput(DomainError):
     status_code = 422
