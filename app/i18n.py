@@ -172,6 +172,34 @@ LABELS: dict[str, str] = {
     "report": N_("report"),
     "fixed": N_("fixed"),
     "appeal": N_("appeal"),
+    # appointments
+    "booked": N_("booked"),
+    "confirmed": N_("confirmed"),
+    "reschedule_requested": N_("reschedule requested"),
+    "attended": N_("attended"),
+    "no_show": N_("no show"),
+    # SMS: delivery, kind, purpose, legal basis and consent choice
+    "delivered": N_("delivered"),
+    "undelivered": N_("undelivered"),
+    "skipped": N_("skipped"),
+    "withdrawn": N_("withdrawn"),
+    "reminder": N_("reminder"),
+    "confirmation": N_("confirmation"),
+    "opt_out": N_("opt-out"),
+    "opt_in": N_("opt-in"),
+    "help": N_("help text"),
+    "test": N_("test message"),
+    "sms_reply": N_("SMS to the practice"),
+    "reminders": N_("reminders"),
+    "results": N_("results"),
+    "campaigns": N_("campaigns"),
+    "newsletters": N_("newsletters"),
+    "invitations": N_("invitations"),
+    "service": N_("service"),
+    "care": N_("care"),
+    "consent": N_("consent"),
+    "request": N_("request"),
+    "granted": N_("granted"),
 }
 
 
@@ -816,7 +844,7 @@ ES: dict[str, str] = {
     "Reset password": "Restablecer la contraseña",
     "empty: generate one": "vacío: generar una",
     "a username has 3 to 40 characters: lower-case letters a-z, digits and . _ -, starting with a letter or digit": "el usuario tiene de 3 a 40 caracteres: letras minúsculas a-z, cifras y . _ -, y empieza por una letra o una cifra",
-    "too many failed log-ins for this account from your address; wait before trying again": "demasiados intentos fallidos para esta cuenta desde tu dirección; espera antes de volver a intentarlo.",
+    "too many failed log-ins for this account from your address; wait before trying again": "demasiados intentos fallidos para esta cuenta desde tu dirección; espera antes de volver a intentarlo",
     "a patient's display name cannot carry a professional title or a staff member's name": "el nombre visible de un paciente no puede llevar un título profesional ni el nombre de alguien del equipo",
     "a password needs 10 to 200 characters": "la contraseña necesita de 10 a 200 caracteres",
     "the password repeats too few different characters": "la contraseña repite muy pocos caracteres distintos",
@@ -831,7 +859,6 @@ ES: dict[str, str] = {
     "enter your current password and a new one": "escribe tu contraseña actual y una nueva",
     "choose a pseudonym: other patients would see your full name": "elige un seudónimo: los demás pacientes verían tu nombre completo",
     # community
-    'A group named "{name}" exists already.': "Ya existe un grupo llamado «{name}».",
     "you are a member already": "ya eres miembro",
     "reaction must be one of {choices}": "la reacción debe ser una de estas: {choices}",
     # errors and limits

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import STAFF_ROLES, User
 from app.errors import InvalidInput
+from app.i18n import N_
 
 _LEET = str.maketrans("0134578@$!|", "oieastbasil")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -23,8 +24,8 @@ TITLES = frozenset(
 )
 # Long titles are refused even when written together with a name ("doctorcarlos").
 _LONG_TITLES = tuple(sorted((t for t in TITLES if len(t) >= 6), key=len, reverse=True))
-FULL_NAME = "choose a pseudonym: other patients would see your full name"
-LOOKS_LIKE_STAFF = (
+FULL_NAME = N_("choose a pseudonym: other patients would see your full name")
+LOOKS_LIKE_STAFF = N_(
     "a patient's display name cannot carry a professional title or a staff member's name"
 )
 

@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.deps import AdminUser, CurrentUser, OptionalUser, PathId, SessionDep, TokenHolder, client_ip
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
-from app.i18n import LOCALES
+from app.i18n import LOCALES, N_
 from app.security import new_csrf_token
 from web.flash import flash
 from web.forms import safe_next, validation_message
@@ -92,7 +92,7 @@ def login_submit(
         return render(
             request,
             "accounts/login.html",
-            {**context, "error": "Enter your username and password."},
+            {**context, "error": N_("Enter your username and password.")},
             422,
         )
     try:
@@ -111,7 +111,7 @@ def login_submit(
         return response
     if user is None:
         return render(
-            request, "accounts/login.html", {**context, "error": "Wrong username or password."}, 401
+            request, "accounts/login.html", {**context, "error": N_("Wrong username or password.")}, 401
         )
     _start_session(request, db, user)
     return _see_other(safe_next(next))
@@ -228,10 +228,10 @@ def account_password(
 ):
     if not current_password or not new_password:
         return _account_page(
-            request, db, user, 422, password_error="enter your current password and a new one"
+            request, db, user, 422, password_error=N_("enter your current password and a new one")
         )
     if new_password != confirm_password:
-        return _account_page(request, db, user, 422, password_error="the two new passwords differ")
+        return _account_page(request, db, user, 422, password_error=N_("the two new passwords differ"))
     try:
         ended = passwords.change(
             db=db,

@@ -13,13 +13,16 @@ from sqlmodel import Session, col, select
 from app.accounts.models import LoginAttempt
 from app.clock import utcnow
 from app.errors import TooManyRequests
+from app.i18n import N_
 from app.settings import get_settings
 
 # The first wait after the free failures; each further failure doubles it, up to the window.
 FIRST_WAIT_SECONDS = 30
 # Failures older than this no longer count, so a forgotten password is forgiven by the next day.
 MEMORY = timedelta(hours=24)
-TOO_MANY = "too many failed log-ins for this account from your address; wait before trying again"
+TOO_MANY = N_(
+    "too many failed log-ins for this account from your address; wait before trying again"
+)
 
 
 def key_for(username: str) -> str:

@@ -28,6 +28,7 @@ from app.contacts.models import (
 )
 from app.contacts.schemas import ConsentCreate, ContactCreate
 from app.errors import InvalidInput, NotFound
+from app.i18n import N_
 from web.forms import validation_message
 
 CSV_COLUMNS = ("name", "phone")
@@ -274,15 +275,15 @@ def may_send(
     purpose service); care messages go unless the person opted out; promotional ones need opt-in.
     """
     if purpose == Purpose.service:
-        return Decision(True, "answer to the person's own message")
+        return Decision(True, N_("answer to the person's own message"))
     if active_suppression(db=db, phone=contact.phone, channel=channel, now=now) is not None:
-        return Decision(False, "the number is suppressed")
+        return Decision(False, N_("the number is suppressed"))
     choice = latest_choice(db=db, contact_id=contact.id, purpose=purpose, channel=channel, now=now)
     if choice is not None and choice.action == ConsentAction.withdrawn:
-        return Decision(False, "the person opted out")
+        return Decision(False, N_("the person opted out"))
     if LEGAL_BASIS[purpose] == LegalBasis.consent and choice is None:
-        return Decision(False, "no recorded opt-in")
-    return Decision(True, "opted in" if choice else "care relationship")
+        return Decision(False, N_("no recorded opt-in"))
+    return Decision(True, N_("opted in") if choice else N_("care relationship"))
 
 
 def opt_ins(

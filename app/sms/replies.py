@@ -26,7 +26,7 @@ from app.contacts.models import (
     SuppressionReason,
 )
 from app.errors import NotFound
-from app.i18n import translator
+from app.i18n import N_, translator
 from app.notifications import service as notifications
 from app.settings import get_settings
 from app.sms import service as sms
@@ -248,7 +248,7 @@ def handle_inbound(
         )
         row.needs_staff = True
         _notify_front_desk(
-            db, "A patient asked to change an appointment", f"/sms/inbox#sms-{row.id}"
+            db, N_("A patient asked to change an appointment"), f"/sms/inbox#sms-{row.id}"
         )
         _answer(db, row, contact, SmsKind.confirmation, texts[Intent.change], now)
     elif row.intent == Intent.stop:
@@ -303,7 +303,7 @@ def mark_handled(db: Session, *, message_id: int, actor: User, now: datetime) ->
 def _context(db: Session, row: InboundSms) -> dict:
     contact = db.get(Contact, row.contact_id) if row.contact_id else None
     return {
-        "where": "SMS to the practice",
+        "where": N_("SMS to the practice"),
         "link": f"/sms/inbox#sms-{row.id}",
         "author": contact.name if contact else "unknown number",
         "thread": [],
@@ -311,5 +311,5 @@ def _context(db: Session, row: InboundSms) -> dict:
 
 
 review.register(
-    KIND, review.ContentKind(model=InboundSms, label="SMS to the practice", context=_context)
+    KIND, review.ContentKind(model=InboundSms, label=N_("SMS to the practice"), context=_context)
 )

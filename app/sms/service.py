@@ -24,6 +24,7 @@ from app.audit import service as audit
 from app.contacts import service as contacts
 from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
 from app.contacts.service import Decision
+from app.i18n import N_
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from connectors.base import ChannelError, ErrorKind
 from connectors.sms import OutgoingSms, SentSms, SmsError, moves_forward
@@ -89,7 +90,7 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
     if contact is None:
         if message.purpose != Purpose.service:
             return Decision(False, "the contact no longer exists")
-        return Decision(True, "answer to the person's own message")
+        return Decision(True, N_("answer to the person's own message"))
     return contacts.may_send(db, contact, MessageChannel.sms, message.purpose, now)
 
 
