@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.i18n import N_
+
 FREQUENCIES = ("weekly", "monthly", "nth_weekday")
 MAX_OCCURRENCES = 2000  # about forty years of weekly posts: a bound on every loop below
 
@@ -25,18 +27,18 @@ class Rule:
         """Parse and check a stored or submitted rule; ValueError names what is wrong."""
         freq = data.get("freq")
         if freq not in FREQUENCIES:
-            raise ValueError(f"freq must be one of {', '.join(FREQUENCIES)}")
+            raise ValueError(N_("freq must be one of weekly, monthly, nth_weekday"))
         interval = _whole(data.get("interval", 1), "interval")
         if not 1 <= interval <= 52:
-            raise ValueError("interval must be between 1 and 52")
+            raise ValueError(N_("interval must be between 1 and 52"))
         until = _day(data.get("until"))
         n = weekday = None
         if freq == "nth_weekday":
             n, weekday = _whole(data.get("n", 0), "n"), _whole(data.get("weekday", -1), "weekday")
             if n not in (1, 2, 3, 4, -1):
-                raise ValueError("n must be 1, 2, 3, 4 or -1 (last)")
+                raise ValueError(N_("n must be 1, 2, 3, 4 or -1 (last)"))
             if not 0 <= weekday <= 6:
-                raise ValueError("weekday must be 0 (Monday) to 6 (Sunday)")
+                raise ValueError(N_("weekday must be 0 (Monday) to 6 (Sunday)"))
         return cls(freq=freq, interval=interval, until=until, n=n, weekday=weekday)
 
     def to_dict(self) -> dict:
@@ -48,6 +50,14 @@ class Rule:
         return data
 
 
+# What a field that is not a whole number is told, by field.
+NOT_WHOLE = {
+    "interval": N_("interval must be a whole number"),
+    "n": N_("n must be a whole number"),
+    "weekday": N_("weekday must be a whole number"),
+}
+
+
 def _whole(value: object, name: str) -> int:
     """A whole number given as a JSON integer or as ASCII digits (a form field); nothing else."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -55,7 +65,7 @@ def _whole(value: object, name: str) -> int:
     digits = value.strip().removeprefix("-") if isinstance(value, str) else ""
     if digits.isascii() and digits.isdigit() and len(digits) <= 4:
         return int(value.strip())
-    raise ValueError(f"{name} must be a whole number")
+    raise ValueError(NOT_WHOLE[name])
 
 
 def _day(value: object) -> date | None:
@@ -69,7 +79,7 @@ def _day(value: object) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError("until must be a date like 2027-06-30")
+    raise ValueError(N_("until must be a date like 2027-06-30"))
 
 
 def _add_months(day: date, months: int) -> tuple[int, int]:
