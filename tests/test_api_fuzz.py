@@ -8,10 +8,12 @@ budget; a few hundred for a deeper search).
 import os
 
 import pytest
+from fastapi.testclient import TestClient
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis import checks
+from tests.conftest import login
 
 from app import pagination
 from app.accounts import service as accounts
@@ -38,8 +40,8 @@ CHECKS = [
 
 
 @pytest.fixture
-def tokens(make_user) -> dict[str, str]:
-    """One API token per role, and a little of everything for generated ids to land on."""
+def tokens(app, make_user) -> dict[str, dict[str, str]]:
+    """Credentials per role (an API token for staff, a session for patients), and a little of everything for generated ids to land on."""
     people = {
         "admin": make_user(Role.admin, username="fuzz-admin"),
         "marketing": make_user(Role.marketing, username="fuzz-marketing"),
@@ -68,8 +70,19 @@ def tokens(make_user) -> dict[str, str]:
         )
         made = {}
         for role, user in people.items():
-            made[role] = accounts.create_token(db=db, user=user, name="fuzz")[1]
+            if role != "patient":
+                token = accounts.create_token(db=db, user=user, name="fuzz")[1]
+                made[role] = {"Authorization": f"Bearer {token}"}
+    made["patient"] = session_headers(app, people["patient"])
     return made
+
+
+def session_headers(app, user) -> dict[str, str]:
+    """A real log-in's cookie and CSRF token: patients use the API with their session, not tokens."""
+    with TestClient(app, follow_redirects=False) as browser:
+        csrf = login(browser, user.username)
+        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+    return {"Cookie": cookie, "X-CSRF-Token": csrf}
 
 
 @pytest.fixture
@@ -90,7 +103,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=list(HealthCheck),
 )
 def test_no_request_gives_a_server_error_or_breaks_the_schema(case, role, tokens):
-    case.call_and_validate(headers={"Authorization": f"Bearer {tokens[role]}"}, checks=CHECKS)
+    case.call_and_validate(headers=tokens[role], checks=CHECKS)
 
 
 # Each cause schemathesis found, pinned down on its own.
@@ -99,7 +112,7 @@ def test_no_request_gives_a_server_error_or_breaks_the_schema(case, role, tokens
 @pytest.fixture
 def api(client, tokens):
     """Factory: api(role) -> headers with that role's bearer token."""
-    return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
+    return lambda role: tokens[role]
 
 
 @pytest.mark.parametrize(
