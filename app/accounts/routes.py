@@ -111,7 +111,10 @@ def login_submit(
         return response
     if user is None:
         return render(
-            request, "accounts/login.html", {**context, "error": N_("Wrong username or password.")}, 401
+            request,
+            "accounts/login.html",
+            {**context, "error": N_("Wrong username or password.")},
+            401,
         )
     _start_session(request, db, user)
     return _see_other(safe_next(next))
@@ -231,7 +234,9 @@ def account_password(
             request, db, user, 422, password_error=N_("enter your current password and a new one")
         )
     if new_password != confirm_password:
-        return _account_page(request, db, user, 422, password_error=N_("the two new passwords differ"))
+        return _account_page(
+            request, db, user, 422, password_error=N_("the two new passwords differ")
+        )
     try:
         ended = passwords.change(
             db=db,

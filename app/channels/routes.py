@@ -16,6 +16,7 @@ from app.channels.models import (
 )
 from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import DomainError, InvalidInput, NotFound
+from app.i18n import N_
 from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -52,7 +53,7 @@ async def channel_create(request: Request, db: SessionDep, admin: AdminUser):
             db=db, kind=kind, name=str(form.get("name", "")), credentials=credentials, actor=admin
         )
     except ValueError:
-        return _page(request, db, 422, error="choose a channel type")
+        return _page(request, db, 422, error=N_("choose a channel type"))
     except DomainError as error:
         return _page(request, db, error.status_code, error=error.message)
     return RedirectResponse("/channels", status_code=303)
@@ -109,7 +110,10 @@ def channel_x_callback(request: Request, db: SessionDep, admin: AdminUser):
     pending = request.session.pop("x_oauth2", None)
     if not pending or request.query_params.get("state") != pending["state"]:
         return _page(
-            request, db, 400, error="the X authorisation expired or did not start here; try again"
+            request,
+            db,
+            400,
+            error=N_("the X authorisation expired or did not start here; try again"),
         )
     if request.query_params.get("error"):
         return _page(
