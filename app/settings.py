@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None
     twilio_from: str | None = None
     kannel_secret: SecretStr | None = None
+    # Which provider the delivery engine sends SMS through: the local phone, Twilio or Kannel.
+    sms_provider: Literal["phone", "twilio", "kannel"] = "phone"
+    kannel_sendsms_url: str | None = None
+    kannel_username: str | None = None
+    kannel_password: SecretStr | None = None
+    kannel_sender: str | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,7 @@ from app.delivery import engine
 from app.delivery.engine import TickResult
 from app.posts import deliveries
 from app.posts.outbound import PostDeliveries
+from app.sms import outbound as _sms  # noqa: F401 - registers the SMS kind
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 POSTS = PostDeliveries()
