@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     kannel_secret: SecretStr | None = None
     # Which provider the delivery engine sends SMS through: the local phone, Twilio or Kannel.
     sms_provider: Literal["phone", "twilio", "kannel"] = "phone"
+    # SMS requests in flight per worker process, and the provider's rate (messages per second per
+    # worker process; 0 sends as fast as the provider answers).
+    sms_concurrency: int = Field(default=64, ge=1, le=512)
+    sms_rate_per_second: float = Field(default=0, ge=0)
     kannel_sendsms_url: str | None = None
     kannel_username: str | None = None
     kannel_password: SecretStr | None = None

@@ -15,6 +15,7 @@ may have gone out is looked up on the provider. The engine owns what they share:
 """
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -127,17 +128,20 @@ def decide(error: ChannelError, *, attempts: int, needs_reconcile: bool, now: da
 
 def send_one(kind: OutboundKind, job: Any, conn=None) -> str:
     """Send one claimed message; returns what became of it (sent, skipped, pending, failed, …)."""
-    if conn is None:
+    if conn is None and getattr(kind, "uses_connection", True):
         with get_engine().connect() as own:
             return send_one(kind, job, own)
     if not kind.still_wanted(job, conn):
         return "skipped"
     reconciling = kind.needs_reconcile(job)
+    limiter: RateLimiter | None = getattr(kind, "limiter", None)
     try:
         # The last try may have gone out: look for it before any resend.
         candidates = kind.find(job) if reconciling else []
         for _round in range(2):
             found = kind.match(job, candidates, conn) if candidates else None
+            if found is None and limiter is not None:
+                limiter.wait()
             result = found or kind.send(job)
             try:
                 kind.record_sent(job, result, conn, reconciled=found is not None)
@@ -175,11 +179,41 @@ class TickResult:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
+class RateLimiter:
+    """At most `per_second` sends per second from this process, spaced evenly (thread-safe)."""
+
+    def __init__(self, per_second: float, *, clock=time.monotonic, sleep=time.sleep):
+        self.interval = 1.0 / per_second
+        self.clock, self.sleep = clock, sleep
+        self.lock = threading.Lock()
+        self.next_slot = 0.0
+
+    def wait(self) -> float:
+        """Take the next free slot, sleeping until it comes; returns how long it slept."""
+        with self.lock:
+            now = self.clock()
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        delay = slot - now
+        if delay > 0:
+            self.sleep(delay)
+        return delay
+
+
 def send_batch(kind: OutboundKind, ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str]:
-    """Load a claimed batch at once and send it in parallel lanes, one connection per lane."""
+    """Load a claimed batch at once and send it in parallel.
+
+    A kind whose steps use one connection each (posts) is sent in lanes, one connection per lane;
+    a kind that waits on a slow provider (SMS) gets one task per message, so as many requests are in
+    flight as its pool has threads, spaced by its provider's rate.
+    """
     jobs = kind.load(ids=ids, claim=claim)
     if not jobs:
         return []
+    if not getattr(kind, "uses_connection", True):
+        outcomes = list(pool.map(lambda job: _safe_send(kind, job, None), jobs))
+        kind.finish(jobs)
+        return outcomes
     lanes = min(pool._max_workers, len(jobs))  # noqa: SLF001 - the pool's own size
     outcomes = [
         outcome
@@ -197,7 +231,7 @@ def _send_lane(kind: OutboundKind, jobs: Sequence[Any]) -> list[str]:
 
 def _safe_send(kind: OutboundKind, job: Any, conn) -> str:
     try:
-        if conn.invalidated:
+        if conn is not None and conn.invalidated:
             conn.rollback()  # a dropped connection is replaced on next use
         return send_one(kind, job, conn)
     except Exception as error:  # noqa: BLE001 - one bad message must not stop the batch
@@ -223,20 +257,31 @@ def tick(
     try:
         for kind in only if only is not None else kinds():
             result.recovered += kind.prepare(now=utcnow())
-            while time.monotonic() - started < budget_seconds:
-                claim = f"{worker}:{uuid.uuid4().hex[:12]}"
-                ids = kind.claim(worker=claim, now=utcnow(), limit=settings.dispatch_batch_size)
-                if not ids:
-                    break
-                result.claimed += len(ids)
-                result.by_kind[kind.name] = result.by_kind.get(kind.name, 0) + len(ids)
-                for outcome in send_batch(kind, ids, claim, pool):
-                    result.published += outcome == "sent"
-                    result.failed += outcome in ("failed", "uncertain")
+            concurrency = getattr(kind, "concurrency", None)
+            if concurrency:
+                with ThreadPoolExecutor(concurrency, thread_name_prefix=kind.name) as own:
+                    limit = max(settings.dispatch_batch_size, concurrency)
+                    _drain(kind, worker, own, limit, started, budget_seconds, result)
+            else:
+                _drain(kind, worker, pool, settings.dispatch_batch_size, started, budget_seconds, result)
     finally:
         if own_pool:
             pool.shutdown(wait=True)
     return result
+
+
+def _drain(kind, worker, pool, limit, started, budget_seconds, result: TickResult) -> None:
+    """Claim and send this kind's due messages until none is left or the tick's time is up."""
+    while time.monotonic() - started < budget_seconds:
+        claim = f"{worker}:{uuid.uuid4().hex[:12]}"
+        ids = kind.claim(worker=claim, now=utcnow(), limit=limit)
+        if not ids:
+            return
+        result.claimed += len(ids)
+        result.by_kind[kind.name] = result.by_kind.get(kind.name, 0) + len(ids)
+        for outcome in send_batch(kind, ids, claim, pool):
+            result.published += outcome == "sent"
+            result.failed += outcome in ("failed", "uncertain")
 
 
 def in_session(function):

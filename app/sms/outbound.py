@@ -8,6 +8,8 @@ arrived after the claim wins), sends, and settles an unknown outcome with the pr
 """
 
 import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,13 +88,31 @@ class SmsMessages:
     """Claim, load, check, send and record `OutboundSms` rows."""
 
     name = "sms"
+    uses_connection = False  # each step is its own short transaction: none is held while sending
 
-    def __init__(self, adapter: SmsConnector):
+    def __init__(
+        self,
+        adapter: SmsConnector,
+        *,
+        concurrency: int = 1,
+        rate_per_second: float = 0,
+        connections: int = 8,
+    ):
         self.adapter = adapter
+        self.concurrency = concurrency  # requests in flight per worker process
+        self.limiter = engine.RateLimiter(rate_per_second) if rate_per_second > 0 else None
+        # Many requests wait on the provider at once, but only a few database transactions run at
+        # once: the database's connections are shared by every worker process.
+        self.connections = threading.BoundedSemaphore(connections)
+
+    @contextmanager
+    def _db(self):
+        with self.connections, session_scope() as db:
+            yield db
 
     def prepare(self, *, now: datetime) -> int:
         """Claims whose lease ran out go back to pending, to be looked up before any resend."""
-        with session_scope() as db:
+        with self._db() as db:
             return db.execute(
                 update(OutboundSms)
                 .where(OutboundSms.status == SmsStatus.sending, OutboundSms.lease_until < now)
@@ -134,11 +154,11 @@ class SmsMessages:
             .returning(OutboundSms.id)
             .execution_options(synchronize_session=False)
         )
-        with session_scope() as db:
+        with self._db() as db:
             return [row[0] for row in db.execute(statement)]
 
     def load(self, *, ids: list[int], claim: str) -> list[SmsJob]:
-        with session_scope() as db:
+        with self._db() as db:
             rows = db.exec(
                 select(OutboundSms).where(
                     col(OutboundSms.id).in_(ids),
@@ -161,7 +181,7 @@ class SmsMessages:
     def still_wanted(self, job: SmsJob, conn) -> bool:
         """Read the appointment, consent and suppressions now: what changed after the claim wins."""
         now = utcnow()
-        with session_scope() as db:
+        with self._db() as db:
             message = db.exec(select(OutboundSms).where(*_owned(job)).with_for_update()).first()
             if message is None:
                 return False  # the claim was lost (its lease ran out and another worker took it)
@@ -186,7 +206,7 @@ class SmsMessages:
         """The provider's copy is this message's unless another message holds it already: then
         carepost cannot tell whether this one went out, and a person checks."""
         sent = found[0]
-        with session_scope() as db:
+        with self._db() as db:
             taken = db.exec(
                 select(OutboundSms.id).where(
                     OutboundSms.provider == self.adapter.kind,
@@ -210,7 +230,7 @@ class SmsMessages:
 
     def record_sent(self, job: SmsJob, result: SentSms, conn, *, reconciled: bool) -> bool:
         now = utcnow()
-        with session_scope() as db:
+        with self._db() as db:
             message = db.exec(select(OutboundSms).where(*_owned(job)).with_for_update()).first()
             if message is None:
                 return False
@@ -223,7 +243,7 @@ class SmsMessages:
 
     def record_failure(self, job: SmsJob, error: ChannelError, failure: engine.Failure) -> str:
         now = utcnow()
-        with session_scope() as db:
+        with self._db() as db:
             message = db.exec(select(OutboundSms).where(*_owned(job)).with_for_update()).first()
             if message is None:
                 return "lost"
@@ -254,7 +274,15 @@ def _from_settings() -> SmsMessages | None:
     if adapter is None:
         log.warning("SMS provider %s is not fully configured: no SMS are sent", settings.sms_provider)
         return None
-    return SmsMessages(adapter)
+    # The local phone answers at once from carepost's own database: no more in flight than
+    # the database connections a worker uses.
+    local = settings.sms_provider == "phone"
+    return SmsMessages(
+        adapter,
+        concurrency=settings.dispatch_threads if local else settings.sms_concurrency,
+        rate_per_second=settings.sms_rate_per_second,
+        connections=settings.dispatch_threads,
+    )
 
 
 engine.register(SmsMessages.name, _from_settings)

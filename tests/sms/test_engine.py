@@ -1,6 +1,7 @@
 """SMS on the one delivery engine: sent once through the configured provider, checked at send time
 (BAJA or a cancelled appointment after the claim wins), an unknown outcome looked up before any resend."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from connectors.phone import PhoneConnector
 from connectors.twilio_sms import TwilioSmsConnector
 from scheduler.dispatcher import tick
 from tests.messaging import MADRID, book, reminders
+from tests.sms.test_workers_postgresql import seed_due_sms
 
 PHONE = "+34600111222"
 
@@ -242,3 +244,39 @@ def test_an_sms_provider_left_unconfigured_sends_nothing_and_posts_still_go(mess
     assert row(first.id).status == SmsStatus.pending
 
 
+
+
+def test_the_rate_limiter_spaces_sends_evenly():
+    now, slept = [100.0], []
+    limiter = engine.RateLimiter(4, clock=lambda: now[0], sleep=slept.append)
+    for _ in range(4):
+        limiter.wait()
+    assert slept == [0.25, 0.5, 0.75]
+    now[0] = 200.0  # long after: the next send goes at once
+    assert limiter.wait() == 0
+
+
+class AllAtOnce:
+    """A provider that answers only once `count` requests are waiting on it together."""
+
+    kind = "phone"
+
+    def __init__(self, count: int):
+        self.barrier = threading.Barrier(count, timeout=60)
+        self.phone = PhoneConnector(DatabasePhone(get_engine()))
+
+    def send(self, message):
+        self.barrier.wait()
+        return self.phone.send(message)
+
+    def find_sent(self, message, since):
+        return None
+
+
+def test_a_worker_keeps_many_sms_in_flight_at_once(messaging):
+    seed_due_sms(8)
+    kind = outbound.SmsMessages(AllAtOnce(8), concurrency=8)
+    result = engine.tick(worker="w", only=[kind])
+    assert result.published == 8 and result.failed == 0
+    with session_scope() as db:
+        assert db.exec(select(func.count()).select_from(PhoneMessage)).one() == 8
