@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from app.clock import utcnow
-from app.database import get_engine, session_scope
+from app.database import get_engine
 from app.settings import get_settings
 from connectors.base import ChannelError, ErrorKind
 from scheduler.retries import next_attempt
@@ -110,7 +110,9 @@ def kinds() -> list[OutboundKind]:
 def decide(error: ChannelError, *, attempts: int, needs_reconcile: bool, now: datetime) -> Failure:
     """Classify a failed send: retry with back-off, reconcile first, give up, or ask a person."""
     if error.code == "throttled":
-        return Failure("pending", error.message, error.retry_at, needs_reconcile, refund_attempt=True)
+        return Failure(
+            "pending", error.message, error.retry_at, needs_reconcile, refund_attempt=True
+        )
     if error.kind == ErrorKind.final or attempts >= get_settings().dispatch_max_attempts:
         message = error.message
         if error.kind != ErrorKind.final:
@@ -155,9 +157,7 @@ def send_one(kind: OutboundKind, job: Any, conn=None) -> str:
         error = undecided.error
     except ChannelError as channel_error:
         error = channel_error
-    failure = decide(
-        error, attempts=kind.attempts(job), needs_reconcile=reconciling, now=utcnow()
-    )
+    failure = decide(error, attempts=kind.attempts(job), needs_reconcile=reconciling, now=utcnow())
     return kind.record_failure(job, error, failure)
 
 
@@ -200,7 +200,9 @@ class RateLimiter:
         return delay
 
 
-def send_batch(kind: OutboundKind, ids: list[int], claim: str, pool: ThreadPoolExecutor) -> list[str]:
+def send_batch(
+    kind: OutboundKind, ids: list[int], claim: str, pool: ThreadPoolExecutor
+) -> list[str]:
     """Load a claimed batch at once and send it in parallel.
 
     A kind whose steps use one connection each (posts) is sent in lanes, one connection per lane;
@@ -217,7 +219,9 @@ def send_batch(kind: OutboundKind, ids: list[int], claim: str, pool: ThreadPoolE
     lanes = min(pool._max_workers, len(jobs))  # noqa: SLF001 - the pool's own size
     outcomes = [
         outcome
-        for lane in pool.map(lambda part: _send_lane(kind, part), [jobs[i::lanes] for i in range(lanes)])
+        for lane in pool.map(
+            lambda part: _send_lane(kind, part), [jobs[i::lanes] for i in range(lanes)]
+        )
         for outcome in lane
     ]
     kind.finish(jobs)
@@ -263,7 +267,15 @@ def tick(
                     limit = max(settings.dispatch_batch_size, concurrency)
                     _drain(kind, worker, own, limit, started, budget_seconds, result)
             else:
-                _drain(kind, worker, pool, settings.dispatch_batch_size, started, budget_seconds, result)
+                _drain(
+                    kind,
+                    worker,
+                    pool,
+                    settings.dispatch_batch_size,
+                    started,
+                    budget_seconds,
+                    result,
+                )
     finally:
         if own_pool:
             pool.shutdown(wait=True)
@@ -282,9 +294,3 @@ def _drain(kind, worker, pool, limit, started, budget_seconds, result: TickResul
         for outcome in send_batch(kind, ids, claim, pool):
             result.published += outcome == "sent"
             result.failed += outcome in ("failed", "uncertain")
-
-
-def in_session(function):
-    """Run `function(db)` in a short transaction of its own."""
-    with session_scope() as db:
-        return function(db)

@@ -54,7 +54,9 @@ class PostDeliveries:
     def send(self, job: deliveries.Job) -> Published:
         return gateway.call(job.channel, lambda c: c.publish(job.draft))
 
-    def record_sent(self, job: deliveries.Job, result: Published, conn, *, reconciled: bool) -> bool:
+    def record_sent(
+        self, job: deliveries.Job, result: Published, conn, *, reconciled: bool
+    ) -> bool:
         try:
             with conn.begin():
                 return deliveries.record_published(

@@ -132,9 +132,7 @@ class SmsMessages:
             .where(
                 OutboundSms.status == SmsStatus.pending,
                 OutboundSms.due_at <= now,
-                or_(
-                    col(OutboundSms.next_attempt_at).is_(None), OutboundSms.next_attempt_at <= now
-                ),
+                or_(col(OutboundSms.next_attempt_at).is_(None), OutboundSms.next_attempt_at <= now),
             )
             .order_by(OutboundSms.due_at, OutboundSms.id)
             .limit(limit)
@@ -238,7 +236,9 @@ class SmsMessages:
             message.needs_reconcile, message.next_attempt_at = False, None
             service.record_sent(db, message, result, self.adapter.kind, now)
             if reconciled:
-                log.info("sms %s found sent on %s when reconciling", job.message_id, self.adapter.kind)
+                log.info(
+                    "sms %s found sent on %s when reconciling", job.message_id, self.adapter.kind
+                )
             return True
 
     def record_failure(self, job: SmsJob, error: ChannelError, failure: engine.Failure) -> str:
@@ -272,7 +272,9 @@ def _from_settings() -> SmsMessages | None:
     settings = get_settings()
     adapter = connector(settings)
     if adapter is None:
-        log.warning("SMS provider %s is not fully configured: no SMS are sent", settings.sms_provider)
+        log.warning(
+            "SMS provider %s is not fully configured: no SMS are sent", settings.sms_provider
+        )
         return None
     # The local phone answers at once from carepost's own database: no more in flight than
     # the database connections a worker uses.

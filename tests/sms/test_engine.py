@@ -44,7 +44,8 @@ def make_due(message_id: int) -> None:
 def phone_texts(number: str = PHONE) -> list[str]:
     with session_scope() as db:
         query = select(PhoneMessage.text).where(
-            PhoneMessage.number == number, PhoneMessage.inbound == False  # noqa: E712
+            PhoneMessage.number == number,
+            PhoneMessage.inbound == False,  # noqa: E712
         )
         return list(db.exec(query.order_by(PhoneMessage.id)))
 
@@ -242,8 +243,6 @@ def test_an_sms_provider_left_unconfigured_sends_nothing_and_posts_still_go(mess
     assert [kind.name for kind in engine.kinds()] == ["post"]
     tick()
     assert row(first.id).status == SmsStatus.pending
-
-
 
 
 def test_the_rate_limiter_spaces_sends_evenly():

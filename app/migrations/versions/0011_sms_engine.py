@@ -38,5 +38,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("outboundsms", schema=None) as batch_op:
-        for name in ("needs_reconcile", "next_attempt_at", "lease_until", "claimed_at", "claimed_by"):
+        for name in (
+            "needs_reconcile",
+            "next_attempt_at",
+            "lease_until",
+            "claimed_at",
+            "claimed_by",
+        ):
             batch_op.drop_column(name)
