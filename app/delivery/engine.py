@@ -57,7 +57,13 @@ class Failure:
 
 
 class OutboundKind(Protocol):
-    """One kind of outbound message, as the engine sees it."""
+    """One kind of outbound message, as the engine sees it.
+
+    Optional attributes: `uses_connection = False` when the kind opens its own short transactions
+    (each message is then its own task, none holding a connection while the provider answers);
+    `concurrency`, the requests a worker keeps in flight for this kind (its own thread pool);
+    `limiter`, a RateLimiter spacing sends to the provider's rate.
+    """
 
     name: str
 
