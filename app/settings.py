@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     # Request bodies: larger ones get a 413 before they are read; uploads (multipart) may be larger.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=41 * 1024 * 1024, ge=1024)
+    # Which provider the delivery engine sends SMS through: the local phone, Twilio or Kannel.
+    sms_provider: Literal["phone", "twilio", "kannel"] = "phone"
+    # SMS requests in flight per worker process, and the provider's rate (messages per second per
+    # worker process; 0 sends as fast as the provider answers).
+    sms_concurrency: int = Field(default=64, ge=1, le=512)
+    sms_rate_per_second: float = Field(default=0, ge=0)
+    kannel_sendsms_url: str | None = None
+    kannel_username: str | None = None
+    kannel_password: SecretStr | None = None
+    kannel_sender: str | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -19,12 +19,12 @@ from app.audit import service as audit
 from app.channels import gateway
 from app.channels.models import Channel
 from app.i18n import Message
+from app.delivery.engine import Failure
 from app.notifications import service as notifications
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
 from app.settings import get_settings
 from connectors.base import ChannelError, Draft, ErrorKind, Media, Published
 from scheduler.recurrence import Rule, latest_due, next_after
-from scheduler.retries import next_attempt
 
 
 @dataclass
@@ -265,31 +265,21 @@ def record_published(
     return bool(done)
 
 
-def record_failure(*, db: Session, job: Job, error: ChannelError, now: datetime) -> str:
-    """Retry, reconcile or fail the delivery as the error's kind says; returns the new status."""
-    max_attempts = get_settings().dispatch_max_attempts
+def record_failure(*, db: Session, job: Job, error: ChannelError, failure: Failure) -> str:
+    """Write the engine's decision about a failed send; returns the new status."""
     values: dict = {
         "claimed_by": None,
         "lease_until": None,
-        "last_error": error.message[:500],
+        "last_error": failure.message[:500],
         "error_code": error.code,
+        "status": DeliveryStatus(failure.status),
     }
-    if error.code == "throttled":
-        # Nothing was called: the channel is resting. The delivery waits without losing an attempt.
-        status = DeliveryStatus.pending
-        values |= {"next_attempt_at": error.retry_at, "attempts": Delivery.attempts - 1}
-    elif error.kind == ErrorKind.final or job.attempts >= max_attempts:
-        status = DeliveryStatus.failed
-        if error.kind != ErrorKind.final:
-            values["last_error"] = f"gave up after {job.attempts} attempts: {error.message}"[:500]
-        if error.kind == ErrorKind.unknown or job.needs_reconcile:
-            # It may have gone out: a person must look before anything is sent again.
-            status = DeliveryStatus.uncertain
-    else:
-        status = DeliveryStatus.pending
-        values["next_attempt_at"] = next_attempt(now, job.attempts, error.retry_at)
-        values["needs_reconcile"] = job.needs_reconcile or error.kind == ErrorKind.unknown
-    values["status"] = status
+    if failure.status == "pending":
+        values["next_attempt_at"] = failure.next_attempt_at
+        values["needs_reconcile"] = failure.needs_reconcile
+        if failure.refund_attempt:
+            values["attempts"] = Delivery.attempts - 1
+    status = values["status"]
     if not db.execute(update(Delivery).where(_owned(job)).values(**values)).rowcount:
         return "lost"
     if status in (DeliveryStatus.failed, DeliveryStatus.uncertain):

@@ -75,6 +75,12 @@ class OutboundSms(SQLModel, table=True):
     )
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     status_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The delivery engine's claim: who holds it, since when (the first try, for reconciling), until when.
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    needs_reconcile: bool = False  # the last try may have gone out: look it up before any resend
 
 
 class InboundSms(SQLModel, table=True):

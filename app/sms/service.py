@@ -1,8 +1,8 @@
 """Outbound SMS as the delivery engine sees them: the send-time check, outcomes, provider statuses.
 
-The engine's loop for one `OutboundSms` row:
+The engine (app/delivery/engine.py; the SMS kind is app/sms/outbound.py) for one `OutboundSms`:
 1. claim rows with status `pending` and `due_at <= now` (index ix_outboundsms_due on status,
-   due_at, id), setting status `sending` (its own lease columns may be added beside these);
+   due_at, id), setting status `sending` with a lease (claimed_by, lease_until);
 2. just before sending, `still_wanted(db, message, now)`; when false, `skip(db, message, decision,
    now)` (a cancelled appointment, an opt-out or suppression arrived after the claim);
 3. send `outgoing(message)` with the provider's adapter (`connectors.sms.SmsConnector.send`);

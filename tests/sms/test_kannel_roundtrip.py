@@ -6,19 +6,23 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import update
 from sqlmodel import select
 
 from app.appointments.models import Appointment, AppointmentStatus
+from app.clock import utcnow
 from app.database import session_scope
-from app.sms import service as sms
+from app.delivery import engine
+from app.sms import outbound
 from app.sms.models import InboundSms, OutboundSms, SmsStatus
 from connectors import kannel
 from connectors.kannel import KannelConnector
-from tests.messaging import KANNEL_SECRET, NOW, book, local, reminders
+from tests.messaging import KANNEL_SECRET, NOW, book, reminders
 
 BEARERBOX, SMSBOX = (
     shutil.which("bearerbox") or "/usr/sbin/bearerbox",
@@ -162,15 +166,14 @@ def test_reminder_goes_through_kannel_and_the_patients_si_comes_back(gateway):
         dlr_url=f"http://127.0.0.1:{ports['app']}/webhooks/kannel/dlr",
         secret=KANNEL_SECRET,
     )
-    # What the delivery engine does with a due reminder.
-    now = local("2026-11-24 10:30")
+    # The reminder falls due and the delivery engine sends it through Kannel.
     with session_scope() as db:
-        message = db.get(OutboundSms, first.id)
-        assert sms.still_wanted(db, message, now)
-        outgoing = sms.outgoing(message)
-    sent = adapter.send(outgoing)
-    with session_scope() as db:
-        sms.record_sent(db, db.get(OutboundSms, first.id), sent, "kannel", now)
+        db.execute(
+            update(OutboundSms)
+            .where(OutboundSms.id == first.id)
+            .values(due_at=utcnow() - timedelta(seconds=1))
+        )
+    assert engine.tick(worker="kannel-test", only=[outbound.SmsMessages(adapter)]).published == 1
 
     gateway["start_carrier"](f"{PATIENT} {PRACTICE} text Sí")
     log = gateway["dir"] / "fakesmsc.log"
