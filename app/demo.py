@@ -6,6 +6,8 @@ from sqlmodel import Session, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
+from app.appointments import service as appointments
+from app.appointments.schemas import AppointmentIn
 from app.channels import service as channels
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
@@ -104,6 +106,7 @@ def load(db: Session) -> list[dict]:
     db.flush()
     _load_posts(db, users)
     _load_community(db, users)
+    _load_appointments(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -228,3 +231,28 @@ def _load_community(db: Session, users: dict[str, User]) -> None:
         question_id=question.id,
         text="Para la glucosa y los lípidos, sí: 8 horas sin comer. Agua sí puedes beber.",
     )
+
+
+# Patients of the practice who have no carepost account: their reminders reach the local phone.
+DEMO_APPOINTMENTS = [
+    ("demo-1", "Lucía Romero", "600 111 222", "es", 3, 10, "Dra. Elena Soto", "Consulta 2"),
+    ("demo-2", "Tom Baker", "600 333 444", "en", 4, 17, "Dr. Carlos Ruiz", "Room 1"),
+]
+
+
+def _load_appointments(db: Session, users: dict[str, User]) -> None:
+    """Two booked appointments a few days ahead, with the default 72 h and 24 h reminders."""
+    zone = get_settings().zone
+    today = utcnow().astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    for external_id, name, phone, language, days, hour, clinician, place in DEMO_APPOINTMENTS:
+        data = AppointmentIn(
+            external_id=external_id,
+            source="demo",
+            starts_at=(today + timedelta(days=days)).replace(hour=hour),
+            name=name,
+            phone=phone,
+            language=language,
+            clinician=clinician,
+            place=place,
+        )
+        appointments.upsert(db=db, data=data, actor=users["admin"])

@@ -14,6 +14,8 @@ class NavItem:
     route: str
     roles: frozenset[Role]
     clinician_must_be_verified: bool = False
+    # Pages reached from a related page rather than the top menu (which must fit one line).
+    in_menu: bool = True
 
 
 STAFF = frozenset({Role.admin, Role.marketing, Role.clinician})
@@ -28,12 +30,14 @@ NAV: list[NavItem] = [
     NavItem(N_("Questions"), "question_list", EVERYONE),
     NavItem(N_("Network"), "network_feed", CLINICIANS, clinician_must_be_verified=True),
     NavItem(N_("Review"), "review_queue", REVIEWERS, clinician_must_be_verified=True),
-    NavItem(N_("Models"), "model_versions", REVIEWERS, clinician_must_be_verified=True),
+    NavItem(
+        N_("Models"), "model_versions", REVIEWERS, clinician_must_be_verified=True, in_menu=False
+    ),
     NavItem(N_("Channels"), "channel_list", frozenset({Role.admin})),
     NavItem(N_("Contacts"), "contact_list", STAFF, clinician_must_be_verified=True),
     NavItem(N_("Appointments"), "appointment_list", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
-    NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin})),
+    NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin})),
     NavItem(N_("My account"), "account", EVERYONE),
@@ -49,10 +53,10 @@ def _opens(user: User, item: NavItem) -> bool:
 
 
 def nav_for(user: User | None) -> list[NavItem]:
-    """The entries this user may open, in menu order."""
+    """The top-menu entries this user may open, in menu order."""
     if user is None:
         return []
-    return [item for item in NAV if _opens(user, item)]
+    return [item for item in NAV if item.in_menu and _opens(user, item)]
 
 
 def can_open(user: User | None, route: str) -> bool:
