@@ -39,7 +39,7 @@ NAV: list[NavItem] = [
     NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
-    NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin})),
+    NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("My account"), "account", EVERYONE),
 ]
 

@@ -20,7 +20,6 @@ EXPECTED_NAV = {
         "appointment_list",
         "sms_inbox",
         "admin_users",
-        "audit_page",
         "account",
     ],
     "marketing": [

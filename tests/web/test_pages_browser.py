@@ -31,6 +31,10 @@ NOT_PAGES = {
     "notification_bell": "a fragment the header polls",
     "post_export": "a CSV download",
     "channel_x_callback": "X's OAuth redirect target, valid only with X's state",
+    "kannel_inbound": "Kannel's signed callback for an inbound SMS, not a page",
+    "kannel_dlr": "Kannel's signed delivery report, not a page",
+    "docs": "the API reference; tests/web/test_docs_browser.py renders it offline",
+    "phone_conversation": "exists once an SMS reached the local phone; tests/sms drive it",
 }
 ANONYMOUS_PAGES = {"login", "register"}
 # Linked from nowhere in the menus: the outbox is opened from a delivery's "View post" link, which
