@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.i18n import N_
+
 log = logging.getLogger("carepost.http")
 access_log = logging.getLogger("carepost.access")
 
@@ -26,6 +28,11 @@ SECURITY_HEADERS = {
 # would make the backslash itself the escaped character).
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 URL_NUL = re.compile(rb"%00")
+
+
+TOO_LARGE = N_("the request is too large")
+NUL_IN_ADDRESS = N_("the address contains a NUL character")
+NUL_IN_BODY = N_("the request contains a NUL character")
 
 
 class Refused(Exception):
@@ -95,7 +102,7 @@ class RequestGuard:
             await self._answer(scope, sent, send_with_headers, refusal.status, refusal.message)
         except Exception as error:  # noqa: BLE001 - the last resort: nothing may reach the server's log
             if sent.get("too_large"):  # the route failed on the body cut off at the cap
-                await self._answer(scope, sent, send_with_headers, 413, "the request is too large")
+                await self._answer(scope, sent, send_with_headers, 413, TOO_LARGE)
                 return
             # Only the type, the route and the request id: messages and arguments may carry
             # message bodies or health data (SQL errors quote their bound parameters).
@@ -124,21 +131,21 @@ class RequestGuard:
         if has_nul(scope.get("query_string", b""), "application/x-www-form-urlencoded") or (
             b"%00" in (scope.get("raw_path") or b"")
         ):
-            raise Refused(422, "the address contains a NUL character")
+            raise Refused(422, NUL_IN_ADDRESS)
         upload = content_type.startswith("multipart/form-data")
         limit = self.max_upload_bytes if upload else self.max_body_bytes
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            raise Refused(413, "the request is too large")
+            raise Refused(413, TOO_LARGE)
         if upload:
             await self.app(scope, self._counting(receive, limit, sent), send)
             if sent.get("too_large"):
                 sent["swallow"] = False
-                raise Refused(413, "the request is too large")
+                raise Refused(413, TOO_LARGE)
             return
         body = await self._read_body(receive, limit)
         if body and has_nul(body, content_type):
-            raise Refused(422, "the request contains a NUL character")
+            raise Refused(422, NUL_IN_BODY)
         await self.app(scope, self._replay(body, receive), send)
 
     @staticmethod
@@ -151,7 +158,7 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise Refused(413, "the request is too large")
+                raise Refused(413, TOO_LARGE)
             chunks.append(chunk)
             more = message.get("more_body", False)
         return b"".join(chunks)
@@ -176,7 +183,7 @@ class RequestGuard:
             if size > limit:
                 # Whatever the route answers to the cut-off body is dropped for the 413.
                 sent["too_large"] = sent["swallow"] = True
-                raise Refused(413, "the request is too large")
+                raise Refused(413, TOO_LARGE)
             return message
 
         return counting
