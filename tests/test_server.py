@@ -2,6 +2,7 @@
 mode and its busy answer."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import itertools
 import socket
 import sqlite3
@@ -90,11 +91,10 @@ def _asgi_post(app, *, path, headers, chunks):
         "client": ("127.0.0.1", 1),
         "server": ("testserver", 80),
     }
-    loop = asyncio.new_event_loop()  # not installed as the thread's loop: other tests need none set
-    try:
-        loop.run_until_complete(app(scope, receive, send))
-    finally:
-        loop.close()
+    # A thread of its own: a browser or fuzzing test earlier in this process may have left an event
+    # loop marked running in the main thread, and asyncio refuses to nest loops.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, app(scope, receive, send)).result()
     return status["code"], pulled
 
 
