@@ -21,6 +21,8 @@ class Purpose(StrEnum):
     campaigns = "campaigns"
     newsletters = "newsletters"
     invitations = "invitations"
+    information = "information"  # informational calls and notices about the practice itself
+    surveys = "surveys"  # satisfaction and habit surveys after care
     service = "service"  # answers to a message the person sent (help, opt-out confirmation)
 
 
@@ -36,6 +38,8 @@ LEGAL_BASIS = {
     Purpose.campaigns: LegalBasis.consent,
     Purpose.newsletters: LegalBasis.consent,
     Purpose.invitations: LegalBasis.consent,
+    Purpose.information: LegalBasis.care,
+    Purpose.surveys: LegalBasis.care,
     Purpose.service: LegalBasis.request,
 }
 # What a person can grant or withdraw (service answers are not a choice).
@@ -44,6 +48,8 @@ CHOOSABLE = tuple(p for p in Purpose if p != Purpose.service)
 
 class MessageChannel(StrEnum):
     sms = "sms"
+    email = "email"
+    voice = "voice"
 
 
 class ConsentAction(StrEnum):
