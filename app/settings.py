@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
     dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
     dispatch_threads: int = Field(default=8, ge=1, le=64)
+    # Post deliveries in flight per worker process (each a thread waiting on the channel's answer).
+    dispatch_concurrency: int = Field(default=64, ge=1, le=512)
     dispatch_lease_seconds: int = Field(default=120, ge=10)
     dispatch_max_attempts: int = Field(default=8, ge=1)
     metrics_refresh_minutes: int = Field(default=60, ge=1)

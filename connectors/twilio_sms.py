@@ -1,11 +1,14 @@
 """Twilio Programmable Messaging through the official SDK: send, look up, classify errors."""
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+import aiohttp
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -67,6 +70,41 @@ def classify(error: TwilioRestException) -> ChannelError:
     return SmsError(ErrorKind.final, f"Twilio refused the SMS (error {code or status})", code=code)
 
 
+def unreadable(_error: TwilioException) -> ChannelError:
+    """The SDK failed without an HTTP answer to classify: the message may have been created."""
+    return SmsError(
+        ErrorKind.unknown,
+        "Twilio's answer could not be read; carepost will check whether the SMS went out",
+    )
+
+
+def async_transport_error(error: Exception) -> ChannelError:
+    """Classify a failure below HTTP on the async client: a refused connection sent nothing."""
+    if isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return ChannelError(ErrorKind.retryable, f"{NAME} could not be reached; carepost will try again")
+    if isinstance(error, asyncio.TimeoutError):
+        return ChannelError(
+            ErrorKind.unknown,
+            f"{NAME} did not answer in time; carepost will check whether the SMS went out",
+        )
+    return ChannelError(
+        ErrorKind.unknown,
+        f"the connection to {NAME} dropped; carepost will check whether the SMS went out",
+    )
+
+
+class PooledAsyncHttpClient(AsyncTwilioHttpClient):
+    """The SDK's aiohttp client with one keep-alive pool as large as the requests in flight, and
+    a timeout on every request (the SDK passes none of its own)."""
+
+    def __init__(self, *, connections: int, timeout: float):
+        super().__init__(pool_connections=False, timeout=timeout)
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
+
+    async def request(self, method, url, *args, timeout=None, **kwargs):
+        return await super().request(method, url, *args, timeout=timeout or self.timeout, **kwargs)
+
+
 class TwilioSmsConnector:
     kind = "twilio"
 
@@ -80,6 +118,8 @@ class TwilioSmsConnector:
         status_callback: str | None = None,
         http_client: TwilioHttpClient | None = None,
         timeout: float = 20.0,
+        connections: int = 64,
+        async_http_client: AsyncTwilioHttpClient | None = None,
     ):
         if not (messaging_service_sid or from_number):
             raise ValueError("a Messaging Service SID or a sender number is required")
@@ -87,20 +127,55 @@ class TwilioSmsConnector:
         self.messaging_service_sid = messaging_service_sid
         self.from_number = from_number
         self.status_callback = status_callback
+        self.auth_token, self.timeout = auth_token, timeout
         self.client = Client(
             account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout)
         )
+        # `send_async`'s client belongs to the event loop that sends: made there, closed with it.
+        self.connections, self.async_http_client = connections, async_http_client
+        self.async_client: Client | None = None
+
+    async def close_async(self) -> None:
+        """Close `send_async`'s connections (the event loop that made them is ending)."""
+        client, self.async_client = self.async_client, None
+        if client is not None:
+            await client.http_client.close()
 
     def _call(self, function, **kwargs):
         try:
             return function(**kwargs)
         except TwilioRestException as error:
             raise classify(error) from None
+        except TwilioException as error:
+            raise unreadable(error) from None
         except requests.RequestException as error:
             raise transport_error(error, NAME) from None
 
     def send(self, message: OutgoingSms) -> SentSms:
         """Create the message; Twilio answers with its SID and first status (queued or accepted)."""
+        created = self._call(self.client.messages.create, **self._fields(message))
+        return SentSms(created.sid, created.status or "queued")
+
+    async def send_async(self, message: OutgoingSms) -> SentSms:
+        """`send` on an event loop: many requests wait on Twilio at once, on one keep-alive pool."""
+        if self.async_client is None:
+            self.async_client = Client(
+                self.account_sid,
+                self.auth_token,
+                http_client=self.async_http_client
+                or PooledAsyncHttpClient(connections=self.connections, timeout=self.timeout),
+            )
+        try:
+            created = await self.async_client.messages.create_async(**self._fields(message))
+        except TwilioRestException as error:
+            raise classify(error) from None
+        except TwilioException as error:
+            raise unreadable(error) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise async_transport_error(error) from None
+        return SentSms(created.sid, created.status or "queued")
+
+    def _fields(self, message: OutgoingSms) -> dict[str, str]:
         fields = {"to": message.to, "body": message.body}
         if self.messaging_service_sid:
             fields["messaging_service_sid"] = self.messaging_service_sid
@@ -110,8 +185,7 @@ class TwilioSmsConnector:
             # carepost's id rides along, so a report that beats the answer still finds its message.
             reference = f"?{urlencode({'ref': message.reference})}" if message.reference else ""
             fields["status_callback"] = self.status_callback + reference
-        created = self._call(self.client.messages.create, **fields)
-        return SentSms(created.sid, created.status or "queued")
+        return fields
 
     def find_sent(self, message: OutgoingSms, since: datetime) -> SentSms | None:
         """List the account's messages to this number since `since` and match the body."""

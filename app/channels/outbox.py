@@ -1,11 +1,17 @@
 """The outbox channel's storage: a table in carepost's database, each call in its own short transaction."""
 
+import threading
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from app.channels.models import OutboxComment, OutboxMessage
 from connectors.base import ChannelError, Comment, ErrorKind
+
+
+# The outbox answers from carepost's own database: however many deliveries a worker keeps in flight,
+# only a few of them write here at once, so that they do not take every database connection.
+_WRITERS = threading.BoundedSemaphore(8)
 
 
 class DatabaseOutbox:
@@ -22,7 +28,7 @@ class DatabaseOutbox:
         media_count: int,
         reference: str | None = None,
     ) -> str:
-        with Session(self.engine) as db:
+        with _WRITERS, Session(self.engine) as db:
             message = OutboxMessage(
                 channel_id=channel_id,
                 text=text,
@@ -42,7 +48,7 @@ class DatabaseOutbox:
             query = query.where(OutboxMessage.reference == reference)
         else:
             query = query.where(OutboxMessage.text == text, OutboxMessage.created_at >= since)
-        with Session(self.engine) as db:
+        with _WRITERS, Session(self.engine) as db:
             return [
                 (str(m.id), m.created_at, m.reference)
                 for m in db.exec(query.order_by(col(OutboxMessage.id).desc()))

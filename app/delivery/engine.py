@@ -12,13 +12,15 @@ may have gone out is looked up on the provider. The engine owns what they share:
 5. classify a failure: retryable -> back off; unknown outcome -> back off and reconcile first;
    final, or out of attempts -> failed, or `uncertain` when it may have gone out;
    a resting channel (throttled) -> wait without losing an attempt.
+
+How many messages are in flight at once, and how the database work is batched around them, is
+`app/delivery/pipeline.py`'s part.
 """
 
 import logging
 import threading
 import time
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,9 +62,14 @@ class OutboundKind(Protocol):
     """One kind of outbound message, as the engine sees it.
 
     Optional attributes: `uses_connection = False` when the kind opens its own short transactions
-    (each message is then its own task, none holding a connection while the provider answers);
-    `concurrency`, the requests a worker keeps in flight for this kind (its own thread pool);
-    `limiter`, a RateLimiter spacing sends to the provider's rate.
+    (`still_wanted`, `match` and `record_sent` are then given no connection);
+    `concurrency`, the messages a worker keeps in flight for this kind (default: dispatch_threads);
+    `limiter`, a RateLimiter spacing sends to the provider's rate;
+    `send_async(job)`, a coroutine sending one message (else `send` runs in a thread of its own),
+    with `close_async()` awaited when a round ends;
+    `still_wanted_many(jobs) -> list` (the jobs still wanted) and
+    `record_sent_many([(job, result), ...]) -> list[bool]` doing the same for many messages in a
+    few statements; without them the engine calls the one-message methods on one connection.
     """
 
     name: str
@@ -156,9 +163,9 @@ def send_one(kind: OutboundKind, job: Any, conn=None) -> str:
                 return "sent"
             except Conflict:
                 if found is None:
-                    raise Undecided(_ambiguous()) from None
+                    raise Undecided(ambiguous()) from None
                 # Another row settled with this message meanwhile: match again.
-        raise Undecided(_ambiguous())
+        raise Undecided(ambiguous())
     except Undecided as undecided:
         error = undecided.error
     except ChannelError as channel_error:
@@ -167,7 +174,7 @@ def send_one(kind: OutboundKind, job: Any, conn=None) -> str:
     return kind.record_failure(job, error, failure)
 
 
-def _ambiguous() -> ChannelError:
+def ambiguous() -> ChannelError:
     return ChannelError(
         ErrorKind.final,
         "the message may have gone out, but carepost cannot tell which message on the channel "
@@ -194,52 +201,29 @@ class RateLimiter:
         self.lock = threading.Lock()
         self.next_slot = 0.0
 
-    def wait(self) -> float:
-        """Take the next free slot, sleeping until it comes; returns how long it slept."""
+    def reserve(self) -> float:
+        """Take the next free slot without waiting; returns how long until it comes."""
         with self.lock:
             now = self.clock()
             slot = max(now, self.next_slot)
             self.next_slot = slot + self.interval
-        delay = slot - now
+        return slot - now
+
+    def backlog(self) -> float:
+        """How long until a slot is free, taking none."""
+        with self.lock:
+            return max(0.0, self.next_slot - self.clock())
+
+    def wait(self) -> float:
+        """Take the next free slot, sleeping until it comes; returns how long it slept."""
+        delay = self.reserve()
         if delay > 0:
             self.sleep(delay)
         return delay
 
 
-def send_batch(
-    kind: OutboundKind, ids: list[int], claim: str, pool: ThreadPoolExecutor
-) -> list[str]:
-    """Load a claimed batch at once and send it in parallel.
-
-    A kind whose steps use one connection each (posts) is sent in lanes, one connection per lane;
-    a kind that waits on a slow provider (SMS) gets one task per message, so as many requests are in
-    flight as its pool has threads, spaced by its provider's rate.
-    """
-    jobs = kind.load(ids=ids, claim=claim)
-    if not jobs:
-        return []
-    if not getattr(kind, "uses_connection", True):
-        outcomes = list(pool.map(lambda job: _safe_send(kind, job, None), jobs))
-        kind.finish(jobs)
-        return outcomes
-    lanes = min(pool._max_workers, len(jobs))  # noqa: SLF001 - the pool's own size
-    outcomes = [
-        outcome
-        for lane in pool.map(
-            lambda part: _send_lane(kind, part), [jobs[i::lanes] for i in range(lanes)]
-        )
-        for outcome in lane
-    ]
-    kind.finish(jobs)
-    return outcomes
-
-
-def _send_lane(kind: OutboundKind, jobs: Sequence[Any]) -> list[str]:
-    with get_engine().connect() as conn:
-        return [_safe_send(kind, job, conn) for job in jobs]
-
-
-def _safe_send(kind: OutboundKind, job: Any, conn) -> str:
+def safe_send(kind: OutboundKind, job: Any, conn) -> str:
+    """`send_one`, with an unexpected error logged and the claim left to run out."""
     try:
         if conn is not None and conn.invalidated:
             conn.rollback()  # a dropped connection is replaced on next use
@@ -258,45 +242,16 @@ def tick(
     executor: ThreadPoolExecutor | None = None,
     only: list[OutboundKind] | None = None,
 ) -> TickResult:
-    """One round for every registered kind: recover, then claim and send until nothing is due."""
-    settings = get_settings()
+    """One round for every registered kind: recover, then claim and send until nothing is due.
+
+    `executor`, when given, runs the blocking sends of every kind (else each kind has a pool as
+    large as its concurrency).
+    """
+    from app.delivery import pipeline  # it builds on this module
+
     result = TickResult()
-    own_pool = executor is None
-    pool = executor or ThreadPoolExecutor(settings.dispatch_threads, thread_name_prefix="dispatch")
-    started = time.monotonic()
-    try:
-        for kind in only if only is not None else kinds():
-            result.recovered += kind.prepare(now=utcnow())
-            concurrency = getattr(kind, "concurrency", None)
-            if concurrency:
-                with ThreadPoolExecutor(concurrency, thread_name_prefix=kind.name) as own:
-                    limit = max(settings.dispatch_batch_size, concurrency)
-                    _drain(kind, worker, own, limit, started, budget_seconds, result)
-            else:
-                _drain(
-                    kind,
-                    worker,
-                    pool,
-                    settings.dispatch_batch_size,
-                    started,
-                    budget_seconds,
-                    result,
-                )
-    finally:
-        if own_pool:
-            pool.shutdown(wait=True)
+    deadline = time.monotonic() + budget_seconds
+    for kind in only if only is not None else kinds():
+        result.recovered += kind.prepare(now=utcnow())
+        pipeline.drain(kind, worker=worker, deadline=deadline, result=result, senders=executor)
     return result
-
-
-def _drain(kind, worker, pool, limit, started, budget_seconds, result: TickResult) -> None:
-    """Claim and send this kind's due messages until none is left or the tick's time is up."""
-    while time.monotonic() - started < budget_seconds:
-        claim = f"{worker}:{uuid.uuid4().hex[:12]}"
-        ids = kind.claim(worker=claim, now=utcnow(), limit=limit)
-        if not ids:
-            return
-        result.claimed += len(ids)
-        result.by_kind[kind.name] = result.by_kind.get(kind.name, 0) + len(ids)
-        for outcome in send_batch(kind, ids, claim, pool):
-            result.published += outcome == "sent"
-            result.failed += outcome in ("failed", "uncertain")

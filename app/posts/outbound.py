@@ -9,6 +9,7 @@ from app.clock import utcnow
 from app.database import session_scope
 from app.delivery import engine
 from app.posts import deliveries, media
+from app.settings import get_settings
 from connectors.base import ChannelError, Published
 
 
@@ -16,6 +17,10 @@ class PostDeliveries:
     """Claim, load, check, send and record `Delivery` rows (a post on one channel)."""
 
     name = "post"
+
+    @property
+    def concurrency(self) -> int:
+        return get_settings().dispatch_concurrency
 
     def prepare(self, *, now: datetime) -> int:
         with session_scope() as db:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.database import get_engine, session_scope
@@ -58,6 +58,7 @@ def connector(settings: Settings) -> SmsConnector | None:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             from_number=settings.twilio_from,
             status_callback=f"{settings.public_url}/webhooks/twilio/status",
+            connections=settings.sms_concurrency,
         )
     from connectors.kannel import KannelConnector
 
@@ -100,6 +101,9 @@ class SmsMessages:
     ):
         self.adapter = adapter
         self.concurrency = concurrency  # requests in flight per worker process
+        if hasattr(adapter, "send_async"):
+            # The adapter waits on the provider in the event loop: no thread per request.
+            self.send_async = self._send_async
         self.limiter = engine.RateLimiter(rate_per_second) if rate_per_second > 0 else None
         # Many requests wait on the provider at once, but only a few database transactions run at
         # once: the database's connections are shared by every worker process.
@@ -176,6 +180,33 @@ class SmsMessages:
                 for m in rows
             ]
 
+    def still_wanted_many(self, jobs: list[SmsJob]) -> list[SmsJob]:
+        """`still_wanted` for a chunk about to be sent, in one transaction."""
+        now = utcnow()
+        by_id = {job.message_id: job for job in jobs}
+        with self._db() as db:
+            owned = db.exec(
+                select(OutboundSms)
+                .where(
+                    col(OutboundSms.id).in_(by_id),
+                    col(OutboundSms.claimed_by).in_({job.claim for job in jobs}),
+                    OutboundSms.status == SmsStatus.sending,
+                )
+                .with_for_update()
+            ).all()
+            # A row held under another claim was lost (its lease ran out and another worker took it).
+            owned = [m for m in owned if m.claimed_by == by_id[m.id].claim]
+            decisions = service.still_wanted_many(db, owned, now)
+            wanted = set()
+            for message in owned:
+                decision = decisions[message.id]
+                if decision:
+                    wanted.add(message.id)
+                    continue
+                message.claimed_by, message.lease_until = None, None
+                service.skip(db, message, decision, now)
+        return [job for job in jobs if job.message_id in wanted]
+
     def still_wanted(self, job: SmsJob, conn) -> bool:
         """Read the appointment, consent and suppressions now: what changed after the claim wins."""
         now = utcnow()
@@ -226,20 +257,46 @@ class SmsMessages:
     def send(self, job: SmsJob) -> SentSms:
         return self.adapter.send(job.outgoing)
 
-    def record_sent(self, job: SmsJob, result: SentSms, conn, *, reconciled: bool) -> bool:
-        now = utcnow()
+    async def _send_async(self, job: SmsJob) -> SentSms:
+        return await self.adapter.send_async(job.outgoing)
+
+    async def close_async(self) -> None:
+        close = getattr(self.adapter, "close_async", None)
+        if close is not None:
+            await close()
+
+    def record_sent_many(self, sent: list[tuple[SmsJob, SentSms]]) -> list[bool]:
+        """What the provider accepted, written in one transaction (a crash before it commits
+        leaves the claims to run out and be looked up)."""
         with self._db() as db:
-            message = db.exec(select(OutboundSms).where(*_owned(job)).with_for_update()).first()
-            if message is None:
-                return False
-            message.claimed_by, message.lease_until = None, None
-            message.needs_reconcile, message.next_attempt_at = False, None
-            service.record_sent(db, message, result, self.adapter.kind, now)
-            if reconciled:
-                log.info(
-                    "sms %s found sent on %s when reconciling", job.message_id, self.adapter.kind
-                )
+            conn = db.connection()
+            return [self.record_sent(job, result, conn, reconciled=False) for job, result in sent]
+
+    def record_sent(self, job: SmsJob, result: SentSms, conn, *, reconciled: bool) -> bool:
+        """Write success, in `conn`'s transaction when given; False when the claim was lost."""
+        now = utcnow()
+        if conn is None:
+            with self._db() as db:
+                return self._record_sent(db, job, result, now, reconciled=reconciled)
+        provider = self.adapter.kind
+        if service.mark_sent(
+            conn, message_id=job.message_id, claim=job.claim, sent=result, provider=provider, now=now
+        ):
             return True
+        with Session(bind=conn) as db:
+            return self._record_sent(db, job, result, now, reconciled=reconciled)
+
+    def _record_sent(self, db: Session, job: SmsJob, result: SentSms, now, *, reconciled) -> bool:
+        message = db.exec(select(OutboundSms).where(*_owned(job)).with_for_update()).first()
+        if message is None:
+            return False
+        message.claimed_by, message.lease_until = None, None
+        message.needs_reconcile, message.next_attempt_at = False, None
+        service.record_sent(db, message, result, self.adapter.kind, now)
+        db.flush()
+        if reconciled:
+            log.info("sms %s found sent on %s when reconciling", job.message_id, self.adapter.kind)
+        return True
 
     def record_failure(self, job: SmsJob, error: ChannelError, failure: engine.Failure) -> str:
         now = utcnow()

@@ -16,10 +16,11 @@ Delivery reports come through the webhooks as `apply_status` (forward-only, idem
 
 from datetime import datetime
 
+from sqlalchemy import Connection, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from app.appointments import service as appointments
-from app.appointments.models import EXPECTED, Appointment, AppointmentStatus
+from app.appointments.models import EXPECTED, Appointment, AppointmentStatus, ReminderPlan
 from app.audit import service as audit
 from app.contacts import service as contacts
 from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
@@ -27,7 +28,7 @@ from app.contacts.service import Decision
 from app.i18n import N_
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from connectors.base import ChannelError, ErrorKind
-from connectors.sms import OutgoingSms, SentSms, SmsError, moves_forward
+from connectors.sms import STATUS_RANK, OutgoingSms, SentSms, SmsError, moves_forward
 from connectors.twilio_sms import UNDELIVERABLE
 
 # Provider statuses as carepost's; the others (queued, sending) leave the row as sent.
@@ -92,6 +93,80 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
             return Decision(False, "the contact no longer exists")
         return Decision(True, N_("answer to the person's own message"))
     return contacts.may_send(db, contact, MessageChannel.sms, message.purpose, now)
+
+
+def still_wanted_many(
+    db: Session, messages: list[OutboundSms], now: datetime
+) -> dict[int, Decision]:
+    """`still_wanted` for a batch: their appointments, plans and contacts read in one query each."""
+    appointment_ids = {m.appointment_id for m in messages if m.appointment_id is not None}
+    appointments_read = (
+        db.exec(select(Appointment).where(col(Appointment.id).in_(appointment_ids))).all()
+        if appointment_ids
+        else []
+    )
+    plan_ids = {m.plan_id for m in messages if m.plan_id is not None}
+    if plan_ids:
+        db.exec(select(ReminderPlan).where(col(ReminderPlan.id).in_(plan_ids))).all()
+    contact_ids = {m.contact_id for m in messages if m.contact_id is not None}
+    contact_ids |= {a.contact_id for a in appointments_read}
+    if contact_ids:
+        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()
+    # Read once, the rows stay in the session: `still_wanted` finds them without a query.
+    return {m.id: still_wanted(db, m, now) for m in messages}
+
+
+# The common case of `record_sent` in one statement: the claim's holder writes the provider's first
+# answer before any delivery report did (a row a report reached first takes the full path).
+_SENT = (
+    update(OutboundSms)
+    .where(
+        OutboundSms.id == bindparam("message_id"),
+        OutboundSms.claimed_by == bindparam("claim"),
+        OutboundSms.status == SmsStatus.sending,
+        col(OutboundSms.provider_status).is_(None),
+    )
+    .values(
+        status=bindparam("new_status"),
+        provider=bindparam("new_provider"),
+        provider_sid=bindparam("new_sid"),
+        provider_status=bindparam("new_provider_status"),
+        sent_at=func.coalesce(OutboundSms.sent_at, bindparam("now")),
+        status_at=bindparam("now"),
+        error=None,
+        error_code=None,
+        claimed_by=None,
+        lease_until=None,
+        needs_reconcile=False,
+        next_attempt_at=None,
+    )
+)
+
+
+def mark_sent(
+    conn: Connection, *, message_id: int, claim: str, sent: SentSms, provider: str, now: datetime
+) -> bool:
+    """`record_sent` and the release of the claim in one statement, for the common case; False
+    when the row needs `record_sent` (a report came first, or the claim was lost)."""
+    if sent.status not in STATUS_RANK:
+        return False
+    done = conn.execute(
+        _SENT,
+        {
+            "message_id": message_id,
+            "claim": claim,
+            "new_status": FINAL_STATUS.get(sent.status, SmsStatus.sent),
+            "new_provider": provider,
+            "new_sid": sent.remote_id[:64],
+            "new_provider_status": sent.status,
+            "now": now,
+        },
+    ).rowcount
+    if done:
+        audit.record_system(
+            conn, action="sms.sent", object_type="sms", object_id=message_id, provider=provider
+        )
+    return bool(done)
 
 
 def skip(db: Session, message: OutboundSms, decision: Decision, now: datetime) -> None:
