@@ -15,6 +15,7 @@ from app.audit import routes as audit_routes
 from app.channels import routes as channel_routes
 from app.contacts import routes as contact_routes
 from app.database import ping
+from app.delivery import routes as delivery_routes
 from app.deps import csrf_protect
 from app.groups import routes as group_routes
 from app.jobs import routes as job_routes
@@ -97,6 +98,7 @@ def create_app() -> FastAPI:
         contact_routes,
         appointment_routes,
         sms_routes,
+        delivery_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

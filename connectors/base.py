@@ -150,6 +150,10 @@ class Connector(Protocol):
     def reply(self, comment_id: str, text: str) -> Published:
         """Answer a comment in public as the account; raises ChannelError."""
 
+    def find_replies(self, comment_id: str, text: str, since: datetime) -> list[Published]:
+        """The account's own answers to the comment with this text created since `since`,
+        newest first: whether a reply whose outcome is unknown went out."""
+
 
 def validate_media(draft: Draft, limits: Limits, channel: str) -> list[Problem]:
     """Media count, types and sizes against a channel's limits."""

@@ -291,6 +291,40 @@ class FacebookConnector:
         reply_id = str(result["id"])
         return Published(reply_id, f"https://www.facebook.com/{reply_id}")
 
+    def find_replies(self, comment_id: str, text: str, since: datetime) -> list[Published]:
+        """GET /{comment-id}/comments: the page's own answers with this text since the claim."""
+        params = {
+            "fields": "id,message,from{id},created_time",
+            "since": int((since - CLOCK_SKEW).timestamp()),
+            "order": "reverse_chronological",
+            "limit": 100,
+        }
+        found: list[Published] = []
+        for _page in range(MAX_LOOKUP_PAGES):
+            result = self._call(
+                lambda p=dict(params): self.api.get_connection(
+                    comment_id, connection="comments", **p
+                ),
+                sending=False,
+            )
+            for item in result.get("data", []):
+                created_at = _graph_time(item.get("created_time"))
+                if (
+                    str((item.get("from") or {}).get("id")) == str(self.page_id)
+                    and same_text(item.get("message", ""), Draft(text))
+                    and created_since(created_at, since)
+                ):
+                    reply_id = str(item["id"])
+                    found.append(
+                        Published(reply_id, f"https://www.facebook.com/{reply_id}", created_at)
+                    )
+            paging = result.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                break
+            params["after"] = after
+        return found
+
 
 def _graph_time(value: str | None) -> datetime | None:
     """Graph API times look like 2026-11-23T09:00:00+0000."""

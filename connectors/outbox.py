@@ -3,7 +3,17 @@
 from datetime import datetime
 from typing import Protocol
 
-from connectors.base import Comment, Draft, Limits, Problem, Published, problem, validate_media
+from connectors.base import (
+    CLOCK_SKEW,
+    Comment,
+    Draft,
+    Limits,
+    Problem,
+    Published,
+    problem,
+    same_text,
+    validate_media,
+)
 
 LIMITS = Limits(
     max_text=5000,
@@ -39,6 +49,11 @@ class OutboxStore(Protocol):
     def hide_comment(self, comment_id: str, hidden: bool) -> None: ...
 
     def reply(self, comment_id: str, text: str) -> str: ...
+
+    def replies(self, comment_id: str, since: datetime) -> list[tuple[str, datetime, str]]:
+        """(id, created_at, text) of the practice's answers to the comment since `since`,
+        newest first."""
+        ...
 
 
 class OutboxConnector:
@@ -96,3 +111,10 @@ class OutboxConnector:
     def reply(self, comment_id: str, text: str) -> Published:
         reply_id = self.store.reply(comment_id, text)
         return Published(reply_id, None)
+
+    def find_replies(self, comment_id: str, text: str, since: datetime) -> list[Published]:
+        return [
+            Published(reply_id, None, created_at=created_at)
+            for reply_id, created_at, body in self.store.replies(comment_id, since - CLOCK_SKEW)
+            if same_text(body, Draft(text))
+        ]

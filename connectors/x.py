@@ -378,3 +378,47 @@ class XConnector:
         )
         tweet_id = str(response.data["id"])
         return Published(tweet_id, f"https://x.com/i/web/status/{tweet_id}")
+
+    def find_replies(self, comment_id: str, text: str, since: datetime) -> list[Published]:
+        """The account's own tweets answering the comment with this text since the claim."""
+        user_id = self.credentials.get("user_id") or self._me_id()
+        start = (since - CLOCK_SKEW).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = {
+            "start_time": start,
+            "max_results": 100,
+            "tweet_fields": ["created_at", "referenced_tweets"],
+        }
+        found: list[Published] = []
+        for _page in range(MAX_LOOKUP_PAGES):
+            response = self._call(
+                lambda p=dict(params): self.client.get_users_tweets(
+                    user_id, user_auth=self.user_auth, **p
+                ),
+                sending=False,
+            )
+            found += [
+                Published(
+                    str(tweet.id),
+                    f"https://x.com/i/web/status/{tweet.id}",
+                    created_at=tweet.created_at,
+                )
+                for tweet in response.data or []
+                if any(
+                    r.type == "replied_to" and str(r.id) == str(comment_id)
+                    for r in tweet.referenced_tweets or []
+                )
+                and same_text(_without_mentions(tweet.text), Draft(_without_mentions(text)))
+            ]
+            next_token = (response.meta or {}).get("next_token")
+            if not next_token:
+                break
+            params["pagination_token"] = next_token
+        return found
+
+
+def _without_mentions(text: str) -> str:
+    """A reply's text without the @handles X puts before it (those it answers)."""
+    words = text.split(" ")
+    while words and words[0].startswith("@") and len(words) > 1:
+        words.pop(0)
+    return " ".join(words)

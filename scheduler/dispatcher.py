@@ -1,7 +1,7 @@
 """The dispatcher: APScheduler's entry to the one delivery engine (app/delivery/engine.py).
 
 Each tick recovers dead claims, then claims, checks, sends and records every registered kind of
-outbound message in turn: social post deliveries, then SMS.
+outbound message in turn: social post deliveries, SMS, replies to comments and hiding comments.
 """
 
 import os
@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from app.delivery import engine
 from app.delivery.engine import TickResult
+from app.posts import comment_outbound as _comments  # noqa: F401 - registers replies and hiding
 from app.posts import deliveries
 from app.posts.outbound import PostDeliveries
 from app.sms import outbound as _sms  # noqa: F401 - registers the SMS kind

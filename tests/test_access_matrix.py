@@ -234,6 +234,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/sms/inbox/{message_id}/handled"): reviewers(404),
     ("POST", "/sms/preview"): staff(200),
     ("POST", "/sms/test-send"): admin_only(422),
+    # An SMS: settled by admins and verified clinicians (none uncertain here: 404), not marketing.
+    ("POST", "/delivery/{kind}/{item_id}/settle"): row(303, 404, 403, 404, 403, 403),
     ("GET", "/phone"): staff(200),
     ("GET", "/phone/{message_id}"): staff(404),
     ("POST", "/phone/{message_id}/reply"): staff(422),
@@ -250,6 +252,7 @@ FORM_BODIES = {
     "/admin/users/{user_id}/verify": {"licence_number": "28/55"},
     "/admin/users/{user_id}/rename": {"display_name": "Dra. R.", "reason": "full name shown"},
     "/strikes/{strike_id}/appeal": {"text": "It was an invitation to a charity walk, not spam."},
+    "/delivery/{kind}/{item_id}/settle": {"outcome": "sent", "back": "sms"},
 }
 
 
@@ -395,6 +398,7 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             name="no-such-version",
             contact_id=999_999,
             appointment_id=999_999,
+            kind="sms",
         )
         if method == "GET":
             response = client.get(url)

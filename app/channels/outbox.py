@@ -103,3 +103,15 @@ class DatabaseOutbox:
             db.add(answer)
             db.commit()
             return str(answer.id)
+
+    def replies(self, comment_id: str, since: datetime) -> list[tuple[str, datetime, str]]:
+        with Session(self.engine) as db:
+            query = select(OutboxComment).where(
+                OutboxComment.parent_id == int(comment_id),
+                col(OutboxComment.from_page).is_(True),
+                OutboxComment.created_at >= since,
+            )
+            return [
+                (str(c.id), c.created_at, c.text)
+                for c in db.exec(query.order_by(col(OutboxComment.id).desc()))
+            ]

@@ -14,6 +14,7 @@ from app.channels.models import (
     OutboxComment,
     OutboxMessage,
 )
+from app.delivery import uncertain
 from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import DomainError, InvalidInput, NotFound
 from app.i18n import N_
@@ -137,11 +138,16 @@ def channel_x_callback(request: Request, db: SessionDep, admin: AdminUser):
 
 
 @pages.get("/outbox", name="outbox_list")
-def outbox_list(request: Request, db: SessionDep, _staff: StaffUser):
+def outbox_list(request: Request, db: SessionDep, staff: StaffUser):
     messages = db.exec(
         select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(100)
     ).all()
-    return render(request, "channels/outbox.html", {"messages": messages})
+    waiting = uncertain.items(db, kinds=("post", "reply"), viewer=staff)
+    return render(
+        request,
+        "channels/outbox.html",
+        {"messages": messages, "uncertain_items": waiting, "back": "outbox"},
+    )
 
 
 @pages.get("/outbox/{message_id}", name="outbox_message")

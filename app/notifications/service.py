@@ -30,6 +30,27 @@ def notify_clinicians(*, db: Session, kind: str, message: str, link: str | None 
     return len(ids)
 
 
+def notify_uncertain(
+    *, db: Session, kind: str, message: str, link: str, also: int | None = None
+) -> int:
+    """Tell every active admin (and `also`, the item's author) that a message may or may not have
+    gone out and a person must look; once per item: whoever still has it unread is not told again."""
+    admins = select(User.id).where(User.role == Role.admin, col(User.is_active))
+    told = set(
+        db.exec(
+            select(Notification.user_id).where(
+                Notification.kind == kind,
+                Notification.link == link,
+                col(Notification.read_at).is_(None),
+            )
+        )
+    )
+    ids = [i for i in dict.fromkeys([*db.exec(admins), *([also] if also else [])]) if i not in told]
+    for user_id in ids:
+        notify(db=db, user_id=user_id, kind=kind, message=message, link=link)
+    return len(ids)
+
+
 def _text(message: str) -> dict:
     data = to_data(message) if isinstance(message, Message) else None
     return {"message": str(message)[:300], "text_data": data}

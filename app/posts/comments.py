@@ -8,6 +8,10 @@ written in its own short one.
 """
 
 import logging
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,9 +24,10 @@ from app.channels import gateway
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.database import session_scope
+from app.delivery import engine
 from app.errors import Conflict, InvalidInput, NotFound
-from app.i18n import N_, Message
-from app.notifications import service as notifications
+from app.i18n import Message
+from app.posts.comment_outbound import REPLIES, VISIBILITY
 from app.posts.models import (
     CommentReply,
     Delivery,
@@ -32,17 +37,15 @@ from app.posts.models import (
     ReplyState,
 )
 from app.settings import get_settings
-from connectors.base import ChannelError, Comment, ErrorKind
+from connectors.base import ChannelError, Comment
 from moderation import review, scoring
 from moderation.models import ContentStatus
 from moderation.text import language
-from scheduler.retries import next_attempt
 
 log = logging.getLogger("carepost.comments")
 KIND = "channel_comment"
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 OVERLAP = timedelta(minutes=5)  # channels index comments with a small delay: look a little back
-HIDDEN = (ContentStatus.hidden, ContentStatus.removed)
-MAX_REPLY_ATTEMPTS = 6
 
 
 @dataclass
@@ -163,140 +166,35 @@ def fetch(limit: int = 50, *, post_id: int | None = None) -> Round:
     return result
 
 
-def _failure_values(error: ChannelError) -> dict:
-    """Try again after a back-off (or the channel's reset time); a final refusal waits a day."""
+def _run(kind, limit: int) -> list[str]:
+    """One batch of a comment kind on the delivery engine, now (the dispatcher runs them too)."""
     now = utcnow()
-    retry = error.kind != ErrorKind.final
-    return {
-        "sync_error": error.message[:300],
-        "sync_after": next_attempt(now, 1, error.retry_at) if retry else now + timedelta(days=1),
-    }
+    kind.prepare(now=now)
+    claim = f"{WORKER_ID}:{uuid.uuid4().hex[:12]}"
+    ids = kind.claim(worker=claim, now=now, limit=limit)
+    if not ids:
+        return []
+    with ThreadPoolExecutor(get_settings().dispatch_threads) as pool:
+        return engine.send_batch(kind, ids, claim, pool)
+
+
+def _tally(outcomes: list[str]) -> tuple[int, int]:
+    """(sent, not sent for a reason to look at: retrying, failed, uncertain)."""
+    sent = outcomes.count("sent")
+    return sent, sum(o not in ("sent", "skipped", "lost") for o in outcomes)
 
 
 def sync_visibility(limit: int = 100) -> Round:
     """Hide on the channel what carepost hides, and show again what a reviewer approved."""
-    result = Round()
-    now = utcnow()
-    with session_scope() as db:
-        query = (
-            select(InboundComment, Channel)
-            .join(Channel, col(Channel.id) == InboundComment.channel_id)
-            .where(
-                or_(
-                    col(InboundComment.status).in_(HIDDEN)
-                    & col(InboundComment.hidden_on_channel).is_(False),
-                    col(InboundComment.status).not_in(HIDDEN)
-                    & col(InboundComment.hidden_on_channel).is_(True),
-                ),
-                or_(
-                    col(InboundComment.sync_after).is_(None), col(InboundComment.sync_after) <= now
-                ),
-                gateway.callable_now(now),
-            )
-            .order_by(col(InboundComment.id))
-            .limit(limit)
-        )
-        work = [(c.id, c.remote_id, c.status in HIDDEN, ch) for c, ch in db.exec(query)]
-    for comment_id, remote_id, hide, channel in work:
-        try:
-            gateway.call(channel, lambda c, r=remote_id, h=hide: c.hide_comment(r, h))
-            values = {"hidden_on_channel": hide, "sync_error": None, "sync_after": None}
-            result.synced += 1
-        except ChannelError as error:
-            values = _failure_values(error)
-            result.errors += 1
-        with session_scope() as db:
-            db.exec(
-                update(InboundComment).where(col(InboundComment.id) == comment_id).values(**values)
-            )
-    return result
+    synced, errors = _tally(_run(VISIBILITY, limit))
+    return Round(synced=synced, errors=errors)
 
 
 def send_replies(limit: int = 50) -> Round:
-    """Post the pending replies. A reply is marked uncertain while it is sent, so a crash never
-    leads to a second copy: a person checks the channel and sends it again if it is not there."""
-    result = Round()
-    now = utcnow()
-    with session_scope() as db:
-        query = (
-            select(CommentReply.id, CommentReply.attempts, InboundComment.remote_id, Channel)
-            .join(InboundComment, col(InboundComment.id) == CommentReply.comment_id)
-            .join(Channel, col(Channel.id) == InboundComment.channel_id)
-            .where(
-                CommentReply.state == ReplyState.pending,
-                or_(
-                    col(CommentReply.next_attempt_at).is_(None),
-                    col(CommentReply.next_attempt_at) <= now,
-                ),
-                gateway.callable_now(now),
-            )
-            .order_by(col(CommentReply.automatic).desc(), col(CommentReply.id))
-            .limit(limit)
-        )
-        work = list(db.exec(query))
-    for reply_id, attempts, comment_remote_id, channel in work:
-        with session_scope() as db:
-            claimed = db.exec(
-                update(CommentReply)
-                .where(
-                    col(CommentReply.id) == reply_id,
-                    CommentReply.state == ReplyState.pending,
-                    col(CommentReply.attempts) == attempts,
-                )
-                .values(
-                    state=ReplyState.uncertain,
-                    attempts=attempts + 1,
-                    error="the send was interrupted; check the channel before sending again",
-                )
-            ).rowcount
-            text = db.get(CommentReply, reply_id).text if claimed else None
-        if not claimed:
-            continue
-        try:
-            published = gateway.call(channel, lambda c, r=comment_remote_id, t=text: c.reply(r, t))
-            values = {
-                "state": ReplyState.sent,
-                "error": None,
-                "remote_id": published.remote_id[:100],
-                "remote_url": (published.url or "")[:500] or None,
-                "sent_at": utcnow(),
-            }
-            result.replied += 1
-        except ChannelError as error:
-            result.errors += 1
-            values = {"error": error.message[:300]}
-            if error.kind == ErrorKind.unknown:
-                values["state"] = ReplyState.uncertain
-            elif error.kind == ErrorKind.final or attempts + 1 >= MAX_REPLY_ATTEMPTS:
-                values["state"] = ReplyState.failed
-            else:
-                values["state"] = ReplyState.pending
-                values["next_attempt_at"] = next_attempt(utcnow(), attempts + 1, error.retry_at)
-        with session_scope() as db:
-            db.exec(update(CommentReply).where(col(CommentReply.id) == reply_id).values(**values))
-            if values["state"] in (ReplyState.failed, ReplyState.uncertain):
-                _tell_about_reply(db, reply_id, values["state"])
-    return result
-
-
-def _tell_about_reply(db: Session, reply_id: int, state: ReplyState) -> None:
-    reply = db.get(CommentReply, reply_id)
-    comment = db.get(InboundComment, reply.comment_id)
-    delivery = db.get(Delivery, comment.delivery_id)
-    post = db.get(Post, delivery.post_id)
-    who = reply.author_id or post.author_id
-    what = (
-        N_("A reply to a comment on post #{id} could not be posted: {error}")
-        if state == ReplyState.failed
-        else N_("A reply to a comment on post #{id} may not have been posted: {error}")
-    )
-    notifications.notify(
-        db=db,
-        user_id=who,
-        kind=f"reply.{state}",
-        message=Message(what, id=post.id, error=reply.error or ""),
-        link=f"/posts/{post.id}#comments",
-    )
+    """Post the pending replies through the delivery engine: claimed once, looked up on the
+    channel before any resend, and `uncertain` (a person is told) when that cannot settle it."""
+    replied, errors = _tally(_run(REPLIES, limit))
+    return Round(replied=replied, errors=errors)
 
 
 def run_round(post_id: int | None = None) -> Round:
@@ -386,6 +284,8 @@ def resend(db: Session, *, post_id: int, reply_id: int, actor: User) -> CommentR
             "this reply is {state}; only uncertain or failed replies are resent", state=reply.state
         )
     reply.state, reply.next_attempt_at, reply.error = ReplyState.pending, None, None
+    # A person looked: nothing to look up first, and only a copy posted from now on is this one's.
+    reply.needs_reconcile, reply.claimed_at, reply.attempts = False, None, 0
     db.add(reply)
     audit.record(db, actor=actor, action="comment.resend", object_type="reply", object_id=reply.id)
     return reply

@@ -283,19 +283,26 @@ def record_failure(*, db: Session, job: Job, error: ChannelError, failure: Failu
     if not db.execute(update(Delivery).where(_owned(job)).values(**values)).rowcount:
         return "lost"
     if status in (DeliveryStatus.failed, DeliveryStatus.uncertain):
-        notifications.notify(
-            db=db,
-            user_id=job.author_id,
-            kind=f"delivery.{status}",
-            message=Message(
-                "Post #{id} on {channel}: {status}: {error}",
-                id=job.post_id,
-                channel=job.channel.name,
-                status=status,
-                error=values["last_error"],
-            ),
-            link=f"/posts/{job.post_id}",
+        message = Message(
+            "Post #{id} on {channel}: {status}: {error}",
+            id=job.post_id,
+            channel=job.channel.name,
+            status=status,
+            error=values["last_error"],
         )
+        kind = f"delivery.{status}"
+        if status == DeliveryStatus.uncertain:
+            notifications.notify_uncertain(
+                db=db,
+                kind=kind,
+                message=message,
+                link=f"/posts/{job.post_id}#delivery-{job.delivery_id}",
+                also=job.author_id,
+            )
+        else:
+            notifications.notify(
+                db=db, user_id=job.author_id, kind=kind, message=message, link=f"/posts/{job.post_id}"
+            )
         audit.record(
             db,
             actor=None,

@@ -117,6 +117,8 @@ class Delivery(SQLModel, table=True):
     remote_url: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     comments_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When a worker took this post's engagement figures to read (two workers never read one at once).
+    metrics_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -145,6 +147,10 @@ class InboundComment(SQLModel, table=True):
     hidden_on_channel: bool = False
     sync_error: str | None = Field(default=None, max_length=300)
     sync_after: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The delivery engine's claim on bringing the channel in line (hide or show the comment there).
+    sync_claimed_by: str | None = Field(default=None, max_length=80)
+    sync_lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    sync_attempts: int = 0
     remote_created_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     fetched_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -158,13 +164,22 @@ class InboundComment(SQLModel, table=True):
 
 class ReplyState(StrEnum):
     pending = "pending"
+    sending = "sending"  # claimed by the delivery engine
     sent = "sent"
     failed = "failed"
     uncertain = "uncertain"  # the channel may have posted it: a person checks before resending
+    cancelled = "cancelled"  # no longer wanted at send time (comment removed, already answered)
 
 
 class CommentReply(SQLModel, table=True):
-    """A public answer to an inbound comment (the automatic one, or a clinician's), sent by the job."""
+    """A public answer to an inbound comment (the automatic one, or a clinician's), sent by the
+    delivery engine like any other outbound message."""
+
+    __table_args__ = (
+        Index("ix_commentreply_due", "state", "next_attempt_at"),
+        # A reply on a channel settles one row only: a reconciliation never takes another's.
+        Index("uq_commentreply_remote", "remote_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     comment_id: int = Field(foreign_key="inboundcomment.id", index=True)
@@ -174,6 +189,10 @@ class CommentReply(SQLModel, table=True):
     state: ReplyState = Field(default=ReplyState.pending, sa_type=enum_type(ReplyState, 12))
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    needs_reconcile: bool = False
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     error: str | None = Field(default=None, max_length=300)
     remote_id: str | None = Field(default=None, max_length=100)
     remote_url: str | None = Field(default=None, max_length=500)

@@ -20,7 +20,7 @@ from app.clock import utcnow
 from app.database import get_engine, session_scope
 from app.delivery import engine
 from app.settings import Settings, get_settings
-from app.sms import service
+from app.sms import service, settling
 from app.sms.models import OutboundSms, SmsStatus
 from app.sms.phone import DatabasePhone
 from connectors.base import ChannelError, ErrorKind
@@ -317,6 +317,8 @@ class SmsMessages:
             else:
                 message.status = SmsStatus(failure.status)
                 message.error = failure.message[:300]
+                if message.status == SmsStatus.uncertain:
+                    settling.tell(db, message)
             db.add(message)
             log.warning("sms %s: %s (%s)", job.message_id, message.status, error.code or error.kind)
             return str(message.status)

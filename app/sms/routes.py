@@ -11,6 +11,7 @@ from app.clock import utcnow
 from app.contacts.auth import CareStaff
 from app.contacts.models import Language, Purpose
 from app.contacts.schemas import e164
+from app.delivery import uncertain
 from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
 from app.settings import get_settings
@@ -28,8 +29,10 @@ SAMPLE = {"nombre": "Carmen", "fecha": "24/11/2026", "hora": "10:30", "profesion
 
 
 @pages.get("/sms/inbox", name="sms_inbox")
-def sms_inbox(request: Request, db: SessionDep, _user: CareStaff):
-    return render(request, "sms/inbox.html", {"rows": replies.inbox(db)})
+def sms_inbox(request: Request, db: SessionDep, user: CareStaff):
+    waiting = uncertain.items(db, kinds=("sms",), viewer=user)
+    context = {"rows": replies.inbox(db), "uncertain_items": waiting, "back": "sms"}
+    return render(request, "sms/inbox.html", context)
 
 
 @pages.post("/sms/inbox/{message_id}/handled", name="sms_handled")

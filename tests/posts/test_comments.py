@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import requests
 import responses
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from app.channels.models import OutboxComment, OutboxMessage
@@ -141,8 +142,16 @@ def test_a_comment_read_by_two_workers_is_stored_once(outbox, new_post):
         assert not comments._claim(db, delivery_id, None)  # the other worker read it first
 
 
+def reply_due_now() -> None:
+    """The back-off after a failed try has passed."""
+    with session_scope() as db:
+        db.exec(update(CommentReply).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+
+
 @responses.activate
-def test_a_reply_that_timed_out_is_never_resent_by_itself(x_channel, new_post, clinician):
+def test_a_reply_that_timed_out_is_looked_up_on_the_channel_and_never_posted_twice(
+    x_channel, new_post, clinician
+):
     responses.post(
         "https://api.twitter.com/2/tweets", json={"data": {"id": "1850", "text": "x"}}, status=201
     )
@@ -156,17 +165,40 @@ def test_a_reply_that_timed_out_is_never_resent_by_itself(x_channel, new_post, c
         comments.answer(db, row, clinician, "Yes, 9:00 to 14:00.")
     responses.post("https://api.twitter.com/2/tweets", body=requests.ReadTimeout("timed out"))
     assert comments.send_replies().errors == 1
-    assert comments.send_replies().replied == 0  # uncertain: not picked again
     with session_scope() as db:
         reply = db.exec(select(CommentReply)).one()
-        assert reply.state == ReplyState.uncertain and "check whether" in reply.error
-        told = db.exec(select(Notification).where(Notification.user_id == clinician.id)).all()
-        assert any(n.kind == "reply.uncertain" for n in told)
-        comments.resend(db, post_id=post_id, reply_id=reply.id, actor=clinician)
-    responses.post(
-        "https://api.twitter.com/2/tweets", json={"data": {"id": "1904", "text": "x"}}, status=201
+        assert reply.state == ReplyState.pending and reply.needs_reconcile
+    # The account's answers to the comment since the claim show the reply went out.
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "c"}},
     )
+    responses.get(
+        "https://api.twitter.com/2/users/42/tweets",
+        json={
+            "data": [
+                {
+                    "id": "1904",
+                    "text": "@luisa Yes, 9:00 to 14:00.",
+                    "referenced_tweets": [{"type": "replied_to", "id": "1901"}],
+                    "edit_history_tweet_ids": ["1904"],
+                },
+                {
+                    "id": "1903",
+                    "text": "Yes, 9:00 to 14:00.",
+                    "referenced_tweets": [{"type": "replied_to", "id": "1777"}],
+                    "edit_history_tweet_ids": ["1903"],
+                },
+            ]
+        },
+    )
+    reply_due_now()
     assert comments.send_replies().replied == 1
+    with session_scope() as db:
+        reply = db.exec(select(CommentReply)).one()
+        assert (reply.state, reply.remote_id) == (ReplyState.sent, "1904")
+    posted = [c for c in responses.calls if c.request.method == "POST" and "tweets" in c.request.url]
+    assert len(posted) == 2  # the post itself and the one try of the reply: no second copy
 
 
 def test_old_posts_are_no_longer_watched(outbox, new_post):
