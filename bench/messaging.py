@@ -158,7 +158,10 @@ def run_workers(url: str, workers: int, server: str, env_extra: dict) -> tuple[f
     started = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [sys.executable, __file__, "--drain", server], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, __file__, "--drain", server],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(workers)
     ]

@@ -83,7 +83,9 @@ def unreadable(_error: TwilioException) -> ChannelError:
 def async_transport_error(error: Exception) -> ChannelError:
     """Classify a failure below HTTP on the async client: a refused connection sent nothing."""
     if isinstance(error, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return ChannelError(ErrorKind.retryable, f"{NAME} could not be reached; carepost will try again")
+        return ChannelError(
+            ErrorKind.retryable, f"{NAME} could not be reached; carepost will try again"
+        )
     if isinstance(error, asyncio.TimeoutError):
         return ChannelError(
             ErrorKind.unknown,

@@ -123,7 +123,7 @@ class Flow:
         return await loop.run_in_executor(self.db, partial(function, *args, **kwargs))
 
     async def run(self, deadline: float) -> None:
-        """Claim and send until nothing is due or the deadline passes; then settle what is in flight."""
+        """Claim and send until nothing is due or the deadline passes; settle what is in flight."""
         recorder = asyncio.create_task(self._recorder())
         try:
             while time.monotonic() < deadline:

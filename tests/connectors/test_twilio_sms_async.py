@@ -112,7 +112,10 @@ def test_send_async_classifies_twilio_errors_like_the_blocking_path(status, code
 @pytest.mark.parametrize(
     ("failure", "kind"),
     [
-        (aiohttp.ClientConnectorError(None, OSError(111, "Connection refused")), ErrorKind.retryable),
+        (
+            aiohttp.ClientConnectorError(None, OSError(111, "Connection refused")),
+            ErrorKind.retryable,
+        ),
         (aiohttp.ConnectionTimeoutError(), ErrorKind.retryable),
         (asyncio.TimeoutError(), ErrorKind.unknown),  # the request may have arrived
         (aiohttp.ServerDisconnectedError(), ErrorKind.unknown),

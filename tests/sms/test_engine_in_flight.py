@@ -32,7 +32,7 @@ from tests.sms.test_workers_postgresql import seed_due_sms
 
 
 class AsyncAllAtOnce:
-    """A provider reached by coroutine that answers only once `count` requests wait on it together."""
+    """A provider reached by coroutine that answers only once `waiting_for` requests wait on it."""
 
     kind = "twilio"
 
