@@ -1,9 +1,11 @@
 """Dispatcher throughput and lateness: N deliveries due at once against a loopback server shaped like X's API.
 
-    python bench/dispatch.py [--count 10000] [--workers 1 4] [--database postgresql+psycopg://postgres@127.0.0.1/postgres]
+    python bench/dispatch.py [--count 10000] [--workers 1 4] [--delay 0.2] [--database postgresql+psycopg://postgres@127.0.0.1/postgres]
 
 Prints, for each worker count, deliveries per second and lateness (sent_at - due_at) p50/p99, then the
-bare HTTP client's requests per second against the same server, for the ratio. Creates and drops a
+bare HTTP client's requests per second against the same server, for the ratio (as many threads as
+the dispatcher keeps deliveries in flight). `--delay` makes the server answer after that many
+seconds, as real channels do (100-500 ms). Creates and drops a
 database of its own on the PostgreSQL server (or uses a temporary SQLite file with --database sqlite).
 """
 
@@ -38,6 +40,7 @@ class XLike(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     ids = count(1)
+    delay = 0.0  # seconds before each answer, as a real provider takes
 
     def setup(self):
         super().setup()
@@ -47,6 +50,8 @@ class XLike(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's naming
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         text = json.loads(body or b"{}").get("text", "")
+        if self.delay:
+            time.sleep(self.delay)
         payload = json.dumps({"data": {"id": str(next(self.ids)), "text": text}}).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
@@ -58,9 +63,11 @@ class XLike(BaseHTTPRequestHandler):
         pass
 
 
-def start_server() -> str:
+def start_server(delay: float = 0.0) -> str:
+    XLike.delay = delay
     server = ThreadingHTTPServer(("127.0.0.1", 0), XLike)
     server.daemon_threads = True
+    server.request_queue_size = 1024  # hundreds of connections open at once
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -96,7 +103,7 @@ def prepare_database(url: str, n: int) -> None:
                 username="bench",
                 display_name="Bench",
                 role=Role.marketing,
-                password="bench-password-1",
+                password="zq8-Vendaval-Tresillo-41",
             ),
             actor=None,
         )
@@ -232,6 +239,7 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument(
         "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
@@ -242,11 +250,12 @@ def main() -> None:
         return
     os.environ.setdefault("CAREPOST_SECRET_KEY", "bench-" + "k" * 40)
     os.environ["CAREPOST_DATA_DIR"] = tempfile.mkdtemp()
-    server = start_server()
+    server = start_server(args.delay)
     kind = "sqlite" if args.database == "sqlite" else "postgresql"
+    in_flight = int(os.environ.get("CAREPOST_DISPATCH_CONCURRENCY", 64))
     print(
-        f"{args.count} deliveries due at once, {kind}, loopback X-shaped server, "
-        f"{os.environ.get('CAREPOST_DISPATCH_THREADS', 8)} send threads per worker"
+        f"{args.count} deliveries due at once, {kind}, loopback X-shaped server answering after "
+        f"{args.delay * 1000:.0f} ms, {in_flight} deliveries in flight per worker"
     )
     for workers in args.workers:
         url, drop = fresh_database(kind, args.database)
@@ -266,8 +275,8 @@ def main() -> None:
             f"   p99 {percentile(delays, 99):6.2f} s   (wall {elapsed:.1f} s, worker CPU {1000 * cpu / args.count:.1f} ms a delivery)"
         )
         drop()
-    rate = bare_client(server, min(args.count, 5000), 8)
-    print(f"  bare requests client, 8 threads: {rate:8.0f} requests/s")
+    rate = bare_client(server, min(args.count, 5000), in_flight)
+    print(f"  bare requests client, {in_flight} threads: {rate:8.0f} requests/s")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """SMS throughput through the delivery engine and the Twilio adapter, against a loopback server shaped
 like Twilio's Messages API that answers after a delay (200 ms by default).
 
-    python bench/messaging.py [--count 50000] [--workers 1] [--delay 0.2] [--concurrency 64]
+    python bench/messaging.py [--count 50000] [--workers 1] [--delay 0.2] [--concurrency 500]
 
 Creates a database of its own on the PostgreSQL server, lays out `--count` SMS due at once, drains
 them with `--workers` worker processes (the real engine, the real `twilio` SDK with its HTTP routed to
 the loopback server), and prints SMS/s, lateness (sent_at - due_at) p50/p99 and the workers' peak
-memory; then a bare async HTTP client (httpx) with the same number of requests in flight.
+memory; then bare async HTTP clients (httpx, aiohttp) with the same number of requests in flight
+against the same server (which runs in a process of its own).
 """
 
 import argparse
@@ -18,10 +19,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -36,63 +35,74 @@ TWILIO_HOST = "https://api.twilio.com"
 ACCOUNT = "AC" + "0" * 32
 
 
-class TwilioLike(BaseHTTPRequestHandler):
-    """Answers POST /2010-04-01/Accounts/{sid}/Messages.json like Twilio (201, sid, queued) after `delay`."""
+MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
 
-    protocol_version = "HTTP/1.1"
+
+async def serve(delay: float) -> None:
+    """Answer POST .../Messages.json like Twilio (201, a sid, queued) after `delay`, keep-alive,
+    thousands of connections at once on one event loop; prints its port."""
     ids = count(1)
-    delay = 0.2
 
-    def setup(self):
-        super().setup()
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                form = parse_qs((await reader.readexactly(length)).decode())
+                await asyncio.sleep(delay)
+                payload = json.dumps(
+                    {
+                        "sid": f"SM{next(ids):032d}",
+                        "account_sid": ACCOUNT,
+                        "to": form.get("To", [""])[0],
+                        "body": form.get("Body", [""])[0],
+                        "status": "queued",
+                        "direction": "outbound-api",
+                    }
+                ).encode()
+                writer.write(
+                    b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload)
+                )
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
-        time.sleep(self.delay)
-        sid = f"SM{next(self.ids):032d}"
-        payload = json.dumps(
-            {
-                "sid": sid,
-                "account_sid": ACCOUNT,
-                "to": form.get("To", [""])[0],
-                "body": form.get("Body", [""])[0],
-                "status": "queued",
-                "direction": "outbound-api",
-            }
-        ).encode()
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *_args):
-        pass
+    server = await asyncio.start_server(connection, "127.0.0.1", 0, backlog=4096)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # hundreds of connections open at once
-
-
-def start_server(delay: float) -> str:
-    TwilioLike.delay = delay
-    server = Server(("127.0.0.1", 0), TwilioLike)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
+def start_server(delay: float) -> tuple[str, subprocess.Popen]:
+    """The Twilio-shaped server in a process of its own, so that it does not share a GIL with the
+    bare client measured against it."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(delay)], stdout=subprocess.PIPE, text=True
+    )
+    return f"http://127.0.0.1:{process.stdout.readline().strip()}", process
 
 
 def route_twilio_to(base: str) -> None:
-    """The SDK's requests go to the loopback server instead of Twilio (the path is unchanged)."""
+    """The SDK's requests (blocking and async) go to the loopback server instead of Twilio (the
+    path is unchanged)."""
     from twilio.http.http_client import TwilioHttpClient
 
-    original = TwilioHttpClient.request
+    from connectors.twilio_sms import PooledAsyncHttpClient
+
+    blocking, coroutine = TwilioHttpClient.request, PooledAsyncHttpClient.request
 
     def request(self, method, url, *args, **kwargs):
-        return original(self, method, url.replace(TWILIO_HOST, base), *args, **kwargs)
+        return blocking(self, method, url.replace(TWILIO_HOST, base), *args, **kwargs)
+
+    async def request_async(self, method, url, *args, **kwargs):
+        return await coroutine(self, method, url.replace(TWILIO_HOST, base), *args, **kwargs)
 
     TwilioHttpClient.request = request
+    PooledAsyncHttpClient.request = request_async
 
 
 def prepare_database(url: str, n: int) -> None:
@@ -131,25 +141,34 @@ def prepare_database(url: str, n: int) -> None:
 
 
 def drain(server: str) -> None:
-    """Worker mode: engine rounds until nothing is due."""
+    """Worker mode: engine rounds until nothing is due; then prints its peak memory (MB) and CPU
+    seconds."""
     route_twilio_to(server)
     from scheduler.dispatcher import tick
 
     while tick(budget_seconds=3600).claimed:
         pass
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{usage.ru_maxrss / 1024:.0f} {usage.ru_utime + usage.ru_stime:.1f}", flush=True)
 
 
-def run_workers(url: str, workers: int, server: str, env_extra: dict) -> tuple[float, float]:
+def run_workers(url: str, workers: int, server: str, env_extra: dict) -> tuple[float, float, float]:
+    """(wall seconds, the largest worker's peak memory in MB, the workers' CPU seconds)."""
     env = {**os.environ, "DATABASE_URL": url, **env_extra}
     started = time.perf_counter()
     procs = [
-        subprocess.Popen([sys.executable, __file__, "--drain", server], env=env)
+        subprocess.Popen(
+            [sys.executable, __file__, "--drain", server],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(workers)
     ]
-    for proc in procs:
-        proc.wait()
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return time.perf_counter() - started, peak_mb
+    reports = [proc.communicate()[0].split() for proc in procs]
+    elapsed = time.perf_counter() - started
+    peak_mb = max(float(report[0]) for report in reports)
+    return elapsed, peak_mb, sum(float(report[1]) for report in reports)
 
 
 def delays_of(url: str) -> list[float]:
@@ -164,24 +183,48 @@ def delays_of(url: str) -> list[float]:
     return sorted((s - d).total_seconds() for d, s in rows)
 
 
-async def bare_async_client(server: str, n: int, concurrency: int) -> float:
+async def bare_httpx(server: str, n: int, concurrency: int) -> float:
     import httpx
 
-    limit = asyncio.Semaphore(concurrency)
-    url = f"{server}/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
-        async def one(i: int) -> None:
-            async with limit:
-                response = await client.post(
-                    url, data={"To": f"+3460{i:07d}", "From": "+34910000000", "Body": f"aviso {i}"}
-                )
-                response.raise_for_status()
+        async def post(url, data) -> int:
+            return (await client.post(url, data=data)).status_code
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(n)))
-        return n / (time.perf_counter() - started)
+        return await _bare(post, server, n, concurrency)
+
+
+async def bare_aiohttp(server: str, n: int, concurrency: int) -> float:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post(url, data) -> int:
+            async with session.post(url, data=data) as response:
+                await response.read()
+                return response.status
+
+        return await _bare(post, server, n, concurrency)
+
+
+async def _bare(post, server: str, n: int, concurrency: int) -> float:
+    """Requests/s of `post` with `concurrency` in flight: the same form Twilio's SDK sends."""
+    limit = asyncio.Semaphore(concurrency)
+    url = f"{server}{MESSAGES_PATH}"
+
+    async def one(i: int) -> None:
+        async with limit:
+            status = await post(
+                url, data={"To": f"+3460{i:07d}", "From": "+34910000000", "Body": f"aviso {i}"}
+            )
+            if status != 201:
+                raise RuntimeError(f"the server answered {status}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return n / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -191,18 +234,22 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=50000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--delay", type=float, default=0.2)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=500)
     parser.add_argument(
         "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--drain", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drain:
         drain(args.drain)
         return
+    if args.serve is not None:
+        asyncio.run(serve(args.serve))
+        return
     os.environ.setdefault("CAREPOST_SECRET_KEY", "bench-" + "k" * 40)
     os.environ["CAREPOST_DATA_DIR"] = tempfile.mkdtemp()
-    server = start_server(args.delay)
+    server, server_process = start_server(args.delay)
     url, drop = fresh_database("postgresql", args.database)
     os.environ["DATABASE_URL"] = url
     from app import database, settings
@@ -212,7 +259,7 @@ def main() -> None:
     try:
         prepare_database(url, args.count)
         database.get_engine().dispose()
-        elapsed, peak_mb = run_workers(
+        elapsed, peak_mb, cpu = run_workers(
             url,
             args.workers,
             server,
@@ -225,21 +272,38 @@ def main() -> None:
             },
         )
         delays = delays_of(url)
+    except BaseException:
+        server_process.terminate()
+        raise
     finally:
         drop()
     print(
         f"{args.count} SMS due at once, PostgreSQL, {args.workers} worker(s), "
-        f"{args.concurrency} in flight each, Twilio-shaped server answering after {args.delay * 1000:.0f} ms"
+        f"{args.concurrency} in flight each, Twilio-shaped server answering after "
+        f"{args.delay * 1000:.0f} ms"
     )
     if len(delays) != args.count:
         print(f"  only {len(delays)} of {args.count} sent")
     print(
         f"  engine + twilio SDK: {args.count / elapsed:8.0f} SMS/s   lateness p50 "
         f"{percentile(delays, 50):6.2f} s   p99 {percentile(delays, 99):6.2f} s   "
-        f"peak memory {peak_mb:.0f} MB a worker (wall {elapsed:.1f} s)"
+        f"peak memory {peak_mb:.0f} MB a worker   (wall {elapsed:.1f} s, worker CPU "
+        f"{1000 * cpu / args.count:.2f} ms an SMS)"
     )
-    rate = asyncio.run(bare_async_client(server, min(args.count, 5000), args.concurrency))
-    print(f"  bare httpx.AsyncClient, {args.concurrency} in flight: {rate:8.0f} requests/s")
+    try:
+        bare = min(args.count, 10000)
+        for name, client in (("aiohttp", bare_aiohttp), ("httpx.AsyncClient", bare_httpx)):
+            try:
+                rate = asyncio.run(client(server, bare, args.concurrency))
+            except Exception as error:  # noqa: BLE001 - report it and go on with the next client
+                print(f"  bare {name}: failed ({type(error).__name__})")
+                continue
+            print(
+                f"  bare {name}, {args.concurrency} in flight: {rate:8.0f} requests/s   "
+                f"(engine: {100 * args.count / elapsed / rate:.0f} % of it)"
+            )
+    finally:
+        server_process.terminate()
 
 
 if __name__ == "__main__":

@@ -98,7 +98,9 @@ class Flow:
         self.kind, self.worker, self.result = kind, worker, result
         self.concurrency = concurrency
         self.claim_limit = max(1, min(claim_limit, concurrency))
-        self.room = concurrency  # claimed messages not yet settled count against it
+        # Claimed messages count against the room until their outcome is written: claims never
+        # run ahead of what the database takes in.
+        self.room = concurrency
         self.freed = asyncio.Event()
         self.send_async = getattr(kind, "send_async", None)
         self.limiter: engine.RateLimiter | None = getattr(kind, "limiter", None)
@@ -123,7 +125,7 @@ class Flow:
         return await loop.run_in_executor(self.db, partial(function, *args, **kwargs))
 
     async def run(self, deadline: float) -> None:
-        """Claim and send until nothing is due or the deadline passes; then settle what is in flight."""
+        """Claim and send until nothing is due or the deadline passes; settle what is in flight."""
         recorder = asyncio.create_task(self._recorder())
         try:
             while time.monotonic() < deadline:
@@ -159,9 +161,9 @@ class Flow:
                 self.senders.shutdown(wait=True)
 
     async def _wait_for_room(self) -> None:
-        # Claim in good-sized batches: once half the room is free, or when nothing is in flight.
+        # Claim in good-sized batches: once half the room is free, or when nothing is outstanding.
         wanted = max(1, self.claim_limit // 2)
-        while self.room < wanted and self.tasks:
+        while self.room < wanted and self.room < self.concurrency:
             self.freed.clear()
             await self.freed.wait()
 
@@ -201,6 +203,7 @@ class Flow:
 
     async def _send(self, job: Any, delay: float) -> None:
         outcome: str | None = None
+        sent = False
         try:
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -218,6 +221,7 @@ class Flow:
             else:
                 self.sent.append((job, result))
                 self.unrecorded.set()
+                sent = True  # the recorder settles it
         except Exception as error:  # noqa: BLE001 - one bad message must not stop the others
             # The claim stays in `sending` until its lease runs out, then it is looked up, never
             # resent blindly.
@@ -225,7 +229,8 @@ class Flow:
             log.debug("%s", self.kind.name, exc_info=True)
             outcome = "error"
         finally:
-            self._settled(outcome)
+            if not sent:
+                self._settled(outcome)
 
     async def _careful(self, job: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -244,10 +249,9 @@ class Flow:
                 except Exception as error:  # noqa: BLE001 - the claims run out and are looked up
                     log.error("%s: recording failed: %s", self.kind.name, type(error).__name__)
                     log.debug("%s", self.kind.name, exc_info=True)
-                    continue
+                    outcomes = ["error"] * len(batch)
                 for outcome in outcomes:
-                    self.result.published += outcome == "sent"
-                    self.result.failed += outcome in ("failed", "uncertain")
+                    self._settled(outcome)
             if self.closing:
                 return
 

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.channels import gateway
 from app.clock import utcnow
-from app.database import session_scope
+from app.database import get_engine, session_scope
 from app.delivery import engine
 from app.posts import deliveries, media
 from app.settings import get_settings
@@ -39,6 +39,10 @@ class PostDeliveries:
     def still_wanted(self, job: deliveries.Job, conn) -> bool:
         with conn.begin():
             return deliveries.still_wanted(conn=conn, job=job)
+
+    def still_wanted_many(self, jobs: list[deliveries.Job]) -> list[deliveries.Job]:
+        with get_engine().begin() as conn:
+            return deliveries.still_wanted_many(conn=conn, jobs=jobs)
 
     def needs_reconcile(self, job: deliveries.Job) -> bool:
         return job.needs_reconcile

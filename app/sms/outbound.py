@@ -194,7 +194,7 @@ class SmsMessages:
                 )
                 .with_for_update()
             ).all()
-            # A row held under another claim was lost (its lease ran out and another worker took it).
+            # A row under another claim was lost (its lease ran out and another worker took it).
             owned = [m for m in owned if m.claimed_by == by_id[m.id].claim]
             decisions = service.still_wanted_many(db, owned, now)
             wanted = set()
