@@ -248,3 +248,30 @@ def test_a_reply_that_times_out_is_an_unknown_outcome(fb):
     with pytest.raises(ChannelError) as caught:
         fb.reply("999_1", "hola")
     assert caught.value.kind == ErrorKind.unknown
+
+
+@responses.activate
+def test_find_replies_returns_the_page_answers_to_the_comment_with_the_text(fb):
+    responses.get(
+        f"{GRAPH}/1234_9_55/comments",
+        json={
+            "data": [
+                {
+                    "id": "1234_9_57",
+                    "message": "Sí, de 9 a 14 h",
+                    "from": {"id": "777"},  # a follower repeating the answer
+                    "created_time": "2026-11-23T08:02:00+0000",
+                },
+                {
+                    "id": "1234_9_56",
+                    "message": "Sí, de 9 a 14 h",
+                    "from": {"id": "1234"},
+                    "created_time": "2026-11-23T08:01:00+0000",
+                },
+            ]
+        },
+    )
+    claimed_at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    found = fb.find_replies("1234_9_55", "Sí, de 9 a 14 h", claimed_at)
+    assert [p.remote_id for p in found] == ["1234_9_56"]
+    assert "since" in parse_qs(urlparse(responses.calls[0].request.url).query)

@@ -299,3 +299,33 @@ def test_two_connectors_of_one_account_spend_its_refresh_token_once():
     assert auth_header(responses.calls[-1]) == "Bearer new"
     # The one that renewed hands the new tokens to its caller to store; the other only uses them.
     assert first.refreshed["oauth2_refresh_token"] == "rt-next" and second.refreshed is None
+
+
+@responses.activate
+def test_find_replies_returns_own_answers_to_the_comment_without_the_leading_mentions(x):
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "Clinica", "username": "clinica"}},
+    )
+    responses.get(
+        "https://api.twitter.com/2/users/42/tweets",
+        json={
+            "data": [
+                {
+                    "id": "303",
+                    "text": "@ana Sí, de 9 a 14 h",
+                    "referenced_tweets": [{"type": "replied_to", "id": "299"}],
+                    "edit_history_tweet_ids": ["303"],
+                },
+                {
+                    "id": "302",
+                    "text": "@luisa Sí, de 9 a 14 h",
+                    "referenced_tweets": [{"type": "replied_to", "id": "300"}],
+                    "edit_history_tweet_ids": ["302"],
+                },
+            ]
+        },
+    )
+    found = x.find_replies("300", "Sí, de 9 a 14 h", datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    assert [p.remote_id for p in found] == ["302"]  # 303 answers another comment
+    assert "start_time=2026-11-23T07%3A59%3A00Z" in responses.calls[1].request.url
