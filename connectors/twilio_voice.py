@@ -50,7 +50,9 @@ def classify(error: TwilioRestException) -> ChannelError:
             "Twilio failed while placing the call; carepost will check whether it was placed",
             code=code,
         )
-    return ChannelError(ErrorKind.final, f"Twilio refused the call (error {code or status})", code=code)
+    return ChannelError(
+        ErrorKind.final, f"Twilio refused the call (error {code or status})", code=code
+    )
 
 
 class TwilioVoiceConnector:

@@ -30,7 +30,7 @@ def _public_url(request: Request) -> str:
     return get_settings().public_url + request.url.path + query
 
 
-async def _twilio_form(request: Request) -> dict[str, str] | None:
+async def twilio_form(request: Request) -> dict[str, str] | None:
     """The form, if X-Twilio-Signature matches it under the account's auth token; else None."""
     token = get_settings().twilio_auth_token
     signature = request.headers.get("x-twilio-signature")
@@ -55,7 +55,7 @@ def _phone(value: str) -> str:
 
 @router.post("/webhooks/twilio/sms", name="twilio_inbound")
 async def twilio_inbound(request: Request):
-    params = await _twilio_form(request)
+    params = await twilio_form(request)
     if params is None or not params.get("MessageSid"):
         return FORBIDDEN
     with session_scope() as db:
@@ -75,7 +75,7 @@ async def twilio_inbound(request: Request):
 
 @router.post("/webhooks/twilio/status", name="twilio_status")
 async def twilio_status(request: Request):
-    params = await _twilio_form(request)
+    params = await twilio_form(request)
     if params is None or not params.get("MessageSid"):
         return FORBIDDEN
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""
