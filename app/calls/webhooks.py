@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.calls import service, twiml
 from app.calls.models import CallCampaign, OutboundCall, Survey
+from app.calls.phone import signing_token
 from app.clock import utcnow
 from app.contacts.models import Language, Purpose
 from app.database import session_scope
@@ -52,7 +53,7 @@ def _step(db: Session, call: OutboundCall, position: int, *, intro: bool = False
 
 
 async def _verified(request: Request):
-    params = await twilio_form(request)
+    params = await twilio_form(request, signing_token())
     if params is None or not params.get("CallSid"):
         return None, None
     return params, params["CallSid"]

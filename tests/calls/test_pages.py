@@ -81,7 +81,9 @@ def test_the_browser_phone_answers_and_the_results_count_the_keys(
     carmen = local_call("+34600000001")
     page = marketer.get(f"/calls/phone/{carmen}")
     assert page.status_code == 200 and "ringing" in page.text
-    assert marketer.post(f"/calls/phone/{carmen}/answer", data={"csrf_token": csrf}).status_code == 303
+    assert (
+        marketer.post(f"/calls/phone/{carmen}/answer", data={"csrf_token": csrf}).status_code == 303
+    )
     page = marketer.get(f"/calls/phone/{carmen}").text
     assert "¿Cómo valora la atención?" in page and 'data-testid="keypad"' in page
     marketer.post(f"/calls/phone/{carmen}/press", data={"csrf_token": csrf, "digit": "5"})
@@ -103,7 +105,9 @@ def test_the_browser_phone_answers_and_the_results_count_the_keys(
     assert counts["5"] == "1" and counts["3"] == "1" and counts["1"] == "0"
     assert "<svg" in page
     english = clinician.get(results, params={"language": "en"}).text
-    first = dict(re.findall(r'data-key="(\d)" data-count="(\d+)"', english.split("data-position")[1]))
+    first = dict(
+        re.findall(r'data-key="(\d)" data-count="(\d+)"', english.split("data-position")[1])
+    )
     assert first["3"] == "1" and first["5"] == "0"
     tagged = clinician.get(results, params={"tag": "expats"}).text
     assert 'data-key="3" data-count="1"' in tagged and 'data-key="5" data-count="1"' not in tagged
