@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app.demo import DEMO_USERS
-from tests.web.conftest import browser, demo_server, page  # noqa: F401 - browser fixtures
+from tests.web.conftest import demo_server
 from tests.web.test_login_browser import log_in
 
 PASSWORD = {spec["username"]: spec["password"] for spec in DEMO_USERS}["marketing"]
