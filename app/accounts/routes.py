@@ -19,15 +19,7 @@ from app.accounts.models import (
     UserSelf,
 )
 from app.audit import service as audit
-from app.deps import (
-    AdminUser,
-    CurrentUser,
-    OptionalUser,
-    PathId,
-    SessionDep,
-    TokenHolder,
-    client_ip,
-)
+from app.deps import AdminUser, CurrentUser, OptionalUser, PathId, SessionDep, TokenHolder, client_ip
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES, N_
@@ -343,11 +335,7 @@ def admin_user_create(
 
 @pages.post("/admin/users/{user_id}/verify", name="admin_user_verify")
 def admin_user_verify(
-    request: Request,
-    db: SessionDep,
-    admin: AdminUser,
-    user_id: PathId,
-    licence_number: FormStr = "",
+    request: Request, db: SessionDep, admin: AdminUser, user_id: PathId, licence_number: FormStr = ""
 ):
     accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=licence_number)
     flash(request, "Clinician verified.")
@@ -355,20 +343,14 @@ def admin_user_verify(
 
 
 @pages.post("/admin/users/{user_id}/role", name="admin_user_role")
-def admin_user_role(
-    db: SessionDep, admin: AdminUser, user_id: PathId, role: Annotated[Role, Form()]
-):
+def admin_user_role(db: SessionDep, admin: AdminUser, user_id: PathId, role: Annotated[Role, Form()]):
     accounts.set_role(db=db, user_id=user_id, role=role, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
 
 
 @pages.post("/admin/users/{user_id}/rename", name="admin_user_rename")
 def admin_user_rename(
-    db: SessionDep,
-    admin: AdminUser,
-    user_id: PathId,
-    display_name: FormStr = "",
-    reason: FormStr = "",
+    db: SessionDep, admin: AdminUser, user_id: PathId, display_name: FormStr = "", reason: FormStr = ""
 ):
     accounts.rename(db=db, user_id=user_id, display_name=display_name, reason=reason, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
