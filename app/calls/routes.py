@@ -161,6 +161,15 @@ def call_campaign_create(
     return RedirectResponse("/calls", status_code=303)
 
 
+@pages.post("/calls/campaigns/{campaign_id}/cancel", name="call_campaign_cancel")
+def call_campaign_cancel(
+    request: Request, db: SessionDep, user: MarketingUser, campaign_id: PathId
+):
+    skipped = service.cancel_campaign(db=db, campaign_id=campaign_id, actor=user, now=utcnow())
+    flash(request, "Campaign cancelled: {n} calls will not be made.", n=skipped)
+    return RedirectResponse("/calls", status_code=303)
+
+
 @pages.get("/calls/surveys/{survey_id}/results", name="survey_results")
 def survey_results(
     request: Request,

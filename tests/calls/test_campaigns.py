@@ -252,3 +252,13 @@ def test_survey_twiml_of_a_choice_question_names_every_key(marketer, client):
     )
     texts = [s.text for s in root.iter("Say")]
     assert "For Little, press 1." in texts and "For A lot, press 2." in texts
+
+
+def test_a_cancelled_campaign_dials_nobody_more(marketer, login_as):
+    campaign_id = campaign(marketer)
+    client, _user, csrf = login_as(Role.marketing)
+    response = client.post(f"/calls/campaigns/{campaign_id}/cancel", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    assert {c.status for c in place_calls().values()} == {CallStatus.skipped}
+    with session_scope() as db:
+        assert db.exec(select(LocalCall)).first() is None
