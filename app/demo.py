@@ -107,6 +107,7 @@ def load(db: Session) -> list[dict]:
     _load_posts(db, users)
     _load_community(db, users)
     _load_appointments(db, users)
+    _load_survey(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -256,3 +257,59 @@ def _load_appointments(db: Session, users: dict[str, User]) -> None:
             place=place,
         )
         appointments.upsert(db=db, data=data, actor=users["admin"])
+
+
+DEMO_SURVEY = "Satisfacción tras la visita"
+
+
+def _load_survey(db: Session, users: dict[str, User]) -> None:
+    """A short keypad survey, ready for a call campaign to the demo patients."""
+    from app.calls import service as calls
+    from app.calls.models import QuestionKind, Survey
+
+    if db.exec(select(Survey).where(Survey.name == DEMO_SURVEY)).first():
+        return
+    survey = calls.create_survey(
+        db=db,
+        name=DEMO_SURVEY,
+        intro={
+            "es": "Hola, le llamamos de su centro de salud para una encuesta de un minuto.",
+            "en": "Hello, this is your clinic calling with a one-minute survey.",
+        },
+        closing={
+            "es": "Muchas gracias por su tiempo. Hasta pronto.",
+            "en": "Thank you very much for your time. Goodbye.",
+        },
+        actor=users["marketing"],
+    )
+    for kind, es, en, options in [
+        (
+            QuestionKind.scale,
+            "Del 1 al 5, ¿cómo valora la atención que recibió?",
+            "From 1 to 5, how do you rate the care you received?",
+            {"es": [], "en": []},
+        ),
+        (
+            QuestionKind.yes_no,
+            "¿Le atendieron a la hora de su cita?",
+            "Were you seen at the time of your appointment?",
+            {"es": [], "en": []},
+        ),
+        (
+            QuestionKind.choice,
+            "¿Cómo pidió la cita?",
+            "How did you book the appointment?",
+            {
+                "es": ["Por teléfono", "En recepción", "Por internet"],
+                "en": ["By phone", "At the desk", "Through our website"],
+            },
+        ),
+    ]:
+        calls.add_question(
+            db=db,
+            survey=survey,
+            kind=kind,
+            text={"es": es, "en": en},
+            options=options,
+            actor=users["marketing"],
+        )

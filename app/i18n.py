@@ -204,6 +204,17 @@ LABELS: dict[str, str] = {
     "consent": N_("consent"),
     "request": N_("request"),
     "granted": N_("granted"),
+    "placed": N_("placed"),
+    "completed": N_("completed"),
+    "unanswered": N_("unanswered"),
+    "ringing": N_("ringing"),
+    "in-progress": N_("in progress"),
+    "busy": N_("busy"),
+    "no-answer": N_("no answer"),
+    "scale": N_("scale from 1 to 5"),
+    "yes_no": N_("yes or no"),
+    "choice": N_("multiple choice"),
+    "keypad": N_("pressed 9 on a call"),
 }
 
 

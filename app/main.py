@@ -12,6 +12,7 @@ from app import http_errors
 from app.accounts import routes as account_routes
 from app.appointments import routes as appointment_routes
 from app.audit import routes as audit_routes
+from app.calls import routes as call_routes
 from app.channels import routes as channel_routes
 from app.contacts import routes as contact_routes
 from app.database import ping
@@ -99,6 +100,7 @@ def create_app() -> FastAPI:
         appointment_routes,
         sms_routes,
         delivery_routes,
+        call_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

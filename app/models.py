@@ -2,6 +2,14 @@
 
 from app.accounts.models import ApiToken, LoginAttempt, User
 from app.audit.models import AuditEvent
+from app.calls.models import (
+    CallAnswer,
+    CallCampaign,
+    LocalCall,
+    OutboundCall,
+    Survey,
+    SurveyQuestion,
+)
 from app.channels.models import Channel, OutboxComment, OutboxMessage
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
 from app.jobs.models import JobRun
@@ -24,6 +32,8 @@ __all__ = [
     "Answer",
     "ApiToken",
     "AuditEvent",
+    "CallAnswer",
+    "CallCampaign",
     "Channel",
     "CommentReply",
     "Delivery",
@@ -33,11 +43,13 @@ __all__ = [
     "GroupReaction",
     "InboundComment",
     "JobRun",
+    "LocalCall",
     "LoginAttempt",
     "MetricSnapshot",
     "ModerationLabel",
     "NetworkComment",
     "NetworkPost",
+    "OutboundCall",
     "Notification",
     "OutboxComment",
     "OutboxMessage",
@@ -49,5 +61,7 @@ __all__ = [
     "ReviewSignal",
     "Reviewable",
     "SupportGroup",
+    "Survey",
+    "SurveyQuestion",
     "User",
 ]

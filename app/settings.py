@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     sms_concurrency: int = Field(default=64, ge=1, le=512)
     sms_rate_per_second: float = Field(default=0, ge=0)
     kannel_sendsms_url: str | None = None
+    # Calls: the local browser phone or Twilio (with twilio_account_sid/auth_token and this caller
+    # number); how often a busy line, no answer or a machine on a survey is dialled in all, and how
+    # long to wait between dials (within the sending hours).
+    voice_provider: Literal["phone", "twilio"] = "phone"
+    twilio_voice_from: str | None = None
+    voice_max_dials: int = Field(default=3, ge=1, le=10)
+    voice_retry_minutes: int = Field(default=120, ge=1)
     kannel_username: str | None = None
     kannel_password: SecretStr | None = None
     kannel_sender: str | None = None

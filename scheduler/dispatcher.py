@@ -1,13 +1,14 @@
 """The dispatcher: APScheduler's entry to the one delivery engine (app/delivery/engine.py).
 
 Each tick recovers dead claims, then claims, checks, sends and records every registered kind of
-outbound message in turn: social post deliveries, SMS, replies to comments and hiding comments.
+outbound message in turn: social post deliveries, SMS, calls, replies to comments and hiding comments.
 """
 
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
+from app.calls import outbound as _calls  # noqa: F401, I001 - registers the call kind, after SMS
 from app.delivery import engine
 from app.delivery.engine import TickResult
 from app.posts import comment_outbound as _comments  # noqa: F401 - registers replies and hiding

@@ -244,6 +244,30 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/webhooks/twilio/status"): same(403, anon=403),
     ("GET", "/webhooks/kannel/sms"): same(403, anon=403),
     ("GET", "/webhooks/kannel/dlr"): same(403, anon=403),
+    # Calls: admins and marketing build surveys and campaigns; verified clinicians read results too.
+    ("GET", "/calls"): viewers(200),
+    ("POST", "/calls/surveys"): marketing(422),
+    ("GET", "/calls/surveys/{survey_id}"): viewers(404),
+    ("POST", "/calls/surveys/{survey_id}/questions"): marketing(422),
+    ("POST", "/calls/questions/{question_id}/up"): marketing(404),
+    ("GET", "/calls/campaigns/new"): marketing(200),
+    ("POST", "/calls/campaigns"): marketing(422),
+    ("POST", "/calls/campaigns/{campaign_id}/cancel"): marketing(404),
+    ("GET", "/calls/surveys/{survey_id}/results"): viewers(404),
+    ("GET", "/calls/surveys/{survey_id}/results.csv"): viewers(404),
+    ("GET", "/calls/phone"): marketing(200),
+    ("GET", "/calls/phone/{local_id}"): marketing(404),
+    ("POST", "/calls/phone/{local_id}/answer"): marketing(404),
+    ("POST", "/calls/phone/{local_id}/press"): marketing(422),
+    ("POST", "/calls/phone/{local_id}/silence"): marketing(404),
+    ("POST", "/calls/phone/{local_id}/end"): marketing(404),
+    ("POST", "/webhooks/twilio/voice/{call_id}/answer"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/voice/{call_id}/message"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/voice/{call_id}/message/keys"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/voice/{call_id}/question/{position}"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/voice/{call_id}/question/{position}/keys"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/voice/{call_id}/closing"): same(403, anon=403),
+    ("POST", "/webhooks/twilio/voice/{call_id}/status"): same(403, anon=403),
 }
 FORM_BODIES = {
     "/channels/{channel_id}/status": {"status": "active"},
@@ -399,6 +423,11 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             contact_id=999_999,
             appointment_id=999_999,
             kind="sms",
+            survey_id=999_999,
+            campaign_id=999_999,
+            local_id=999_999,
+            call_id=999_999,
+            position=1,
         )
         if method == "GET":
             response = client.get(url)

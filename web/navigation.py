@@ -37,6 +37,8 @@ NAV: list[NavItem] = [
     NavItem(N_("Contacts"), "contact_list", STAFF, clinician_must_be_verified=True),
     NavItem(N_("Appointments"), "appointment_list", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
+    NavItem(N_("Calls"), "calls_home", STAFF, clinician_must_be_verified=True, in_menu=False),
+    NavItem(N_("Browser phone"), "call_phone", frozenset({Role.admin, Role.marketing}), in_menu=False),
     NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),

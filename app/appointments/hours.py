@@ -72,6 +72,11 @@ def send_moment(
     return soon if soon is not None and soon < appointment else None
 
 
+def first_allowed(moment: datetime, hours: SendingHours, zone: ZoneInfo) -> datetime | None:
+    """The earliest moment at or after `moment` the sending hours allow (None: none within a month)."""
+    return _first_allowed_after(moment, hours, zone)
+
+
 def _first_allowed_after(moment: datetime, hours: SendingHours, zone: ZoneInfo) -> datetime | None:
     """The earliest allowed instant at or after `moment`."""
     local = moment.astimezone(zone)

@@ -61,6 +61,7 @@ class SuppressionReason(StrEnum):
     reply_stop = "reply_stop"  # the person answered BAJA / STOP
     provider_opt_out = "provider_opt_out"  # the provider refuses the number (Twilio 21610)
     undeliverable = "undeliverable"  # the number cannot receive SMS
+    keypad = "keypad"  # the person pressed 9 during a call: no more calls
 
 
 class Contact(SQLModel, table=True):

@@ -199,19 +199,25 @@ def record_keyword(
 
 
 def suppress(
-    *, db: Session, phone: str, reason: SuppressionReason, now: datetime, code: str | None = None
+    *,
+    db: Session,
+    phone: str,
+    reason: SuppressionReason,
+    now: datetime,
+    code: str | None = None,
+    channel: MessageChannel = MessageChannel.sms,
 ) -> Suppression:
-    """Stop every SMS to a number (kept if it is already suppressed)."""
-    current = active_suppression(db=db, phone=phone, channel=MessageChannel.sms, now=now)
+    """Stop every message on `channel` to a number (kept if it is already suppressed)."""
+    current = active_suppression(db=db, phone=phone, channel=channel, now=now)
     if current is not None:
         return current
-    row = Suppression(phone=phone, reason=reason, code=code, created_at=now)
+    row = Suppression(phone=phone, channel=channel, reason=reason, code=code, created_at=now)
     db.add(row)
     db.flush()
     audit.record(
         db,
         actor=None,
-        action="sms.suppress",
+        action=f"{channel}.suppress",
         object_type="suppression",
         object_id=row.id,
         reason=str(reason),

@@ -30,17 +30,16 @@ def _public_url(request: Request) -> str:
     return get_settings().public_url + request.url.path + query
 
 
-async def _twilio_form(request: Request) -> dict[str, str] | None:
-    """The form, if X-Twilio-Signature matches it under the account's auth token; else None."""
-    token = get_settings().twilio_auth_token
+async def twilio_form(request: Request, token: str | None = None) -> dict[str, str] | None:
+    """The form, if X-Twilio-Signature matches it under the account's auth token (or `token`)."""
+    if token is None and get_settings().twilio_auth_token is not None:
+        token = get_settings().twilio_auth_token.get_secret_value()
     signature = request.headers.get("x-twilio-signature")
     if token is None or not signature:
         return None
     form = await request.form()
     params = {key: str(value) for key, value in form.multi_items()}
-    if not RequestValidator(token.get_secret_value()).validate(
-        _public_url(request), params, signature
-    ):
+    if not RequestValidator(token).validate(_public_url(request), params, signature):
         log.warning("twilio webhook with a bad signature on %s", request.url.path)
         return None
     return params
@@ -55,7 +54,7 @@ def _phone(value: str) -> str:
 
 @router.post("/webhooks/twilio/sms", name="twilio_inbound")
 async def twilio_inbound(request: Request):
-    params = await _twilio_form(request)
+    params = await twilio_form(request)
     if params is None or not params.get("MessageSid"):
         return FORBIDDEN
     with session_scope() as db:
@@ -75,7 +74,7 @@ async def twilio_inbound(request: Request):
 
 @router.post("/webhooks/twilio/status", name="twilio_status")
 async def twilio_status(request: Request):
-    params = await _twilio_form(request)
+    params = await twilio_form(request)
     if params is None or not params.get("MessageSid"):
         return FORBIDDEN
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,15 +31,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, shipped_model_folder):
-    """Base URL of `carepost demo` serving a fresh SQLite database on a free loopback port."""
-    folder = tmp_path_factory.mktemp("live")
-    # The shipped model, trained once for the test run, instead of `demo` training it again.
+@contextmanager
+def demo_server(folder: Path, shipped_model_folder: Path, **extra_env: str):
+    """`carepost demo` serving a fresh SQLite database in folder on a free loopback port."""
     shutil.copytree(shipped_model_folder, folder / "models" / "shipped")
     (folder / "models" / "ACTIVE").write_text("shipped")
     port = _free_port()
-    env = {**os.environ, "CAREPOST_LOCALE": "en", "CAREPOST_DATA_DIR": str(folder)}
+    env = {**os.environ, "CAREPOST_LOCALE": "en", "CAREPOST_DATA_DIR": str(folder), **extra_env}
     env.pop("DATABASE_URL", None)
     log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -64,10 +63,19 @@ def live_server(tmp_path_factory, shipped_model_folder):
     if process.poll() is not None:
         log.close()
         pytest.fail("carepost demo did not start:\n" + (folder / "server.log").read_text()[-2000:])
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, shipped_model_folder):
+    """Base URL of `carepost demo` serving a fresh SQLite database on a free loopback port."""
+    with demo_server(tmp_path_factory.mktemp("live"), shipped_model_folder) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,8 @@ NOT_PAGES = {
     "kannel_dlr": "Kannel's signed delivery report, not a page",
     "docs": "the API reference; tests/web/test_docs_browser.py renders it offline",
     "phone_conversation": "exists once an SMS reached the local phone; tests/sms drive it",
+    "survey_results_csv": "a CSV download",
+    "call_phone_call": "exists once a call rang on the browser phone; tests/calls drive it",
 }
 ANONYMOUS_PAGES = {"login", "register"}
 # Linked from nowhere in the menus: the outbox is opened from a delivery's "View post" link, which
