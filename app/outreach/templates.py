@@ -191,9 +191,8 @@ def render(
 ) -> str:
     """The SMS text for contact (the sample person when None), with the footer when promotional."""
     first = contact.name.split()[0] if contact and contact.name.split() else SAMPLE["nombre"]
-    text = template.text(language).format(
-        **(SAMPLE | values), nombre=first, centro=get_settings().practice_name
-    )
+    filled = SAMPLE | values | {"nombre": first, "centro": get_settings().practice_name}
+    text = template.text(language).format(**filled)
     return with_footer(text, language) if template.kind in PROMOTIONAL else text
 
 
