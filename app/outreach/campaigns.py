@@ -297,14 +297,16 @@ def _set(db: Session, campaign: Campaign, status: CampaignStatus, actor: User, n
 def counts(*, db: Session, campaign: Campaign) -> dict[str, int]:
     """Queued, sent, delivered, failed, opted out (skipped at send time) and withdrawn SMS."""
     found = dict.fromkeys(("queued", "sent", "delivered", "failed", "opted_out", "withdrawn"), 0)
+    held = col(OutboundSms.error) == PAUSED
     query = (
-        select(OutboundSms.status, func.count())
+        select(OutboundSms.status, held, func.count())
         .where(OutboundSms.campaign_id == campaign.id)
-        .group_by(OutboundSms.status)
+        .group_by(OutboundSms.status, held)
     )
-    for status, number in db.exec(query):
+    paused = campaign.status == CampaignStatus.paused
+    for status, was_held, number in db.exec(query):
         key = COUNTED[SmsStatus(status)]
-        if key == "withdrawn" and campaign.status == CampaignStatus.paused:
+        if paused and (key == "withdrawn" or (key == "opted_out" and was_held)):
             key = "queued"  # held, and sent when the campaign resumes
         found[key] += number
     return found

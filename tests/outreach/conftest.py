@@ -1,13 +1,13 @@
 """Factories for outreach tests: contacts with their opt-ins, approved templates."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from app.accounts.models import Role
 from app.contacts import service as contacts
-from app.contacts.models import ConsentAction, Purpose
-from app.contacts.schemas import ConsentCreate, ContactCreate
+from app.contacts.models import ConsentAction, ConsentRecord, Purpose
+from app.contacts.schemas import ContactCreate
 from app.database import session_scope
 from app.outreach import templates
 from app.outreach.models import MessageTemplate, TemplateKind
@@ -49,24 +49,25 @@ def person(
             actor=None,
         )
         for purpose in opted_in:
-            contacts.record_consent(
-                db=db,
-                contact=contact,
-                data=ConsentCreate(
+            # Signed on a form a month before any time the tests send at.
+            db.add(
+                ConsentRecord(
+                    contact_id=contact.id,
                     purpose=purpose,
                     action=ConsentAction.granted,
+                    address=contact.phone,
+                    at=NOW - timedelta(days=30),
                     form="alta",
                     form_version="1",
                     text_shown="Quiero recibir SMS",
-                ),
-                staff=staff,
-                ip=None,
+                    staff_id=staff.id if staff else None,
+                )
             )
         return contact.id
 
 
 @pytest.fixture
-def staff(messaging, make_user):
+def staff(messaging, make_user):  # noqa: F811 - the fixture imported above
     """An admin who writes templates and a verified clinician who approves them."""
     return make_user(Role.admin), make_user(Role.clinician, verified=True)
 

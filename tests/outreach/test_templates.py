@@ -47,13 +47,19 @@ def test_a_clinician_approves_the_version_they_read_and_an_edit_sends_it_back(st
     assert template_of(template_id).status == TemplateStatus.draft
     with session_scope() as db, pytest.raises(PermissionDenied):
         templates.approve(
-            db=db, template=templates.get(db=db, template_id=template_id), clinician=admin,
-            version=1, now=NOW,
+            db=db,
+            template=templates.get(db=db, template_id=template_id),
+            clinician=admin,
+            version=1,
+            now=NOW,
         )
     with session_scope() as db:
         templates.approve(
-            db=db, template=templates.get(db=db, template_id=template_id), clinician=clinician,
-            version=1, now=NOW,
+            db=db,
+            template=templates.get(db=db, template_id=template_id),
+            clinician=clinician,
+            version=1,
+            now=NOW,
         )
     assert template_of(template_id).status == TemplateStatus.approved
     save(admin, "{nombre}, ya tiene sus resultados en recepcion.", template_id=template_id)
@@ -87,8 +93,14 @@ def test_admins_write_templates_and_clinicians_approve_them(staff, login_as):
     assert created.status_code == 303
     url = created.headers["location"]
     approve = {"version": "1"}
-    assert admin_client.post(f"{url}/approve", data=approve | {"csrf_token": admin_csrf}).status_code == 403
-    assert clinician.post(f"{url}/approve", data=approve | {"csrf_token": clinician_csrf}).status_code == 303
+    assert (
+        admin_client.post(f"{url}/approve", data=approve | {"csrf_token": admin_csrf}).status_code
+        == 403
+    )
+    assert (
+        clinician.post(f"{url}/approve", data=approve | {"csrf_token": clinician_csrf}).status_code
+        == 303
+    )
     page = marketing.get(url)
     assert page.status_code == 200 and 'data-testid="template-status"' in page.text
     assert template_of(int(url.rsplit("/", 1)[1])).status == TemplateStatus.approved
