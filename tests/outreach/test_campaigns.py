@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.accounts.models import Role
 from app.clock import utcnow
 from app.contacts import service as contacts
-from app.contacts.models import ConsentAction, Purpose
+from app.contacts.models import ConsentAction, Contact, Purpose
 from app.contacts.schemas import ConsentCreate
 from app.database import session_scope
 from app.errors import Conflict, InvalidInput
@@ -219,3 +219,20 @@ def test_marketing_runs_campaigns_and_clinicians_and_patients_may_not(approved, 
     assert client.post(f"{url}/pause", data={"csrf_token": csrf}).status_code == 303
     with session_scope() as db:
         assert db.exec(select(Campaign)).one().status == CampaignStatus.paused
+
+
+def test_the_csv_import_and_the_api_accept_a_date_of_birth(staff, login_as):
+    admin, _clinician = staff
+    rows = "name,phone,birth_date\nOlga,600 000 021,31/03/1950\nYago,600 000 022,2000-05-01\n"
+    with session_scope() as db:
+        result = contacts.import_csv(db=db, content=rows, actor=admin)
+        assert result.errors == []
+        born = [db.get(Contact, i).birth_date for i in result.created]
+    assert born == [date(1950, 3, 31), date(2000, 5, 1)]
+    client, _u, csrf = login_as(Role.admin)
+    bad = client.post(
+        "/api/contacts",
+        json={"name": "X", "phone": "600 000 023", "birth_date": "1850-01-01"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("birth_date")
