@@ -38,7 +38,12 @@ NAV: list[NavItem] = [
     NavItem(N_("Appointments"), "appointment_list", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
-    NavItem(N_("Campaigns"), "campaign_list", STAFF, clinician_must_be_verified=True),
+    # Campaigns are marketing's daily work: a top item for them; admins' and clinicians' menus are
+    # full, and they reach campaigns from the contacts page.
+    NavItem(N_("Campaigns"), "campaign_list", frozenset({Role.marketing})),
+    NavItem(
+        N_("Campaigns"), "campaign_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
+    ),
     NavItem(
         N_("Message templates"),
         "message_templates",

@@ -312,12 +312,15 @@ def counts(*, db: Session, campaign: Campaign) -> dict[str, int]:
     return found
 
 
-def hold_reason(db: Session, campaign_id: int) -> str | None:
-    """Why a campaign's SMS must not go now (paused, cancelled, template changed), else None."""
+def hold_reason(db: Session, campaign_id: int, now: datetime) -> str | None:
+    """Why a campaign's SMS must not go now (paused, cancelled, template changed, event begun)."""
     campaign = db.get(Campaign, campaign_id)
     if campaign is None or campaign.status != CampaignStatus.scheduled:
         return PAUSED if campaign and campaign.status == CampaignStatus.paused else "cancelled"
     template = db.get(MessageTemplate, campaign.template_id)
     if template.status != TemplateStatus.approved or template.version != campaign.template_version:
         return "the template changed after it was approved"
+    event = db.get(Event, campaign.event_id) if campaign.event_id else None
+    if event is not None and event.starts_at <= now:
+        return "the event has begun"
     return None

@@ -89,7 +89,7 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
         if appointments.reminder_text(db, message, appointment) != message.body:
             return Decision(False, CHANGED)
     if message.campaign_id is not None:
-        held = campaigns.hold_reason(db, message.campaign_id)
+        held = campaigns.hold_reason(db, message.campaign_id, now)
         if held:
             return Decision(False, held)
     contact = db.get(Contact, message.contact_id) if message.contact_id else None

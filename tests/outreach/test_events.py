@@ -124,3 +124,21 @@ def test_a_full_event_says_so_and_registers_nobody_more(approved, staff):
     assert registered(event_id) == [first]
     full = translator("es")("Sorry: {evento} is full.", evento="Taller de diabetes")
     assert outbound(SmsKind.registration)[-1].body == full
+
+
+def test_an_invitation_still_waiting_when_the_event_begins_is_not_sent(approved, staff):
+    admin, _clinician = staff
+    person("Lucía Gómez", "600 111 222", opted_in=(Purpose.invitations,), staff=admin)
+    event_id = workshop(admin)
+    data = campaigns.CampaignIn(
+        name="Invitación",
+        kind=TemplateKind.invitation,
+        template_id=approved(TemplateKind.invitation),
+        local_time=local("2026-11-23 12:00").replace(tzinfo=None),
+        event_id=event_id,
+    )
+    with session_scope() as db:
+        campaign = campaigns.create(db=db, data=data, actor=admin, now=NOW)
+        campaigns.schedule(db=db, campaign=campaign, actor=admin, now=NOW)
+    (invitation,) = outbound(SmsKind.invitation)
+    assert not engine_send(invitation.id, local("2026-12-03 18:05"))
