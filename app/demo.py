@@ -13,6 +13,7 @@ from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
 from app.groups import service as groups
 from app.groups.models import GroupRole, SupportGroup, Visibility
+from app.outreach import demo as outreach_demo
 from app.posts import service as posts
 from app.posts.models import Post, PostCreate
 from app.security import hash_password
@@ -108,6 +109,7 @@ def load(db: Session) -> list[dict]:
     _load_community(db, users)
     _load_appointments(db, users)
     _load_survey(db, users)
+    outreach_demo.load(db, admin=users["admin"], clinician=users["clinician"])
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS

@@ -189,7 +189,12 @@ LABELS: dict[str, str] = {
     "opt_in": N_("opt-in"),
     "help": N_("help text"),
     "test": N_("test message"),
+    "registration": N_("event registration"),
     "sms_reply": N_("SMS to the practice"),
+    # message templates and campaigns
+    "results_ready": N_("results ready"),
+    "invitation": N_("invitation"),
+    "campaign": N_("campaign"),
     "reminders": N_("reminders"),
     "results": N_("results"),
     "campaigns": N_("campaigns"),

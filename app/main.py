@@ -23,6 +23,7 @@ from app.jobs import routes as job_routes
 from app.middleware import RequestGuard
 from app.network import routes as network_routes
 from app.notifications import routes as notification_routes
+from app.outreach import routes as outreach_routes
 from app.posts import routes as post_routes
 from app.questions import routes as question_routes
 from app.settings import get_settings
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
         sms_routes,
         delivery_routes,
         call_routes,
+        outreach_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -239,6 +239,27 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/phone"): staff(200),
     ("GET", "/phone/{message_id}"): staff(404),
     ("POST", "/phone/{message_id}/reply"): staff(422),
+    # Outreach: admins write templates, clinicians approve them; admins and marketing run campaigns
+    # and invitations; care staff (admins, verified clinicians) send results-ready notices.
+    ("GET", "/message-templates"): viewers(200),
+    ("POST", "/message-templates"): admin_only(422),
+    ("GET", "/message-templates/{template_id}"): viewers(404),
+    ("POST", "/message-templates/{template_id}"): admin_only(404),
+    ("POST", "/message-templates/{template_id}/approve"): clinician_only(422),
+    ("POST", "/contacts/{contact_id}/results-ready"): reviewers(422),
+    ("POST", "/api/results-ready"): reviewers(422, anon=401),
+    ("GET", "/events"): viewers(200),
+    ("POST", "/events"): marketing(422),
+    ("GET", "/events/{event_id}"): viewers(404),
+    ("GET", "/campaigns"): viewers(200),
+    ("GET", "/campaigns/new"): marketing(200),
+    ("POST", "/campaigns/audience"): marketing(422),
+    ("POST", "/campaigns"): marketing(422),
+    ("GET", "/campaigns/{campaign_id}"): viewers(404),
+    ("POST", "/campaigns/{campaign_id}/schedule"): marketing(404),
+    ("POST", "/campaigns/{campaign_id}/pause"): marketing(404),
+    ("POST", "/campaigns/{campaign_id}/resume"): marketing(404),
+    ("POST", "/campaigns/{campaign_id}/cancel"): marketing(404),
     # Providers sign their requests; no session or role opens these.
     ("POST", "/webhooks/twilio/sms"): same(403, anon=403),
     ("POST", "/webhooks/twilio/status"): same(403, anon=403),
@@ -428,6 +449,8 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             local_id=999_999,
             call_id=999_999,
             position=1,
+            template_id=999_999,
+            event_id=999_999,
         )
         if method == "GET":
             response = client.get(url)

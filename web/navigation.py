@@ -40,6 +40,20 @@ NAV: list[NavItem] = [
     NavItem(N_("Calls"), "calls_home", STAFF, clinician_must_be_verified=True, in_menu=False),
     NavItem(N_("Browser phone"), "call_phone", frozenset({Role.admin, Role.marketing}), in_menu=False),
     NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
+    # Campaigns are marketing's daily work: a top item for them; admins' and clinicians' menus are
+    # full, and they reach campaigns from the contacts page.
+    NavItem(N_("Campaigns"), "campaign_list", frozenset({Role.marketing})),
+    NavItem(
+        N_("Campaigns"), "campaign_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
+    ),
+    NavItem(
+        N_("Message templates"),
+        "message_templates",
+        STAFF,
+        clinician_must_be_verified=True,
+        in_menu=False,
+    ),
+    NavItem(N_("Events"), "event_list", STAFF, clinician_must_be_verified=True, in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("My account"), "account", EVERYONE),

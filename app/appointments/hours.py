@@ -90,3 +90,8 @@ def _first_allowed_after(moment: datetime, hours: SendingHours, zone: ZoneInfo) 
         if hours.open_on(later):
             return datetime.combine(later, hours.start, zone).astimezone(UTC)
     return None
+
+
+def first_allowed_after(moment: datetime, hours: SendingHours, zone: ZoneInfo) -> datetime | None:
+    """The earliest instant at or after `moment` the sending hours allow (None within a month)."""
+    return _first_allowed_after(moment, hours, zone)

@@ -1,6 +1,6 @@
 """The people the practice writes to, what they agreed to, and the numbers that must not be written to."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, Text
@@ -71,6 +71,7 @@ class Contact(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     language: Language = Field(default=Language.es, sa_type=enum_type(Language, 5))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    birth_date: date | None = None  # for campaigns by age range
     user_id: int | None = Field(default=None, foreign_key="user.id")
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(

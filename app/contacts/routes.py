@@ -18,6 +18,8 @@ from app.contacts.schemas import (
     ContactPublic,
 )
 from app.deps import AdminUser, PathId, SessionDep, client_ip
+from app.outreach import templates
+from app.outreach.models import TemplateKind
 from app.sms import service as sms
 from web.templating import render
 
@@ -59,6 +61,7 @@ def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contac
             "messages": sms.for_contact(db, contact.id),
             "purposes": CHOOSABLE,
             "basis": LEGAL_BASIS,
+            "results_templates": templates.approved(db=db, kind=TemplateKind.results_ready),
         }
     return render(request, "contacts/detail.html", context)
 

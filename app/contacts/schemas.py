@@ -1,6 +1,6 @@
 """Contacts in and out: what staff send, what each role may read."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import phonenumbers
 from pydantic import BaseModel, Field, field_validator
@@ -34,6 +34,7 @@ class ContactCreate(BaseModel):
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     language: Language = Language.es
     tags: list[str] = Field(default_factory=list, max_length=30)
+    birth_date: date | None = None  # campaigns may choose by age range
     user_id: int | None = None  # the person's carepost account, when they have one
 
     @field_validator("name")
@@ -58,6 +59,28 @@ class ContactCreate(BaseModel):
     def _tags(cls, value: list[str]) -> list[str]:
         return clean_tags(value)
 
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _birth_date(cls, value: object) -> object:
+        """ISO (1970-03-31) or the Spanish day/month/year (31/03/1970); empty means unknown."""
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            day, _, rest = text.partition("/")
+            month, _, year = rest.partition("/")
+            if year:
+                return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
+            return text
+        return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_in_the_past(cls, value: date | None) -> date | None:
+        if value is not None and not date(1900, 1, 1) <= value <= date.today():
+            raise ValueError("a date of birth between 1900 and today")
+        return value
+
 
 class ContactPublic(BaseModel):
     """A contact for staff who care for the patient (admins, clinicians)."""
@@ -68,6 +91,7 @@ class ContactPublic(BaseModel):
     email: str | None
     language: Language
     tags: list[str]
+    birth_date: date | None
     user_id: int | None
     created_at: datetime
 

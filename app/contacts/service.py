@@ -118,6 +118,7 @@ def _row_contact(row: dict) -> ContactCreate:
         email=(row.get("email") or "").strip() or None,
         language=(row.get("language") or "es").strip().lower() or "es",
         tags=tags,
+        birth_date=(row.get("birth_date") or "").strip() or None,
     )
 
 

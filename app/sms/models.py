@@ -10,6 +10,7 @@ from app.appointments.models import Appointment, ReminderPlan  # noqa: F401 - th
 from app.clock import UTCDateTime, utcnow
 from app.contacts.models import ConsentRecord, Contact, Language, Purpose, Suppression  # noqa: F401
 from app.database import enum_type
+from app.outreach.models import Campaign  # noqa: F401 - the table referenced here
 from moderation.models import ContentStatus
 
 
@@ -33,6 +34,10 @@ class SmsKind(StrEnum):
     help = "help"
     emergency = "emergency"  # the automatic answer to a message that reads as an emergency
     test = "test"
+    results = "results"  # "your results are ready to collect", never the results themselves
+    invitation = "invitation"  # to an event, answered SÍ to register
+    registration = "registration"  # confirms a SÍ to an invitation
+    campaign = "campaign"
 
 
 class Intent(StrEnum):
@@ -50,6 +55,7 @@ class OutboundSms(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outboundsms_due", "status", "due_at", "id"),
         UniqueConstraint("appointment_id", "plan_id", "offset_hours"),
+        UniqueConstraint("campaign_id", "contact_id"),  # a campaign reaches each contact once
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,6 +64,7 @@ class OutboundSms(SQLModel, table=True):
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     plan_id: int | None = Field(default=None, foreign_key="reminderplan.id")
     offset_hours: int | None = None
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     kind: SmsKind = Field(sa_type=enum_type(SmsKind))
     purpose: Purpose = Field(sa_type=enum_type(Purpose))
     language: Language = Field(default=Language.es, sa_type=enum_type(Language, 5))

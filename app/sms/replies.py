@@ -1,4 +1,4 @@
-"""Answers to SMS: SÍ confirms, CAMBIAR asks for another time, BAJA / ALTA opt out and in, AYUDA helps;
+"""Answers to SMS: SÍ confirms (or registers for the event just invited to), CAMBIAR asks for another time, BAJA / ALTA opt out and in, AYUDA helps;
 anything else reaches the staff inbox, screened like any content (an emergency is answered at once).
 
 CANCELAR is never offered: in English, CANCEL is a carrier opt-out word.
@@ -28,6 +28,7 @@ from app.contacts.models import (
 from app.errors import NotFound
 from app.i18n import N_, translator
 from app.notifications import service as notifications
+from app.outreach import events
 from app.settings import get_settings
 from app.sms import service as sms
 from app.sms.models import InboundSms, Intent, SmsKind
@@ -209,13 +210,24 @@ def handle_inbound(
     if db.exec(seen).first() is not None:
         return None
     people = contacts.by_phone(db=db, phone=from_phone)
+    # A SÍ answers the latest message that asked for one: an event's invitation or a reminder.
+    invitation = (
+        events.answered_invitation(db=db, phone=from_phone)
+        if people and intent_of(text) == Intent.confirm
+        else None
+    )
     appointment = (
         appointments.next_for_reply(db=db, contact_ids=[p.id for p in people], now=now)
-        if people
+        if people and invitation is None
         else None
     )
     contact = next(
-        (p for p in people if appointment and p.id == appointment.contact_id),
+        (
+            p
+            for p in people
+            if (appointment and p.id == appointment.contact_id)
+            or (invitation and p.id == invitation.contact_id)
+        ),
         people[0] if people else None,
     )
     row = InboundSms(
@@ -231,7 +243,12 @@ def handle_inbound(
     db.add(row)
     db.flush()
     texts = _texts(_language(contact, text), appointment)
-    if row.intent in (Intent.confirm, Intent.change) and appointment is None:
+    if invitation is not None:
+        contact, answer = events.register_reply(
+            db=db, invitation=invitation, keyword=text.strip().upper(), now=now
+        )
+        _answer(db, row, contact, SmsKind.registration, answer, now)
+    elif row.intent in (Intent.confirm, Intent.change) and appointment is None:
         _to_inbox(db, row, contact, now)  # a yes to nothing: someone should look
     elif row.intent == Intent.confirm:
         appointments.set_status(

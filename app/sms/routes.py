@@ -14,6 +14,8 @@ from app.contacts.schemas import e164
 from app.delivery import uncertain
 from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
+from app.outreach import templates
+from app.outreach.models import TemplateKind
 from app.settings import get_settings
 from app.sms import phone, replies
 from app.sms import service as sms
@@ -41,6 +43,16 @@ def sms_handled(db: SessionDep, user: CareStaff, message_id: PathId):
     return RedirectResponse("/sms/inbox", status_code=303)
 
 
+def _sample(text: str, kind: str, lang: str) -> str:
+    """The text with sample values, as a patient would get it: a reminder, or a message template
+    of `kind` (results_ready, invitation, campaign; promotional ones with their opt-out footer)."""
+    if kind in TemplateKind.__members__:
+        language = lang if lang in Language.__members__ else get_settings().locale
+        return templates.sample(text, TemplateKind(kind), language)
+    appointments.check_template(text)
+    return text.format(**SAMPLE, centro=get_settings().practice_name)
+
+
 @pages.post("/sms/preview", name="sms_preview")
 async def sms_preview(request: Request, _user: StaffUser):
     """An htmx fragment: characters, encoding and segments of a text as the network counts them."""
@@ -50,8 +62,7 @@ async def sms_preview(request: Request, _user: StaffUser):
     if len(text) > 2000:
         raise InvalidInput("at most 2,000 characters", field=field)
     try:
-        appointments.check_template(text)
-        sample = text.format(**SAMPLE, centro=get_settings().practice_name)
+        sample = _sample(text, str(form.get("kind") or ""), str(form.get("lang") or ""))
         problem = None
     except InvalidInput as error:
         sample, problem = text, error.message
@@ -67,21 +78,25 @@ def sms_test_send(
     user: AdminUser,
     phone: Annotated[str, Form(max_length=40)],
     text: Annotated[str, Form(min_length=1, max_length=1600)],
+    kind: Annotated[str, Form(max_length=20)] = "",
+    lang: Annotated[str, Form(max_length=5)] = "",
 ):
     """Queue a template's text to a staff phone: the delivery engine sends it like any SMS."""
     try:
         number = e164(phone)
     except ValueError as error:
         raise InvalidInput(f"phone: {error}", field="phone") from None
-    appointments.check_template(text)
+    body = _sample(text, kind, lang or request_locale(request))
     message = sms.queue(
         db,
         phone=number,
         contact=None,
         kind=SmsKind.test,
         purpose=Purpose.service,
-        language=Language(request_locale(request)),
-        body=text.format(**SAMPLE, centro=get_settings().practice_name),
+        language=Language(lang)
+        if lang in Language.__members__
+        else Language(request_locale(request)),
+        body=body,
         now=utcnow(),
     )
     audit.record(db, actor=user, action="sms.test_send", object_type="sms", object_id=message.id)

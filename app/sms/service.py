@@ -26,6 +26,7 @@ from app.contacts import service as contacts
 from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
 from app.contacts.service import Decision
 from app.i18n import N_
+from app.outreach import campaigns
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from connectors.base import ChannelError, ErrorKind
 from connectors.sms import STATUS_RANK, OutgoingSms, SentSms, SmsError, moves_forward
@@ -72,7 +73,8 @@ def queue(
 
 
 def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
-    """Re-checked by the engine just before it sends: appointment still on, person not opted out."""
+    """Re-checked by the engine just before it sends: appointment still on, campaign not paused,
+    person not opted out."""
     if message.status not in CLAIMABLE:
         return Decision(False, f"the message is {message.status}")
     if message.kind == SmsKind.reminder and message.appointment_id is not None:
@@ -87,6 +89,10 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
             return Decision(False, "the appointment has begun")
         if appointments.reminder_text(db, message, appointment) != message.body:
             return Decision(False, CHANGED)
+    if message.campaign_id is not None:
+        held = campaigns.hold_reason(db, message.campaign_id, now)
+        if held:
+            return Decision(False, held)
     contact = db.get(Contact, message.contact_id) if message.contact_id else None
     if contact is None:
         if message.purpose != Purpose.service:

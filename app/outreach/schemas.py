@@ -1,0 +1,26 @@
+"""Outreach in and out: the lab system's results-ready request and its answer."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class ResultsReadyIn(BaseModel):
+    """`contact`: a contact id, or a phone number exactly one contact has; `external_id`: the lab's
+    own id of the result, so that the same request sent twice sends one SMS."""
+
+    contact: int | str = Field(union_mode="left_to_right")
+    external_id: str | None = Field(default=None, min_length=1, max_length=100)
+    template_id: int | None = None  # the newest approved results-ready template when absent
+
+
+class ResultsReadyPublic(BaseModel):
+    id: int
+    contact_id: int
+    external_id: str | None
+    template_id: int
+    sms_id: int | None
+    sms_status: str | None
+    created: bool  # False: this external_id was received before and nothing new was queued
+    may_send: bool  # False: the person opted out or the number is suppressed; nothing will go
+    created_at: datetime
