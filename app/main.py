@@ -16,6 +16,7 @@ from app.channels import routes as channel_routes
 from app.contacts import routes as contact_routes
 from app.database import ping
 from app.deps import csrf_protect
+from app.followups import routes as followup_routes
 from app.groups import routes as group_routes
 from app.jobs import routes as job_routes
 from app.middleware import RequestGuard
@@ -97,6 +98,7 @@ def create_app() -> FastAPI:
         contact_routes,
         appointment_routes,
         sms_routes,
+        followup_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, LoginAttempt, User
 from app.audit.models import AuditEvent
 from app.channels.models import Channel, OutboxComment, OutboxMessage
+from app.followups.models import FollowUpEnrolment, FollowUpMessage, FollowUpSequence
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
 from app.jobs.models import JobRun
 from app.network.models import Follow, NetworkComment, NetworkPost
@@ -28,6 +29,9 @@ __all__ = [
     "CommentReply",
     "Delivery",
     "Follow",
+    "FollowUpEnrolment",
+    "FollowUpMessage",
+    "FollowUpSequence",
     "GroupMembership",
     "GroupPost",
     "GroupReaction",

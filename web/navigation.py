@@ -38,6 +38,16 @@ NAV: list[NavItem] = [
     NavItem(N_("Appointments"), "appointment_list", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
+    NavItem(
+        N_("Reminder report"),
+        "reminder_report",
+        REVIEWERS,
+        clinician_must_be_verified=True,
+        in_menu=False,
+    ),
+    NavItem(
+        N_("Follow-ups"), "followup_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
+    ),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("My account"), "account", EVERYONE),

@@ -85,3 +85,10 @@ def _first_allowed_after(moment: datetime, hours: SendingHours, zone: ZoneInfo) 
         if hours.open_on(later):
             return datetime.combine(later, hours.start, zone).astimezone(UTC)
     return None
+
+
+def first_allowed_at_or_after(
+    moment: datetime, hours: SendingHours, zone: ZoneInfo
+) -> datetime | None:
+    """The earliest moment the sending hours allow from `moment` on (follow-ups after an event)."""
+    return _first_allowed_after(moment, hours, zone)

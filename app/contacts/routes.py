@@ -18,6 +18,8 @@ from app.contacts.schemas import (
     ContactPublic,
 )
 from app.deps import AdminUser, PathId, SessionDep, client_ip
+from app.followups import service as followups
+from app.settings import get_settings
 from app.sms import service as sms
 from web.templating import render
 
@@ -59,6 +61,9 @@ def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contac
             "messages": sms.for_contact(db, contact.id),
             "purposes": CHOOSABLE,
             "basis": LEGAL_BASIS,
+            "enrolments": followups.enrolments(db, contact_id=contact.id),
+            "sequences": followups.approved(db),
+            "today": utcnow().astimezone(get_settings().zone).date().isoformat(),
         }
     return render(request, "contacts/detail.html", context)
 

@@ -33,6 +33,8 @@ class SmsKind(StrEnum):
     help = "help"
     emergency = "emergency"  # the automatic answer to a message that reads as an emergency
     test = "test"
+    follow_up = "follow_up"  # a step of a follow-up sequence
+    notice = "notice"  # today's appointment: running late or moved to another room
 
 
 class Intent(StrEnum):

@@ -13,6 +13,7 @@ from app.contacts.models import Language, Purpose
 from app.contacts.schemas import e164
 from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
+from app.i18n import translator
 from app.settings import get_settings
 from app.sms import phone, replies
 from app.sms import service as sms
@@ -67,10 +68,15 @@ def sms_test_send(
 ):
     """Queue a template's text to a staff phone: the delivery engine sends it like any SMS."""
     try:
-        number = e164(phone)
-    except ValueError as error:
-        raise InvalidInput(f"phone: {error}", field="phone") from None
-    appointments.check_template(text)
+        try:
+            number = e164(phone)
+        except ValueError as error:
+            raise InvalidInput(f"phone: {error}", field="phone") from None
+        appointments.check_template(text)
+    except InvalidInput as error:
+        # Shown where the result would be (the plans page swaps this fragment in, 422 or not).
+        problem = error.translated(translator(request_locale(request)))
+        return render(request, "sms/_test_sent.html", {"problem": problem}, 422)
     message = sms.queue(
         db,
         phone=number,

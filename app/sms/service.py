@@ -24,6 +24,7 @@ from app.audit import service as audit
 from app.contacts import service as contacts
 from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
 from app.contacts.service import Decision
+from app.followups.models import EnrolmentStatus, FollowUpEnrolment, FollowUpMessage
 from app.i18n import N_
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from connectors.base import ChannelError, ErrorKind
@@ -86,12 +87,28 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
             return Decision(False, "the appointment has begun")
         if appointments.reminder_text(db, message, appointment) != message.body:
             return Decision(False, CHANGED)
+    if message.kind == SmsKind.notice:
+        appointment = db.get(Appointment, message.appointment_id) if message.appointment_id else None
+        if appointment is None or appointment.status not in EXPECTED or appointment.starts_at <= now:
+            return Decision(False, "the appointment is no longer ahead")
+    if message.kind == SmsKind.follow_up and not _follow_up_on(db, message.id):
+        return Decision(False, "the follow-up was ended")
     contact = db.get(Contact, message.contact_id) if message.contact_id else None
     if contact is None:
         if message.purpose != Purpose.service:
             return Decision(False, "the contact no longer exists")
         return Decision(True, N_("answer to the person's own message"))
     return contacts.may_send(db, contact, MessageChannel.sms, message.purpose, now)
+
+
+def _follow_up_on(db: Session, message_id: int) -> bool:
+    """Whether the enrolment this follow-up step belongs to is still running."""
+    status = db.exec(
+        select(FollowUpEnrolment.status)
+        .join(FollowUpMessage, col(FollowUpMessage.enrolment_id) == FollowUpEnrolment.id)
+        .where(FollowUpMessage.sms_id == message_id)
+    ).first()
+    return status == EnrolmentStatus.active
 
 
 def skip(db: Session, message: OutboundSms, decision: Decision, now: datetime) -> None:

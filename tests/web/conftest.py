@@ -31,9 +31,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, shipped_model_folder):
+def live_data_dir(tmp_path_factory) -> Path:
+    """The live server's data folder: its SQLite database is carepost.db in it."""
+    return tmp_path_factory.mktemp("live")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data_dir, shipped_model_folder):
     """Base URL of `carepost demo` serving a fresh SQLite database on a free loopback port."""
-    folder = tmp_path_factory.mktemp("live")
+    folder = live_data_dir
     # The shipped model, trained once for the test run, instead of `demo` training it again.
     shutil.copytree(shipped_model_folder, folder / "models" / "shipped")
     (folder / "models" / "ACTIVE").write_text("shipped")
