@@ -8,6 +8,8 @@ from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
 from app.appointments import service as appointments
 from app.appointments.schemas import AppointmentIn
+from app.followups import service as followups
+from app.followups.schemas import SequenceIn
 from app.channels import service as channels
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
@@ -107,6 +109,7 @@ def load(db: Session) -> list[dict]:
     _load_posts(db, users)
     _load_community(db, users)
     _load_appointments(db, users)
+    _load_followups(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -256,3 +259,34 @@ def _load_appointments(db: Session, users: dict[str, User]) -> None:
             place=place,
         )
         appointments.upsert(db=db, data=data, actor=users["admin"])
+
+
+DEMO_FOLLOW_UP = SequenceIn(
+    name="Tras una intervención",
+    steps=[
+        {
+            "day": 1,
+            "es": "{nombre}, hoy descanse y mantenga seca la zona. Si algo le preocupa, llame a {centro}.",
+            "en": "{nombre}, rest today and keep the area dry. If anything worries you, call {centro}.",
+        },
+        {
+            "day": 3,
+            "es": "{nombre}, ya puede ducharse con normalidad. Evite levantar peso esta semana.",
+            "en": "{nombre}, you may shower as usual now. Avoid lifting heavy things this week.",
+        },
+        {
+            "day": 7,
+            "es": "{nombre}, le esperamos en la revisión con {profesional}. Si no puede venir, llame a {centro}.",
+            "en": "{nombre}, we expect you at your check-up with {profesional}. If you cannot come, call {centro}.",
+        },
+    ],
+)
+
+
+def _load_followups(db: Session, users: dict[str, User]) -> None:
+    """A post-operative sequence (days 1, 3 and 7) a clinician approved, ready to enrol patients."""
+    if any(s.name == DEMO_FOLLOW_UP.name for s in followups.all_sequences(db)):
+        return
+    now = utcnow()
+    sequence = followups.save(db=db, data=DEMO_FOLLOW_UP, actor=users["admin"], now=now)
+    followups.approve(db=db, sequence=sequence, actor=users["clinician"], now=now)

@@ -405,6 +405,8 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             name="no-such-version",
             contact_id=999_999,
             appointment_id=999_999,
+            sequence_id=999_999,
+            enrolment_id=999_999,
         )
         if method == "GET":
             response = client.get(url)
