@@ -8,11 +8,11 @@ from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
 from app.appointments import service as appointments
 from app.appointments.schemas import AppointmentIn
-from app.followups import service as followups
-from app.followups.schemas import SequenceIn
 from app.channels import service as channels
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
+from app.followups import service as followups
+from app.followups.schemas import SequenceIn
 from app.groups import service as groups
 from app.groups.models import GroupRole, SupportGroup, Visibility
 from app.posts import service as posts

@@ -33,7 +33,7 @@ class Notice(StrEnum):
     room = "room"
 
 
-def _rest_of_today(db: Session, now: datetime):
+def _rest_of_today(now: datetime):
     zone = get_settings().zone
     midnight = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
     return (
@@ -49,13 +49,13 @@ def _rest_of_today(db: Session, now: datetime):
 
 def clinicians_today(db: Session, now: datetime) -> list[str]:
     """Clinicians with patients still to come today."""
-    rows = db.exec(_rest_of_today(db, now)).all()
+    rows = db.exec(_rest_of_today(now)).all()
     return sorted({a.clinician for a, _c in rows if a.clinician})
 
 
 def remaining(db: Session, clinician: str, now: datetime) -> list[tuple[Appointment, Contact]]:
     """This clinician's appointments later today that have not started, soonest first."""
-    query = _rest_of_today(db, now).where(Appointment.clinician == clinician)
+    query = _rest_of_today(now).where(Appointment.clinician == clinician)
     return list(db.exec(query.order_by(col(Appointment.starts_at))))
 
 

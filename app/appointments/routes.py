@@ -16,10 +16,10 @@ from app.contacts.auth import CareStaff
 from app.deps import AdminUser, PathId, SessionDep
 from app.errors import InvalidInput
 from app.followups import service as followups
-from web.flash import flash
 from app.i18n import translator
 from app.settings import get_settings
 from web.charts import grouped_bars
+from web.flash import flash
 from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
@@ -136,7 +136,12 @@ def _report(db, start: str, end: str, plan: str) -> reports.Report:
 
 @pages.get("/reminder-report", name="reminder_report")
 def reminder_report(
-    request: Request, db: SessionDep, _user: CareStaff, start: str = "", end: str = "", plan: str = ""
+    request: Request,
+    db: SessionDep,
+    _user: CareStaff,
+    start: str = "",
+    end: str = "",
+    plan: str = "",
 ):
     """Sent, delivered, failed, replies and no-shows per plan and day, drawn and tabled."""
     report = _report(db, start, end, plan)
@@ -156,7 +161,12 @@ def reminder_report(
 
 @pages.get("/reminder-report.csv", name="reminder_report_csv")
 def reminder_report_csv(
-    request: Request, db: SessionDep, _user: CareStaff, start: str = "", end: str = "", plan: str = ""
+    request: Request,
+    db: SessionDep,
+    _user: CareStaff,
+    start: str = "",
+    end: str = "",
+    plan: str = "",
 ):
     report = _report(db, start, end, plan)
     _ = translator(request_locale(request))

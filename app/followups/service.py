@@ -204,9 +204,8 @@ def end(*, db: Session, enrolment: FollowUpEnrolment, actor: User | None, now: d
     """No more messages: pending ones are withdrawn now, a claimed one is refused by the engine."""
     if enrolment.status == EnrolmentStatus.ended:
         return
-    enrolment.status, enrolment.ended_by, enrolment.ended_at = EnrolmentStatus.ended, (
-        actor.id if actor else None
-    ), now
+    enrolment.status, enrolment.ended_at = EnrolmentStatus.ended, now
+    enrolment.ended_by = actor.id if actor else None
     db.add(enrolment)
     pending = db.exec(
         select(OutboundSms)

@@ -88,8 +88,14 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
         if appointments.reminder_text(db, message, appointment) != message.body:
             return Decision(False, CHANGED)
     if message.kind == SmsKind.notice:
-        appointment = db.get(Appointment, message.appointment_id) if message.appointment_id else None
-        if appointment is None or appointment.status not in EXPECTED or appointment.starts_at <= now:
+        appointment = (
+            db.get(Appointment, message.appointment_id) if message.appointment_id else None
+        )
+        if (
+            appointment is None
+            or appointment.status not in EXPECTED
+            or appointment.starts_at <= now
+        ):
             return Decision(False, "the appointment is no longer ahead")
     if message.kind == SmsKind.follow_up and not _follow_up_on(db, message.id):
         return Decision(False, "the follow-up was ended")

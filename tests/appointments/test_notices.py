@@ -24,12 +24,19 @@ def today_at_the_practice() -> dict[str, int]:
     ids = {
         "lucia": book("2026-11-26 12:00", now=earlier, external_id="A-1"),
         "ann": book(
-            "2026-11-26 17:30", now=earlier, external_id="A-2", name="Ann Smith",
-            phone="600 111 333", language="en",
+            "2026-11-26 17:30",
+            now=earlier,
+            external_id="A-2",
+            name="Ann Smith",
+            phone="600 111 333",
+            language="en",
         ),
         "seen": book("2026-11-26 10:30", now=earlier, external_id="A-3", phone="600 111 444"),
         "cancelled": book(
-            "2026-11-26 13:00", now=earlier, external_id="A-4", phone="600 111 555",
+            "2026-11-26 13:00",
+            now=earlier,
+            external_id="A-4",
+            phone="600 111 555",
             status="cancelled",
         ),
         "tomorrow": book("2026-11-27 09:00", now=earlier, external_id="A-5", phone="600 111 666"),
@@ -53,8 +60,13 @@ def test_running_late_reaches_only_the_patients_still_to_come_in_their_language(
     with session_scope() as db:
         assert notices.clinicians_today(db, NOW) == ["Dr. Vidal", "Dra. Ruiz"]
         count = notices.send(
-            db, clinician="Dra. Ruiz", notice=notices.Notice.late, minutes=25, room="",
-            actor=make_user(Role.admin), now=NOW,
+            db,
+            clinician="Dra. Ruiz",
+            notice=notices.Notice.late,
+            minutes=25,
+            room="",
+            actor=make_user(Role.admin),
+            now=NOW,
         )
     sent = notices_sent()
     assert count == 2 and [m.appointment_id for m in sent] == [ids["lucia"], ids["ann"]]
@@ -75,15 +87,26 @@ def test_a_notice_for_an_appointment_cancelled_before_it_goes_is_not_sent(messag
     ids = today_at_the_practice()
     with session_scope() as db:
         notices.send(
-            db, clinician="Dra. Ruiz", notice=notices.Notice.room, minutes=0, room="Sala  3",
-            actor=make_user(Role.admin), now=NOW,
+            db,
+            clinician="Dra. Ruiz",
+            notice=notices.Notice.room,
+            minutes=0,
+            room="Sala  3",
+            actor=make_user(Role.admin),
+            now=NOW,
         )
         appointments.set_status(
-            db=db, appointment=db.get(Appointment, ids["lucia"]),
-            status=AppointmentStatus.cancelled, actor=None, now=NOW,
+            db=db,
+            appointment=db.get(Appointment, ids["lucia"]),
+            status=AppointmentStatus.cancelled,
+            actor=None,
+            now=NOW,
         )
     lucia, ann = notices_sent()
-    assert ann.body == "Centro Norte: your appointment at 17:30 today with Dra. Ruiz will be in Sala 3."
+    assert (
+        ann.body
+        == "Centro Norte: your appointment at 17:30 today with Dra. Ruiz will be in Sala 3."
+    )
     assert engine_send(lucia.id, NOW + timedelta(minutes=1)) is False
     assert engine_send(ann.id, NOW + timedelta(minutes=1)) is True
 
@@ -106,8 +129,12 @@ def test_the_appointments_page_sends_the_notice_in_one_action_and_audits_it(
     refused = clinician.post("/appointments-notice", data=nobody)
     assert refused.status_code == 422 and "no patients still to come today" in refused.text
     with session_scope() as db:
-        audited = db.exec(select(AuditEvent).where(AuditEvent.action == "appointments.notice")).one()
+        audited = db.exec(
+            select(AuditEvent).where(AuditEvent.action == "appointments.notice")
+        ).one()
     assert audited.object_id == "Dra. Ruiz" and "600" not in str(audited.detail)
     marketing, _m, mcsrf = login_as(Role.marketing)
-    assert marketing.post("/appointments-notice", data=form | {"csrf_token": mcsrf}).status_code == 403
+    assert (
+        marketing.post("/appointments-notice", data=form | {"csrf_token": mcsrf}).status_code == 403
+    )
     assert len(notices_sent()) == 2

@@ -25,8 +25,13 @@ def reply(appointment_id: int, intent: Intent, at, sid: str) -> None:
     with session_scope() as db:
         db.add(
             InboundSms(
-                provider="phone", provider_sid=sid, from_phone="+34600111222",
-                appointment_id=appointment_id, text=str(intent), intent=intent, received_at=at,
+                provider="phone",
+                provider_sid=sid,
+                from_phone="+34600111222",
+                appointment_id=appointment_id,
+                text=str(intent),
+                intent=intent,
+                received_at=at,
             )
         )
 
@@ -56,11 +61,15 @@ def a_fortnight_of_reminders() -> None:
     attendance(missed, AppointmentStatus.no_show)
     for n, status in enumerate((AppointmentStatus.no_show, AppointmentStatus.attended)):
         unreminded = book(
-            f"2026-11-12 1{n}:00", now=local("2026-11-12 08:00"), external_id=f"U-{n}",
+            f"2026-11-12 1{n}:00",
+            now=local("2026-11-12 08:00"),
+            external_id=f"U-{n}",
             phone=f"600 222 33{n}",
         )
         with session_scope() as db:  # booked the same morning: no reminder went out
-            for message in db.exec(select(OutboundSms).where(OutboundSms.appointment_id == unreminded)):
+            for message in db.exec(
+                select(OutboundSms).where(OutboundSms.appointment_id == unreminded)
+            ):
                 message.status = SmsStatus.withdrawn
         attendance(unreminded, status)
 
@@ -106,15 +115,19 @@ def test_care_staff_see_the_chart_table_and_csv_and_marketing_and_patients_do_no
     csv = clinician.get("/reminder-report.csv", params=period)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
-    assert lines[0] == "day,plan,sent,delivered,failed,confirmed,change_requests,opt_outs,attended,no_shows"
+    assert (
+        lines[0]
+        == "day,plan,sent,delivered,failed,confirmed,change_requests,opt_outs,attended,no_shows"
+    )
     assert "2026-11-12,Reminders,2,1,0,1,1,1,0,0" in lines
     assert "2026-11-12,not reminded,0,0,0,0,0,0,1,1" in lines
     admin, _a, admin_csrf = login_as(Role.admin)
     admin.post("/language", data={"lang": "es", "csrf_token": admin_csrf})
     assert "Informe de recordatorios" in admin.get("/reminder-report", params=period).text
-    assert "2026-11-12,sin recordatorio,0,0,0,0,0,0,1,1" in admin.get(
-        "/reminder-report.csv", params=period
-    ).text.splitlines()
+    assert (
+        "2026-11-12,sin recordatorio,0,0,0,0,0,0,1,1"
+        in admin.get("/reminder-report.csv", params=period).text.splitlines()
+    )
     assert clinician.get("/reminder-report", params={"start": "12/11"}).status_code == 422
     for role in (Role.marketing, Role.patient):
         other, _u, _c = login_as(role)

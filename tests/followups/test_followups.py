@@ -168,16 +168,19 @@ def test_ending_an_enrolment_withdraws_what_is_pending_and_the_engine_refuses_a_
         assert enrolment.status == EnrolmentStatus.ended and enrolment.ended_by == admin.id
 
 
-def test_baja_ends_every_follow_up_of_the_number_and_alta_does_not_restart_it(
-    messaging, make_user
-):
+def test_baja_ends_every_follow_up_of_the_number_and_alta_does_not_restart_it(messaging, make_user):
     admin, doctor = make_user(Role.admin), make_user(Role.clinician, verified=True)
     sequence_id = approved_sequence(admin, doctor)
     enrolment_id = enrol(sequence_id, book("2026-11-28 09:30", now=NOW), admin)
     for sid, word in (("in-1", "BAJA"), ("in-2", "ALTA")):
         with session_scope() as db:
             replies.handle_inbound(
-                db, provider="phone", provider_sid=sid, from_phone="+34600111222", text=word, now=NOW
+                db,
+                provider="phone",
+                provider_sid=sid,
+                from_phone="+34600111222",
+                text=word,
+                now=NOW,
             )
     assert {m.status for m in steps_of(enrolment_id)} == {SmsStatus.withdrawn}
     with session_scope() as db:
