@@ -44,7 +44,10 @@ async def sms_preview(request: Request, _user: StaffUser):
     """An htmx fragment: characters, encoding and segments of a text as the network counts them."""
     form = await request.form()
     field = str(form.get("field") or "text")
-    text = str(form.get(field) or "")
+    # Editors with repeated fields (one text per step) say which of them changed.
+    values, index = form.getlist(field), str(form.get("index") or "0")
+    position = int(index) if index.isdigit() else 0
+    text = str(values[position] if position < len(values) else "")
     if len(text) > 2000:
         raise InvalidInput("at most 2,000 characters", field=field)
     try:

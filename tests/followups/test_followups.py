@@ -205,3 +205,18 @@ def test_staff_enrol_from_the_contact_page_on_the_date_of_the_procedure(messagin
     with session_scope() as db:
         enrolment = db.exec(select(FollowUpEnrolment)).one()
     assert enrolment.event_at.astimezone(MADRID).date().isoformat() == "2099-03-02"
+
+
+def test_the_live_preview_measures_the_step_being_edited(messaging, login_as):
+    desk, _admin, csrf = login_as(Role.admin)
+    form = {
+        "csrf_token": csrf,
+        "field": "es",
+        "index": "1",
+        "es": ["Descanse hoy.", "Dúchese mañana."],
+    }
+    preview = desk.post("/sms/preview", data=form, headers={"HX-Request": "true"})
+    assert preview.status_code == 200 and 'data-encoding="UCS-2"' in preview.text
+    first = desk.post("/sms/preview", data=form | {"index": "0"}, headers={"HX-Request": "true"})
+    assert 'data-encoding="GSM-7"' in first.text
+    assert 'hx-vals=\'{"field": "es", "index": 2}\'' in desk.get("/followups").text
