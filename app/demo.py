@@ -11,6 +11,8 @@ from app.appointments.schemas import AppointmentIn
 from app.channels import service as channels
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
+from app.followups import service as followups
+from app.followups.schemas import SequenceIn
 from app.groups import service as groups
 from app.groups.models import GroupRole, SupportGroup, Visibility
 from app.outreach import demo as outreach_demo
@@ -110,6 +112,7 @@ def load(db: Session) -> list[dict]:
     _load_appointments(db, users)
     _load_survey(db, users)
     outreach_demo.load(db, admin=users["admin"], clinician=users["clinician"])
+    _load_followups(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -315,3 +318,32 @@ def _load_survey(db: Session, users: dict[str, User]) -> None:
             options=options,
             actor=users["marketing"],
         )
+DEMO_FOLLOW_UP = SequenceIn(
+    name="Tras una intervención",
+    steps=[
+        {
+            "day": 1,
+            "es": "{nombre}, hoy descanse y mantenga seca la zona. Si algo le preocupa, llame a {centro}.",
+            "en": "{nombre}, rest today and keep the area dry. If anything worries you, call {centro}.",
+        },
+        {
+            "day": 3,
+            "es": "{nombre}, ya puede ducharse con normalidad. Evite levantar peso esta semana.",
+            "en": "{nombre}, you may shower as usual now. Avoid lifting heavy things this week.",
+        },
+        {
+            "day": 7,
+            "es": "{nombre}, le esperamos en la revisión con {profesional}. Si no puede venir, llame a {centro}.",
+            "en": "{nombre}, we expect you at your check-up with {profesional}. If you cannot come, call {centro}.",
+        },
+    ],
+)
+
+
+def _load_followups(db: Session, users: dict[str, User]) -> None:
+    """A post-operative sequence (days 1, 3 and 7) a clinician approved, ready to enrol patients."""
+    if any(s.name == DEMO_FOLLOW_UP.name for s in followups.all_sequences(db)):
+        return
+    now = utcnow()
+    sequence = followups.save(db=db, data=DEMO_FOLLOW_UP, actor=users["admin"], now=now)
+    followups.approve(db=db, sequence=sequence, actor=users["clinician"], now=now)

@@ -18,6 +18,7 @@ from app.contacts import routes as contact_routes
 from app.database import ping
 from app.delivery import routes as delivery_routes
 from app.deps import csrf_protect
+from app.followups import routes as followup_routes
 from app.groups import routes as group_routes
 from app.jobs import routes as job_routes
 from app.middleware import RequestGuard
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
         delivery_routes,
         call_routes,
         outreach_routes,
+        followup_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

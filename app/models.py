@@ -11,6 +11,7 @@ from app.calls.models import (
     SurveyQuestion,
 )
 from app.channels.models import Channel, OutboxComment, OutboxMessage
+from app.followups.models import FollowUpEnrolment, FollowUpMessage, FollowUpSequence
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
 from app.jobs.models import JobRun
 from app.network.models import Follow, NetworkComment, NetworkPost
@@ -38,6 +39,9 @@ __all__ = [
     "CommentReply",
     "Delivery",
     "Follow",
+    "FollowUpEnrolment",
+    "FollowUpMessage",
+    "FollowUpSequence",
     "GroupMembership",
     "GroupPost",
     "GroupReaction",

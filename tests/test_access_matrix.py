@@ -226,6 +226,16 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/appointments-import"): reviewers(422),
     ("POST", "/appointments/{appointment_id}/status"): reviewers(422),
     ("GET", "/reminder-plans"): admin_only(200),
+    ("GET", "/reminder-report"): reviewers(200),
+    ("GET", "/reminder-report.csv"): reviewers(200),
+    ("POST", "/appointments-notice"): reviewers(422),
+    ("GET", "/followups"): reviewers(200),
+    ("POST", "/followups"): reviewers(422),
+    ("GET", "/followups/{sequence_id}"): reviewers(404),
+    ("POST", "/followups/{sequence_id}"): reviewers(404),
+    ("POST", "/followups/{sequence_id}/approve"): clinician_only(404),
+    ("POST", "/followup-enrolments"): reviewers(422),
+    ("POST", "/followup-enrolments/{enrolment_id}/end"): reviewers(404),
     ("POST", "/reminder-plans"): admin_only(422),
     ("GET", "/api/appointments"): reviewers(200, anon=401),
     ("POST", "/api/appointments"): reviewers(422, anon=401),
@@ -451,6 +461,8 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             position=1,
             template_id=999_999,
             event_id=999_999,
+            sequence_id=999_999,
+            enrolment_id=999_999,
         )
         if method == "GET":
             response = client.get(url)

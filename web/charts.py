@@ -1,4 +1,6 @@
-"""Small server-rendered SVG line charts (no JavaScript needed to read them)."""
+"""Small server-rendered SVG charts (no JavaScript needed to read them)."""
+
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -43,3 +45,60 @@ def line_chart(snapshots) -> Markup:
         f"{first:%d/%m %H:%M} – {last:%d/%m %H:%M} UTC</text></svg>"
     )
     return Markup("".join(parts))
+
+
+BARS_WIDTH, BARS_HEIGHT = 480, 220
+LEFT, BOTTOM, TOP = 40, 30, 10
+MAX_LABELS = 7
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: int
+    series: int
+    group: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    bars: list[Bar]
+    labels: list[tuple[float, str]]  # x of a group's middle, its label (some left out when crowded)
+    ticks: list[tuple[float, int]]  # y, value
+    baseline: float
+    left: int
+
+
+def _nice_top(value: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if value <= step * 4:
+            return step * 4
+    return ((value // 4000) + 1) * 4000
+
+
+def grouped_bars(groups: list[tuple[str, list[int]]], *, width: int = BARS_WIDTH) -> Chart:
+    """Bars side by side for each group (a day), one per series, on a shared scale from zero."""
+    top = _nice_top(max([v for _label, values in groups for v in values] + [1]))
+    plot_height = BARS_HEIGHT - BOTTOM - TOP
+    baseline = BARS_HEIGHT - BOTTOM
+    slot = (width - LEFT) / max(len(groups), 1)
+    series = max((len(values) for _label, values in groups), default=1)
+    bar_width = slot * 0.8 / series
+    bars, labels = [], []
+    every = max(1, -(-len(groups) // MAX_LABELS))
+    for index, (label, values) in enumerate(groups):
+        start = LEFT + index * slot + slot * 0.1
+        for s, value in enumerate(values):
+            height = plot_height * value / top
+            bars.append(
+                Bar(start + s * bar_width, baseline - height, bar_width, height, value, s, label)
+            )
+        if index % every == 0:
+            labels.append((LEFT + index * slot + slot / 2, label))
+    ticks = [(baseline - plot_height * i / 4, top * i // 4) for i in range(5)]
+    return Chart(width, BARS_HEIGHT, bars, labels, ticks, baseline, LEFT)

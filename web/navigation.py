@@ -54,6 +54,16 @@ NAV: list[NavItem] = [
         in_menu=False,
     ),
     NavItem(N_("Events"), "event_list", STAFF, clinician_must_be_verified=True, in_menu=False),
+    NavItem(
+        N_("Reminder report"),
+        "reminder_report",
+        REVIEWERS,
+        clinician_must_be_verified=True,
+        in_menu=False,
+    ),
+    NavItem(
+        N_("Follow-ups"), "followup_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
+    ),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("My account"), "account", EVERYONE),

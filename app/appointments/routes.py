@@ -1,12 +1,13 @@
 """Appointment pages and API (JSON and FHIR), CSV import, and the reminder plans."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
-from app.appointments import fhir, importer
+from app.appointments import fhir, importer, notices, reports
 from app.appointments import service as appointments
 from app.appointments.models import Appointment, AppointmentStatus, ReminderPlan
 from app.appointments.schemas import AppointmentIn, AppointmentPublic, PlanIn
@@ -14,7 +15,12 @@ from app.clock import utcnow
 from app.contacts.auth import CareStaff
 from app.deps import AdminUser, PathId, SessionDep
 from app.errors import InvalidInput
-from web.templating import render
+from app.followups import service as followups
+from app.i18n import translator
+from app.settings import get_settings
+from web.charts import grouped_bars
+from web.flash import flash
+from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["appointments"])
@@ -28,6 +34,8 @@ def _list_page(request: Request, db, result=None, status_code: int = 200):
         "columns": importer.COLUMNS,
         "result": result,
         "statuses": list(AppointmentStatus),
+        "clinicians_today": notices.clinicians_today(db, utcnow()),
+        "sequences": followups.approved(db),
     }
     return render(request, "appointments/list.html", context, status_code)
 
@@ -56,6 +64,24 @@ def appointment_status(
 ):
     appointment = appointments.get(db=db, appointment_id=appointment_id)
     appointments.set_status(db=db, appointment=appointment, status=status, actor=user, now=utcnow())
+    return RedirectResponse("/appointments", status_code=303)
+
+
+@pages.post("/appointments-notice", name="appointment_notice")
+def appointment_notice(
+    request: Request,
+    db: SessionDep,
+    user: CareStaff,
+    clinician: Annotated[str, Form(min_length=1, max_length=120)],
+    notice: Annotated[notices.Notice, Form()],
+    minutes: Annotated[int, Form(ge=0, le=240)] = 0,
+    room: Annotated[str, Form(max_length=notices.MAX_ROOM)] = "",
+):
+    """Tell the clinician's patients still to come today that they run late or moved room."""
+    count = notices.send(
+        db, clinician=clinician, notice=notice, minutes=minutes, room=room, actor=user, now=utcnow()
+    )
+    flash(request, "Patients being told by SMS now: {n}.", n=count)
     return RedirectResponse("/appointments", status_code=303)
 
 
@@ -92,6 +118,62 @@ async def reminder_plan_save(request: Request, db: SessionDep, user: AdminUser):
     plan_id = int(form["plan_id"]) if str(form.get("plan_id", "")).isdigit() else None
     appointments.save_plan(db=db, data=data, actor=user, plan_id=plan_id)
     return RedirectResponse("/reminder-plans", status_code=303)
+
+
+def _day(text: str, name: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise InvalidInput("{name}: a date such as 2026-11-23", field=name, name=name) from None
+
+
+def _report(db, start: str, end: str, plan: str) -> reports.Report:
+    today = utcnow().astimezone(get_settings().zone).date()
+    first, last = reports.period(_day(start, "start"), _day(end, "end"), today)
+    plan_id = int(plan) if plan.isdigit() else None
+    return reports.build(db, start=first, end=last, plan_id=plan_id)
+
+
+@pages.get("/reminder-report", name="reminder_report")
+def reminder_report(
+    request: Request,
+    db: SessionDep,
+    _user: CareStaff,
+    start: str = "",
+    end: str = "",
+    plan: str = "",
+):
+    """Sent, delivered, failed, replies and no-shows per plan and day, drawn and tabled."""
+    report = _report(db, start, end, plan)
+    per_day = report.per_day()
+    chart = grouped_bars(
+        [(f"{d:%d/%m}", [c.sent, c.delivered, c.confirmed, c.failed]) for d, c in per_day]
+    )
+    context = {
+        "report": report,
+        "chart": chart,
+        "rates": report.no_show_rates(),
+        "plan": plan,
+        "query": request.url.query,
+    }
+    return render(request, "appointments/report.html", context)
+
+
+@pages.get("/reminder-report.csv", name="reminder_report_csv")
+def reminder_report_csv(
+    request: Request,
+    db: SessionDep,
+    _user: CareStaff,
+    start: str = "",
+    end: str = "",
+    plan: str = "",
+):
+    report = _report(db, start, end, plan)
+    _ = translator(request_locale(request))
+    body = reports.to_csv(report, not_reminded=_("not reminded"))
+    name = f"reminders-{report.start}-{report.end}.csv"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @api.get("/appointments", response_model=list[AppointmentPublic])

@@ -20,6 +20,8 @@ from app.contacts.schemas import (
 from app.deps import AdminUser, PathId, SessionDep, client_ip
 from app.outreach import templates
 from app.outreach.models import TemplateKind
+from app.followups import service as followups
+from app.settings import get_settings
 from app.sms import service as sms
 from web.templating import render
 
@@ -62,6 +64,9 @@ def contact_detail(request: Request, db: SessionDep, user: ContactViewer, contac
             "purposes": CHOOSABLE,
             "basis": LEGAL_BASIS,
             "results_templates": templates.approved(db=db, kind=TemplateKind.results_ready),
+            "enrolments": followups.enrolments(db, contact_id=contact.id),
+            "sequences": followups.approved(db),
+            "today": utcnow().astimezone(get_settings().zone).date().isoformat(),
         }
     return render(request, "contacts/detail.html", context)
 

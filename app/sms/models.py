@@ -38,6 +38,8 @@ class SmsKind(StrEnum):
     invitation = "invitation"  # to an event, answered SÍ to register
     registration = "registration"  # confirms a SÍ to an invitation
     campaign = "campaign"
+    follow_up = "follow_up"  # a step of a follow-up sequence
+    notice = "notice"  # today's appointment: running late or moved to another room
 
 
 class Intent(StrEnum):

@@ -26,6 +26,7 @@ from app.contacts.models import (
     SuppressionReason,
 )
 from app.errors import NotFound
+from app.followups import service as followups
 from app.i18n import N_, translator
 from app.notifications import service as notifications
 from app.outreach import events
@@ -163,6 +164,7 @@ def _opt_out(
             purposes=CHOOSABLE,
             now=now,
         )
+    followups.end_for_contacts(db=db, contact_ids=[p.id for p in people], now=now)
     return already is None and not provider_confirmed
 
 

@@ -14,6 +14,7 @@ from app.contacts.schemas import e164
 from app.delivery import uncertain
 from app.deps import AdminUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
+from app.i18n import translator
 from app.outreach import templates
 from app.outreach.models import TemplateKind
 from app.settings import get_settings
@@ -58,7 +59,10 @@ async def sms_preview(request: Request, _user: StaffUser):
     """An htmx fragment: characters, encoding and segments of a text as the network counts them."""
     form = await request.form()
     field = str(form.get("field") or "text")
-    text = str(form.get(field) or "")
+    # Editors with repeated fields (one text per step) say which of them changed.
+    values, index = form.getlist(field), str(form.get("index") or "0")
+    position = int(index) if index.isdigit() else 0
+    text = str(values[position] if position < len(values) else "")
     if len(text) > 2000:
         raise InvalidInput("at most 2,000 characters", field=field)
     try:
@@ -83,10 +87,15 @@ def sms_test_send(
 ):
     """Queue a template's text to a staff phone: the delivery engine sends it like any SMS."""
     try:
-        number = e164(phone)
-    except ValueError as error:
-        raise InvalidInput(f"phone: {error}", field="phone") from None
-    body = _sample(text, kind, lang or request_locale(request))
+        try:
+            number = e164(phone)
+        except ValueError as error:
+            raise InvalidInput(f"phone: {error}", field="phone") from None
+        body = _sample(text, kind, lang or request_locale(request))
+    except InvalidInput as error:
+        # Shown where the result would be (the plans page swaps this fragment in, 422 or not).
+        problem = error.translated(translator(request_locale(request)))
+        return render(request, "sms/_test_sent.html", {"problem": problem}, 422)
     message = sms.queue(
         db,
         phone=number,

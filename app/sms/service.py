@@ -25,6 +25,7 @@ from app.audit import service as audit
 from app.contacts import service as contacts
 from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
 from app.contacts.service import Decision
+from app.followups.models import EnrolmentStatus, FollowUpEnrolment, FollowUpMessage
 from app.i18n import N_
 from app.outreach import campaigns
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
@@ -93,6 +94,18 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
         held = campaigns.hold_reason(db, message.campaign_id, now)
         if held:
             return Decision(False, held)
+    if message.kind == SmsKind.notice:
+        appointment = (
+            db.get(Appointment, message.appointment_id) if message.appointment_id else None
+        )
+        if (
+            appointment is None
+            or appointment.status not in EXPECTED
+            or appointment.starts_at <= now
+        ):
+            return Decision(False, "the appointment is no longer ahead")
+    if message.kind == SmsKind.follow_up and not _follow_up_on(db, message.id):
+        return Decision(False, "the follow-up was ended")
     contact = db.get(Contact, message.contact_id) if message.contact_id else None
     if contact is None:
         if message.purpose != Purpose.service:
@@ -173,6 +186,14 @@ def mark_sent(
             conn, action="sms.sent", object_type="sms", object_id=message_id, provider=provider
         )
     return bool(done)
+def _follow_up_on(db: Session, message_id: int) -> bool:
+    """Whether the enrolment this follow-up step belongs to is still running."""
+    status = db.exec(
+        select(FollowUpEnrolment.status)
+        .join(FollowUpMessage, col(FollowUpMessage.enrolment_id) == FollowUpEnrolment.id)
+        .where(FollowUpMessage.sms_id == message_id)
+    ).first()
+    return status == EnrolmentStatus.active
 
 
 def skip(db: Session, message: OutboundSms, decision: Decision, now: datetime) -> None:

@@ -97,6 +97,9 @@ def test_a_plan_with_an_unknown_placeholder_is_refused(messaging, login_as):
     assert "Dental" in client.get("/reminder-plans").text
 
 
+HX = {"HX-Request": "true"}
+
+
 def test_a_test_send_queues_the_rendered_text_to_a_staff_phone(messaging, login_as):
     client, _u, csrf = login_as(Role.admin)
     form = {"csrf_token": csrf, "phone": "600 999 888", "text": "Hola {nombre}, cita el {fecha}"}
@@ -105,7 +108,11 @@ def test_a_test_send_queues_the_rendered_text_to_a_staff_phone(messaging, login_
     with session_scope() as db:
         queued = db.exec(select(OutboundSms).where(OutboundSms.kind == "test")).one()
     assert queued.to_phone == "+34600999888" and queued.body == "Hola Carmen, cita el 24/11/2026"
-    assert client.post("/sms/test-send", data=form | {"phone": "12"}).status_code == 422
-    assert client.post("/sms/test-send", data=form | {"text": "Hola {paciente"}).status_code == 422
+    # A refusal comes back as the fragment the plans page swaps in, saying why.
+    bad_phone = client.post("/sms/test-send", data=form | {"phone": "12"}, headers=HX)
+    assert bad_phone.status_code == 422 and 'data-testid="test-refused"' in bad_phone.text
+    bad_text = client.post("/sms/test-send", data=form | {"text": "Hola {paciente"}, headers=HX)
+    assert bad_text.status_code == 422 and "placeholders look like {nombre}" in bad_text.text
+    assert "data-swap-refusals" in client.get("/reminder-plans").text
     marketing, _u, csrf2 = login_as(Role.marketing)
     assert marketing.post("/sms/test-send", data=form | {"csrf_token": csrf2}).status_code == 403

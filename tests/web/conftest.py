@@ -72,9 +72,15 @@ def demo_server(folder: Path, shipped_model_folder: Path, **extra_env: str):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, shipped_model_folder):
+def live_data_dir(tmp_path_factory) -> Path:
+    """The live server's data folder: its SQLite database is carepost.db in it."""
+    return tmp_path_factory.mktemp("live")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data_dir, shipped_model_folder):
     """Base URL of `carepost demo` serving a fresh SQLite database on a free loopback port."""
-    with demo_server(tmp_path_factory.mktemp("live"), shipped_model_folder) as base:
+    with demo_server(live_data_dir, shipped_model_folder) as base:
         yield base
 
 

@@ -30,6 +30,7 @@ WIDE, PHONE = 1280, 390
 NOT_PAGES = {
     "notification_bell": "a fragment the header polls",
     "post_export": "a CSV download",
+    "reminder_report_csv": "a CSV download",
     "channel_x_callback": "X's OAuth redirect target, valid only with X's state",
     "kannel_inbound": "Kannel's signed callback for an inbound SMS, not a page",
     "kannel_dlr": "Kannel's signed delivery report, not a page",

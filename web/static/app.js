@@ -25,3 +25,13 @@ document.addEventListener("keydown", function (event) {
   toggle.setAttribute("aria-expanded", "false");
   toggle.focus();
 });
+
+// Forms marked data-swap-refusals show the fragment a 422 answer carries (why it was refused)
+// where a success would go; htmx leaves error answers unswapped otherwise.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("[data-swap-refusals]");
+  if (form && event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -1,0 +1,1 @@
+from tests.messaging import messaging  # noqa: F401 - fixture
