@@ -1,7 +1,7 @@
 """calls: surveys, call campaigns, calls and answers
 
 Revision ID: 0013_calls
-Revises: 0012_sms_engine
+Revises: 0013_followups
 Create Date: 2026-11-23 23:09:19.853990
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import app.clock
 
 revision = "0013_calls"
-down_revision = "0012_sms_engine"
+down_revision = "0013_followups"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """follow-up sequences, their enrolments and the SMS each step became
 
 Revision ID: 0013_followups
-Revises: 0012_sms_engine
+Revises: 0013_outreach
 Create Date: 2026-11-23 23:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import app.clock
 
 revision = "0013_followups"
-down_revision = "0012_sms_engine"
+down_revision = "0013_outreach"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """message templates, results-ready notices, events and registrations, campaigns; contacts' birth date
 
 Revision ID: 0013_outreach
-Revises: 0012_sms_engine
+Revises: 0013_reply_engine
 Create Date: 2026-11-23 23:08:04.218324
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import app.clock
 
 revision = "0013_outreach"
-down_revision = "0012_sms_engine"
+down_revision = "0013_reply_engine"
 branch_labels = None
 depends_on = None
 
