@@ -73,17 +73,14 @@ def per_label_figures(truth: list[set[str]], predicted: list[set[str]], labels) 
 
 
 def cross_validate(texts, label_sets, folds: int = 3, progress=None) -> dict[str, dict]:
-    """Per-label precision, recall and F1 from k-fold cross-validation (model flags only, no rules)."""
+    """Per-label precision, recall and F1 from k-fold cross-validation (model, thresholds and rules)."""
     predicted: list[set[str]] = [set() for _ in texts]
     for train_index, test_index in KFold(folds, shuffle=True, random_state=42).split(texts):
         model = Classifier.train(
             [texts[i] for i in train_index], [label_sets[i] for i in train_index]
         )
-        probabilities = model.probabilities([texts[i] for i in test_index])
-        for label, values in probabilities.items():
-            for position, i in enumerate(test_index):
-                if values[position] >= 0.5:
-                    predicted[i].add(label)
+        for i, scored in zip(test_index, model.score([texts[i] for i in test_index]), strict=True):
+            predicted[i] = set(scored.flags)
         if progress:
             progress(1)
     present = [label for label in LABELS if any(label in s for s in label_sets)]
@@ -97,6 +94,7 @@ def train_and_store(paths: list[Path], out: Path, *, folds: int = 3, progress=No
     model = Classifier.train(texts, label_sets, progress=progress)
     created = datetime.now(UTC)
     model.meta = {
+        **model.meta,
         "created_at": created.isoformat(),
         "data_hash": data_hash,
         "rows": len(texts),
