@@ -7,19 +7,20 @@ about a named medicine"). Patterns run on normalised text (lower case, accents f
 "urltoken").
 """
 
-import re
 from dataclasses import dataclass
+
+from moderation.text import Lexicon
 
 
 @dataclass(frozen=True)
 class Cue:
     name: str
     reason: str
-    pattern: re.Pattern
+    pattern: Lexicon
 
 
 def _cue(name: str, reason: str, *patterns: str) -> Cue:
-    return Cue(name, reason, re.compile("|".join(f"(?:{p})" for p in patterns)))
+    return Cue(name, reason, Lexicon(*patterns))
 
 
 # Contexts in which an emergency word is not an emergency now.
@@ -29,7 +30,8 @@ CONTEXTS = (
         "past event",
         r"\blast (?:year|month|spring|summer|autumn|winter|christmas)\b",
         r"\b(?:years?|months?|decades?) ago\b",
-        r"\b(?:back )?in (?:19|20)\d\d\b",
+        r"\bback in (?:19|20)\d\d\b",
+        r"\bin (?:19|20)\d\d\b",
         r"\bwhen (?:i|he|she|we|they|my \w+) (?:was|were|had) (?:a |little|young|\d)",
         r"\bas a (?:kid|child|teen|teenager)\b",
         r"\b(?:throwback|years on|ever since|used to)\b",
@@ -56,7 +58,7 @@ CONTEXTS = (
         "news",
         "news, fiction or a documentary",
         r"\b(?:news|breaking|headline|reported|according to|police said|statement)\b",
-        r"\b(?:a|an) (?:man|woman|teen|teenager|boy|girl|child|toddler|footballer|player) (?:\w+ )?(?:dies|died|was|is|has been|collapses|treated)\b",
+        r"\b(?:man|woman|teen|teenager|boy|girl|child|toddler|footballer|player) (?:\w+ )?(?:dies|died|has died|collapses|treated in hospital)\b",
         r"\b(?:noticia|segun (?:la|el|fuentes)|informa|ha fallecido|fallece|muere|murio)\b",
         r"\b(?:un|una) (?:hombre|mujer|joven|nino|nina|menor|futbolista|jugador) (?:de \d+ anos )?(?:muere|fallece|se desploma|hospitalizad|ingresad)",
         r"\bhospitali[sz]ad[oa]s? (?:un|una|dos|tres|tras)\b",
@@ -81,10 +83,9 @@ CONTEXTS = (
         r"\bme muero de (?:risa|ganas|hambre|sueno|calor|frio|verguenza|amor)\b",
         r"\b(?:me (?:mata|esta matando|tiene muert[oa])|muert[oa] de (?:risa|cansancio|hambre|sueno))\b",
         r"\b(?:casi me da (?:un infarto|algo|un patatus)|me dio un patatus|me voy a morir de)\b",
-        r"\b(?:is killing me|are killing me|killing me with|dying to|died laughing|death of me|dead inside|i'?m dead)\b",
+        r"\b(?:is killing me|are killing me|killing me with|dying to|died laughing|death of me|dead inside)\b",
         r"\b(?:nearly|almost) (?:had a heart attack|died)\b",
         r"\b(?:lol|lmao|jaja\w*|haha\w*)\b",
-        r"[\U0001f602\U0001f923\U0001f480]",
     ),
     _cue(
         "care",
@@ -103,7 +104,7 @@ NOW = _cue(
 INTENT = _cue(
     "intent",
     "stated intent",
-    r"\b(?:i'?m (?:going to|gonna)|i will|i'?ll) (?:do it|end|kill|jump|take|cut|hang)",
+    r"\b(?:going to|gonna|will|ll) (?:do it|end it|end my|kill myself|jump|take (?:them|all|the)|cut|hang)",
     r"\b(?:tonight|this time|goodbye|said goodbye|the letters|last message)\b",
     r"\b(?:voy a|me voy a) (?:matar|tomar|tirar|cortar|colgar|quitar|acabar|hacer)",
     r"\b(?:esta noche|esta vez|adios|despedi|ultimo mensaje|ya lo decidi)\b",
@@ -126,7 +127,8 @@ ASKING = (
         r"\b(?:can|may|should) (?:i|we|she|he|my \w+) (?:take|give|have|double|mix|use|top up|up)\b",
         r"\b(?:puedo|podemos|le puedo|me puedo) (?:tomar|dar|darle|doblar|mezclar|poner|usar)\b",
         r"\b(?:le doy|me tomo|me pongo|le pongo)\b.*\?",
-        r"\b(?:what dose|que dosis|q dosis)\b",
+        r"\b(?:what dose|que dosis)\b",
+        r"\bdosis (?:de|le|me)\b.*\?",
     ),
     _cue(
         "treatment_question",
@@ -156,7 +158,6 @@ TELLING = (
         "case",
         "clinicians discussing a case",
         r"\b(?:colleagues|registrar|mdt|for the case|interesting case|companeros|residente|caso para|sesion clinica|protocolo del area)\b",
-        r"\b\d{2}\s?(?:m|f|yo)\b",
         r"\b(?:varon|mujer|paciente) de \d{2}\b",
     ),
 )
@@ -176,7 +177,7 @@ STANCE = (
     _cue(
         "attribution",
         "reports what others say",
-        r"\b(?:they say|people say|i read|i heard|heard that|saw a (?:video|tiktok)|someone (?:said|says)|going around|my \w+(?:-in-law)? (?:says|said|thinks|swears|claims|believes))\b",
+        r"\b(?:they say|people say|read (?:that|somewhere|online)|heard (?:that|it)|saw a (?:video|tiktok)|someone (?:said|says)|going around|my \w+(?:-in-law)? (?:says|said|thinks|swears|claims|believes))\b",
         r"\b(?:dicen que|lei que|oi que|escuche que|vi un video|alguien dijo|circula|se dice|mi \w+ (?:dice|cree|jura|piensa)|una (?:amiga|companera|vecina) dice)\b",
     ),
     _cue(
@@ -209,7 +210,7 @@ SPAM = (
         "link",
         "a link or web address",
         r"\burltoken\b",
-        r"\b[\w-]+\.(?:com|net|org|info|live|online|site|xyz|help|co|mx|ar|es|uk)(?:\.\w\w)?\b",
+        r"(?<=[\w-]\.)(?:com|net|org|info|live|online|site|xyz|help|co|mx|ar|es|uk)\b",
         r"\bbit\.ly\b",
     ),
     _cue(

@@ -1,5 +1,6 @@
 """Text features: word and character n-grams, robust to accents, case, typos and URLs."""
 
+import functools
 import re
 
 import numpy as np
@@ -9,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from moderation import cues, rules
-from moderation.text import URL, language, normalise  # noqa: F401 - part of this module's interface
+from moderation.text import URL, Lexicon, language, normalise  # noqa: F401 - part of this module's interface
 
 CHAR_FEATURES = 2**20
 _SPACES = re.compile(r"\s\s+")
@@ -82,8 +83,8 @@ PAIRS = (
     ("promotion", "link"),
     ("question", "first_person"),
 )
-FIRST_PERSON = re.compile(r"\b(?:i|i'?m|my|me|mine|yo|mi|mis|me|estoy|tengo)\b")
-DRUG = re.compile(
+FIRST_PERSON = frozenset("i im my me mine yo mi mis estoy tengo".split())
+DRUG = Lexicon(
     r"\b(?:paracetamol|calpol|apiretal|ibuprofen\w*|nurofen|dalsy|amoxi\w*|aspirin\w*|codeine|co-codamol|"
     r"tramadol|morphine|oramorph|sertralin\w*|citalopram|escitalopram|fluoxetin\w*|metformin\w*|insulin\w*|"
     r"levothyrox\w*|eutirox|warfarin|sintrom|apixaban\w*|clopidogrel|amlodipin\w*|metamizol|nolotil|"
@@ -110,7 +111,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return singles + [f"{a}+{b}" for a, b in PAIRS]
 
     @staticmethod
-    def present(text: str) -> set[str]:
+    @functools.lru_cache(maxsize=4096)
+    def present(text: str) -> frozenset[str]:
         folded = normalise(text)
         found = cues.found(folded)
         if any(p.search(folded) for p in rules.EMERGENCY.values()):
@@ -121,18 +123,18 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             found.add("drug")
         if "?" in text or "¿" in text:
             found.add("question")
-        if FIRST_PERSON.search(folded):
+        if not FIRST_PERSON.isdisjoint(folded.split()):
             found.add("first_person")
-        if any(d.isdigit() for d in folded) and rules.exposed(folded):
+        if rules.exposed(folded):
             found.add("identifier")
-        return found
+        return frozenset(found)
 
     def transform(self, texts) -> sp.csr_matrix:
         index = {name: i for i, name in enumerate(self.names())}
         rows, cols = [], []
         for row, text in enumerate(texts):
             found = self.present(text)
-            found |= {f"{a}+{b}" for a, b in PAIRS if a in found and b in found}
+            found = found | {f"{a}+{b}" for a, b in PAIRS if a in found and b in found}
             for name in found:
                 rows.append(row)
                 cols.append(index[name])

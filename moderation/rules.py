@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from moderation import cues
-from moderation.text import normalise
+from moderation.text import Lexicon, normalise
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class Hit:
     forced: bool = True  # False: the context lowers the match to the model's judgement
 
 
-def _any(*patterns: str) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _any(*patterns: str) -> Lexicon:
+    return Lexicon(*patterns)
 
 
 EMERGENCY = {
@@ -50,7 +50,7 @@ EMERGENCY = {
         r"\bsuicid",
         r"\bdon'?t want to (?:live|be alive)",
         r"\btake all (?:my|the) pills",
-        r"\bi (?:have )?(?:took|taken) (?:all|a whole bottle of) (?:my |the )?pills",
+        r"\b(?:took|taken) (?:all|a whole bottle of) (?:my |the )?pills",
         r"\bno reason to live",
         r"\b(?:took|taken|swallowed) (?:\d{2,}|all (?:my|the|of my)|a whole (?:box|bottle|strip|packet))",
         r"\bbetter off without me",
@@ -83,7 +83,7 @@ EMERGENCY = {
         r"\bpila de boton",
         r"\bvomit\w* sangre",
         r"\b(?:sangr\w* (?:abundante|sin parar|a chorros)|sale a chorros|no (?:le |me )?para de sangrar)",
-        r"\b(?:ha )?dejado de respirar",
+        r"\bdejado de respirar",
         r"\bcomo (?:de |un )?trap(?:o|ito)\b",
         r"\batragant",
         r"\b(?:aprieta el pecho|opresion en el pecho)",
@@ -188,6 +188,7 @@ EXAMPLE = re.compile(
 )
 SAMPLES = frozenset({"123456789", "1234567890", "0781051120"})
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 SPAM_TERMS = _any(
     r"\bcompra(?:r)? (?:ya|ahora)",
@@ -268,7 +269,9 @@ def emergency_hits(folded: str) -> list[Hit]:
 
 def exposed(folded: str) -> list[str]:
     """What identifies someone in the text: valid identifier numbers, not examples or placeholders."""
-    found = []
+    found: list[str] = []
+    if len(folded) - len(folded.translate(_NO_DIGITS)) < 4:  # every identifier has 4 digits or more
+        return found
 
     def real(match: re.Match) -> bool:
         return not EXAMPLE.search(folded[: match.start()]) and not _placeholder(match.group(0))
@@ -296,11 +299,10 @@ def phi_hits(folded: str) -> list[Hit]:
         else Hit("phi", f"{name}, no health information", forced=False)
         for name in exposed(folded)
     ]
-    if health:
-        if PHONE.search(folded):
-            hits.append(Hit("phi", f"a phone number + health information (“{health.group(0)}”)"))
-        if EMAIL.search(folded):
-            hits.append(Hit("phi", f"an e-mail address + health information (“{health.group(0)}”)"))
+    if health and len(folded) - len(folded.translate(_NO_DIGITS)) >= 6 and PHONE.search(folded):
+        hits.append(Hit("phi", f"a phone number + health information (“{health.group(0)}”)"))
+    if health and "@" in folded and EMAIL.search(folded):
+        hits.append(Hit("phi", f"an e-mail address + health information (“{health.group(0)}”)"))
     return hits
 
 
