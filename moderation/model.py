@@ -51,6 +51,19 @@ class PlattSVC:
         return np.column_stack([1 - p, p])
 
 
+def _figures(target: np.ndarray, flagged: np.ndarray) -> dict:
+    """Precision, recall and F1 of out-of-fold flags (model at its threshold, with the forced rules)."""
+    tp = int((flagged & (target == 1)).sum())
+    precision, recall = tp / max(1, int(flagged.sum())), tp / max(1, int(target.sum()))
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": int(target.sum()),
+    }
+
+
 def choose_threshold(label: str, target: np.ndarray, scores: np.ndarray, forced: np.ndarray) -> float:
     """Emergency: the highest threshold whose flags (with the forced rules) keep recall at
     EMERGENCY_RECALL; other labels: the threshold of best F1. Chosen on out-of-fold scores."""
@@ -106,7 +119,7 @@ class Classifier:
         if progress:
             progress(1)
         hits = [rules.check(text) for text in texts]
-        models, thresholds = {}, {}
+        models, thresholds, figures = {}, {}, {}
         for label in LABELS:
             target = np.array([label in labels for labels in label_sets], dtype=int)
             positives = int(target.sum())
@@ -118,11 +131,13 @@ class Classifier:
             model = PlattSVC(c, folds).fit(matrix, target)
             forced = np.array([any(h.label == label and h.forced for h in hs) for hs in hits])
             thresholds[label] = choose_threshold(label, target, model.out_of_fold, forced)
+            figures[label] = _figures(target, forced | (model.out_of_fold >= thresholds[label]))
             del model.out_of_fold
             models[label] = model
             if progress:
                 progress(1)
-        return cls(list(models), features, models, {"thresholds": thresholds})
+        meta = {"thresholds": thresholds, "out_of_fold": figures}
+        return cls(list(models), features, models, meta)
 
     def probabilities(self, texts: list[str], matrix=None) -> dict[str, np.ndarray]:
         matrix = self.vectoriser.transform(texts) if matrix is None else matrix

@@ -92,6 +92,8 @@ def train_and_store(paths: list[Path], out: Path, *, folds: int = 3, progress=No
     texts, label_sets, data_hash = read_labelled(paths)
     metrics = cross_validate(texts, label_sets, folds, progress) if folds > 1 else {}
     model = Classifier.train(texts, label_sets, progress=progress)
+    # Without k-fold figures, the out-of-fold ones from training (vocabulary fitted on every row).
+    metrics = metrics or model.meta.get("out_of_fold", {})
     created = datetime.now(UTC)
     model.meta = {
         **model.meta,
