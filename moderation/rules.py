@@ -231,7 +231,8 @@ def _valid_nhs(digits: str) -> bool:
 
 
 def _valid_cuil(prefix: str, number: str, check: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(prefix + number, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=True))
+    weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    total = sum(int(d) * w for d, w in zip(prefix + number, weights, strict=True))
     expected = {11: 0, 10: 9}.get(11 - total % 11, 11 - total % 11)
     return expected == int(check)
 
@@ -245,7 +246,11 @@ def _placeholder(number: str) -> bool:
 def _quoted(text: str, start: int) -> bool:
     """Whether position start lies inside quotation marks."""
     before = text[:start]
-    return before.count('"') % 2 == 1 or before.count("“") > before.count("”") or before.count("«") > before.count("»")
+    return (
+        before.count('"') % 2 == 1
+        or before.count("“") > before.count("”")
+        or before.count("«") > before.count("»")
+    )
 
 
 def emergency_hits(folded: str) -> list[Hit]:
