@@ -83,7 +83,7 @@ def _ensure_model() -> None:
     if active_model_folder(scoring.models_root()) is not None:
         return
     with click.progressbar(
-        length=9, label="training the default moderation model", file=sys.stderr
+        length=6, label="training the default moderation model", file=sys.stderr
     ) as bar:
         folder = scoring.ensure_default_model(progress=bar.update)
     if folder is not None:

@@ -1,5 +1,6 @@
 """Text features: word and character n-grams, robust to accents, case, typos and URLs."""
 
+import functools
 import re
 
 import numpy as np
@@ -8,7 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from moderation.text import URL, language, normalise  # noqa: F401 - part of this module's interface
+from moderation import cues, rules
+from moderation.text import URL, Lexicon, language, normalise  # noqa: F401 - part of this module's interface
 
 CHAR_FEATURES = 2**20
 _SPACES = re.compile(r"\s\s+")
@@ -61,6 +63,85 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         return counts
 
 
+# Cue pairs a linear model cannot form by itself: the same claim asserted or refuted, the same
+# danger words now or in a story, the same drug asked about or reported.
+PAIRS = (
+    ("claim", "refutation"),
+    ("claim", "attribution"),
+    ("claim", "rumour_question"),
+    ("danger", "past"),
+    ("danger", "hypothetical"),
+    ("danger", "news"),
+    ("danger", "about"),
+    ("danger", "idiom"),
+    ("danger", "now"),
+    ("danger", "asks_action"),
+    ("dose_question", "drug"),
+    ("report", "drug"),
+    ("identifier", "health"),
+    ("public_service", "link"),
+    ("promotion", "link"),
+    ("question", "first_person"),
+)
+FIRST_PERSON = frozenset("i im my me mine yo mi mis estoy tengo".split())
+DRUG = Lexicon(
+    r"\b(?:paracetamol|calpol|apiretal|ibuprofen\w*|nurofen|dalsy|amoxi\w*|aspirin\w*|codeine|co-codamol|"
+    r"tramadol|morphine|oramorph|sertralin\w*|citalopram|escitalopram|fluoxetin\w*|metformin\w*|insulin\w*|"
+    r"levothyrox\w*|eutirox|warfarin|sintrom|apixaban\w*|clopidogrel|amlodipin\w*|metamizol|nolotil|"
+    r"melatonin\w*|diazepam|clonazepam|lorazepam|antibiotic\w*|antibiotico|steroid\w*|corticoides?|"
+    r"prednisolone|antihistamin\w*|ozempic|wegovy|lithium|litio|tabs?|tablets?|pastillas?|pills?|"
+    r"gotas|drops|mg|ml|dosis|dose)\b"
+)
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """Presence of each situation and stance cue (moderation.cues), of the rules' signals, and of
+    the pairs in PAIRS, scaled by weight so they count beside the n-grams."""
+
+    def __init__(self, weight: float = 1.0):
+        self.weight = weight
+
+    def fit(self, texts, y=None):
+        return self
+
+    @staticmethod
+    def names() -> list[str]:
+        singles = [cue.name for cue in cues.EVERY]
+        singles += ["danger", "identifier", "health", "drug", "question", "first_person"]
+        return singles + [f"{a}+{b}" for a, b in PAIRS]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def present(text: str) -> frozenset[str]:
+        folded = normalise(text)
+        found = cues.found(folded)
+        if any(p.search(folded) for p in rules.EMERGENCY.values()):
+            found.add("danger")
+        if rules.HEALTH_TERMS.search(folded):
+            found.add("health")
+        if DRUG.search(folded):
+            found.add("drug")
+        if "?" in text or "¿" in text:
+            found.add("question")
+        if not FIRST_PERSON.isdisjoint(folded.split()):
+            found.add("first_person")
+        if rules.exposed(folded):
+            found.add("identifier")
+        return frozenset(found)
+
+    def transform(self, texts) -> sp.csr_matrix:
+        index = {name: i for i, name in enumerate(self.names())}
+        rows, cols = [], []
+        for row, text in enumerate(texts):
+            found = self.present(text)
+            found = found | {f"{a}+{b}" for a, b in PAIRS if a in found and b in found}
+            for name in found:
+                rows.append(row)
+                cols.append(index[name])
+        data = np.full(len(rows), self.weight)
+        return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), len(index)))
+
+
 def vectoriser() -> FeatureUnion:
     """Word 1–2-grams (TF-IDF, named: they explain a score) and hashed character 1–6-grams (TF-IDF).
 
@@ -83,6 +164,7 @@ def vectoriser() -> FeatureUnion:
                 ),
             ),
             ("chars", chars),
+            ("cues", CueFeatures()),
         ]
     )
 

@@ -1,23 +1,28 @@
-"""Rules the model cannot override: emergencies and self-harm, exposed health data, spam.
+"""Rules for emergencies and self-harm, exposed health data and spam, that know their context.
 
-Each hit names its label and a reason a clinician can read. Texts are matched accent-folded and in
-lower case, because people in distress type fast, without accents and with typos.
+Each hit names its label and a reason a clinician can read. A forced hit flags whatever the model
+says; a match inside a past story, a hypothetical, news, a quotation, a question about a condition
+or an idiom is lowered to the model's judgement, unless the danger is now or the intent explicit.
+Texts are matched accent-folded and in lower case, because people in distress type fast, without
+accents and with typos.
 """
 
 import re
 from dataclasses import dataclass
 
-from moderation.features import normalise
+from moderation import cues
+from moderation.text import Lexicon, normalise
 
 
 @dataclass(frozen=True)
 class Hit:
     label: str
     reason: str
+    forced: bool = True  # False: the context lowers the match to the model's judgement
 
 
-def _any(*patterns: str) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _any(*patterns: str) -> Lexicon:
+    return Lexicon(*patterns)
 
 
 EMERGENCY = {
@@ -32,6 +37,11 @@ EMERGENCY = {
         r"\bme he cortado",
         r"\bvoy a tomarme (?:todas )?las pastillas",
         r"\bme (?:he|e) tomado (?:todas las|un bote de|una caja de|muchas) (?:pastillas|pildoras)",
+        r"\b(?:tome|me tome|me he tomado|me tomado|tomarme|acabo de tomarme) (?:todas las|\d{2,}|una caja|un bote)",
+        r"\btirarme (?:a las vias|por|del|de la|al)",
+        r"\b(?:cartas de despedida|mejor sin mi|nadie (?:me|la|lo) (?:va a )?extran)",
+        r"\b(?:hacer dano|hacerle dano) a mis hijos",
+        r"\bpastillas (?:contadas|preparadas|alineadas)",
     ),
     "self-harm (en)": _any(
         r"\b(?:kill|hurt|harm) myself",
@@ -40,8 +50,13 @@ EMERGENCY = {
         r"\bsuicid",
         r"\bdon'?t want to (?:live|be alive)",
         r"\btake all (?:my|the) pills",
-        r"\bi (?:have )?(?:took|taken) (?:all|a whole bottle of) (?:my |the )?pills",
+        r"\b(?:took|taken) (?:all|a whole bottle of) (?:my |the )?pills",
         r"\bno reason to live",
+        r"\b(?:took|taken|swallowed) (?:\d{2,}|all (?:my|the|of my)|a whole (?:box|bottle|strip|packet))",
+        r"\bbetter off without me",
+        r"\b(?:pills|tablets) (?:lined up|counted|ready)",
+        r"\bhurt my (?:children|kids|baby)",
+        r"\b(?:goodbye letters?|written the letters|said goodbye to everyone|nobody would miss)",
     ),
     "acute emergency (es)": _any(
         r"\bno (?:puedo|puede) respirar",
@@ -58,6 +73,25 @@ EMERGENCY = {
         r"\breaccion alergica (?:grave|fuerte)",
         r"\bse (?:le|me) (?:hincha|esta hinchando) (?:la lengua|los labios|la garganta)",
         r"\bse ha (?:comido|tragado|tomado) (?:un blister|una caja|un bote|varias pastillas)",
+        r"\b(?:amenaza|quiere|va) (?:con )?(?:tirarse|saltar|colgarse|matarse)",
+        r"\bno (?:reacciona|despierta|respira)\b",
+        r"\b(?:labios|cara) (?:morad|azul)",
+        r"\binconsciente",
+        r"\bse (?:ha |acaba de )?desplom",
+        r"\b(?:se le|se me) (?:esta )?cerrando la garganta",
+        r"\b(?:tragado|bebido|bebio|trago|mordido) (?:un poco de )?(?:lejia|amoniaco|detergente|una pila|una pastilla de lavavajillas)",
+        r"\bpila de boton",
+        r"\bvomit\w* sangre",
+        r"\b(?:sangr\w* (?:abundante|sin parar|a chorros)|sale a chorros|no (?:le |me )?para de sangrar)",
+        r"\bdejado de respirar",
+        r"\bcomo (?:de |un )?trap(?:o|ito)\b",
+        r"\batragant",
+        r"\b(?:aprieta el pecho|opresion en el pecho)",
+        r"\b(?:boca torcida|cara caida)",
+        r"\bno siento (?:la mitad|el lado|un lado)",
+        r"\bhabla arrastrando",
+        r"\bmanch\w+ que no (?:se van|desaparecen)",
+        r"\bse (?:le|me) (?:hunden|marcan) las costillas",
     ),
     "acute emergency (en)": _any(
         r"\bcan'?t breathe",
@@ -72,65 +106,89 @@ EMERGENCY = {
         r"\b(?:tongue|lips|throat) (?:is |are )?(?:swelling|swollen|closing)",
         r"\banaphyla",
         r"\b(?:ate|swallowed|eaten) (?:a strip|a packet|a bottle|a handful) of (?:\w+ )?(?:tablets|pills)",
+        r"\b(?:threatening|going) to (?:jump|hang|kill)",
+        r"\b(?:not breathing|isn'?t breathing|won'?t wake|lips (?:have gone|are|turning) (?:blue|grey))",
+        r"\b(?:unresponsive|no pulse|stopped breathing|not waking|can'?t wake)",
+        r"\b(?:swallowed|drank|drunk|ate|chewed) (?:some |a bit of )?(?:bleach|a (?:button )?battery|a dishwasher tablet|dishwasher|detergent|antifreeze)",
+        r"\bbutton battery",
+        r"\b(?:vomiting|throwing up|coughing up) (?:blood|what looks like coffee)",
+        r"\b(?:massive|heavy|sudden) bleeding|won'?t stop bleeding|keeps pumping|blood everywhere",
+        r"\b(?:collapsed|went floppy|all floppy|fitting)\b",
+        r"\bchoking on\b",
+        r"\bturning (?:blue|purple|grey)",
+        r"\b(?:crushing (?:chest|feeling|pain)|clutching (?:his|her|my) chest)",
+        r"\bcan'?t (?:feel|lift|move) (?:the left|the right|one|his|her|my) (?:side|arm|leg)",
+        r"\b(?:slurring|bone sticking out)",
+        r"\brash (?:that )?(?:doesn'?t|won'?t) fade|doesn'?t go away under the glass",
+        r"\bthroat (?:is |feels )?(?:closing|tight)",
     ),
 }
 
 HEALTH_TERMS = _any(
-    r"\bdiagnostic",
     r"\bdiagnos",
-    r"\bcancer\b",
-    r"\btumor",
-    r"\bvih\b",
-    r"\bhiv\b",
-    r"\bsida\b",
-    r"\baids\b",
-    r"\bdiabet",
-    r"\bembaraz",
-    r"\bpregnan",
-    r"\bdepresi",
-    r"\bansiedad",
-    r"\banxiety",
-    r"\besquizofren",
-    r"\bschizophren",
-    r"\bbipolar",
-    r"\bhepatitis",
-    r"\btratamiento",
-    r"\btreatment",
-    r"\bmedicacion",
-    r"\bmedication",
-    r"\bquimio",
-    r"\bchemo",
-    r"\baborto",
-    r"\babortion",
-    r"\bpaciente\b",
-    r"\bpatient\b",
-    r"\bhistoria clinica",
-    r"\bmedical record",
-    r"\binforme medico",
-    r"\banalitica",
-    r"\bblood test",
-    r"\bingresad",
-    r"\badmitted",
-    r"\bepilep",
-    r"\balzheimer",
-    r"\bdemencia",
-    r"\bdementia",
+    r"\b(?:cancer|tumou?r|leuk|leucem|linfoma|lymphoma|metasta)",
+    r"\b(?:vih|hiv|sida|aids|hepatitis|tuberculos|meningitis|neumonia|pneumonia|sepsis)\b",
+    r"\b(?:diabet|insulin|hba1c|glucosa|tsh|inr|colesterol|cholesterol)",
+    r"\b(?:embaraz|pregnan|preeclamp|matrona|midwife|aborto|abortion)",
+    r"\b(?:depresi|ansiedad|anxiety|esquizofren|schizophren|bipolar|psiqui|psychiat|psych|autis|tdah|adhd)",
+    r"\b(?:tratamiento|treatment|medicacion|medication|quimio|chemo|radioterap|radiotherap|dialys|dialis|biops)",
+    r"\b(?:metadona|methadone|metformin|levotirox|sertralin|warfarin|sintrom|apixaban|oncolog|cardiac|cardio)",
+    r"\b(?:paciente|patient|historia clinica|medical record|informe medico|analitica|blood test|bloods|results|resultados)\b",
+    r"\b(?:ingresad|internad|hospitaliz|admitted|ward|uci|icu|surgery|cirugia|operacion|bypass|stent)",
+    r"\b(?:epilep|alzheimer|parkinson|esclerosis|sclerosis|demencia|dementia|asma|asthma|ictus|stroke|infarto)",
+    r"\b(?:ulcera|ulcer|pressure sore|fever|fiebre|temp \d|mri|resonancia|scan|baja por|signed off|incapacidad)",
     r"\bvirus\b",
 )
 PHONE = re.compile(
-    r"(?<!\d)(?:\+?34[\s.-]?)?[6789]\d{2}[\s.-]?\d{3}[\s.-]?\d{3}(?!\d)|(?<!\d)\+\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,4}[\s.-]?\d{0,4}(?!\d)"
+    r"(?<!\d)(?:\+?34[\s.-]?)?[6789]\d{2}[\s.-]?\d{2,3}[\s.-]?\d{2,3}(?:[\s.-]?\d{2})?(?!\d)"
+    r"|(?<!\d)\+\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,4}[\s.-]?\d{0,4}(?!\d)"
+    r"|(?<!\d)07\d{3}\s?\d{6}(?!\d)"
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 DNI = re.compile(r"\b(\d{8})[\s-]?([a-z])\b")
 NIE = re.compile(r"\b([xyz])[\s-]?(\d{7})[\s-]?([a-z])\b")
 NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
-RECORD = re.compile(
-    r"\b(?:nhc|n\.?\s?h\.?\s?c\.?|historia clinica|numero de historia|mrn|medical record (?:number|no\.?)|hospital number|n[ºo°]\s?de paciente|sip|cip|tarjeta sanitaria)\W{0,3}(?:n[ºo°.]?\s*)?:?\s*[a-z]{0,4}\d{4,}"
+CUIL = re.compile(r"(?<![\d-])(20|23|24|27|30|33|34)-?(\d{8})-?(\d)(?![\d-])")
+# Identifiers recognised by their shape, or by the word that introduces them.
+IDENTIFIERS = {
+    "a Mexican CURP": re.compile(r"\b[a-z][aeioux][a-z]{2}\d{6}[hm][a-z]{5}[a-z0-9]\d\b"),
+    "a Mexican RFC": re.compile(r"\b[a-z&]{4}\d{6}[a-z0-9]{3}\b"),
+    "an IMSS social security number": re.compile(
+        r"\b(?:nss|imss)\D{0,20}\d{2}\s?\d{2}\s?\d{2}\s?\d{4}\s?\d\b"
+    ),
+    "an Argentine DNI": re.compile(r"\bdni\W{0,5}\d{1,2}\.?\d{3}\.?\d{3}\b(?![\s-]?[a-z]\b)"),
+    "a health insurance member number": re.compile(
+        r"\b(?:afiliad[oa]|pami|obra social|member id|numero de afiliado|medicaid)\D{0,20}[a-z]{0,2}\d{6,}"
+    ),
+    "a Colombian cedula": re.compile(
+        r"\b(?:cedula|c\.\s?c\.?|cc|t\.?i\.?|nuip|tarjeta de identidad)\W{0,5}(?:\d{1,3}(?:\.\d{3}){1,3}|\d{6,10})\b"
+    ),
+    "a US Social Security number": re.compile(
+        r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"
+    ),
+    "a Medicare beneficiary identifier": re.compile(
+        r"\b[1-9][a-z][a-z0-9]\d-?[a-z][a-z0-9]\d-?[a-z]{2}\d{2}\b"
+    ),
+    "a UK National Insurance number": re.compile(
+        r"\b(?!qq)[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]\b"
+    ),
+    "a Spanish social security number": re.compile(
+        r"\b(?:seguridad social|nuss|naf)\D{0,20}\d{2}\s?\d{8}\s?\d{2}\b"
+    ),
+    "a medical record or health card number": re.compile(
+        r"\b(?:nhc|n\.?\s?h\.?\s?c\.?|historia clinica|numero de historia|mrn|medical record (?:number|no\.?)|hospital number|n[ºo°]\s?de paciente|sip|cip|tarjeta sanitaria)\W{0,3}(?:n[ºo°.]?\s*)?:?\s*[a-z]{0,4}\d{4,}"
+    ),
+    "a date of birth": re.compile(
+        r"\b(?:fecha de nacimiento|nacid[oa] el|naci el|f\.? ?nac\.?|dob|date of birth|born on)\W{0,3}\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    ),
+}
+# A number shown as an example in instructions, or made of a run of digits, is nobody's.
+EXAMPLE = re.compile(
+    r"\b(?:e\.?\s?g\.?|for example|for instance|example|such as|like|looks like|format|formato|ejemplo|p\.?\s?ej\.?|por ejemplo|tipo|sample|muestra|test patient|paciente de prueba|ficticio|dummy|training)\b[^.\n]{0,60}$"
 )
-BIRTH = re.compile(
-    r"\b(?:fecha de nacimiento|nacid[oa] el|naci el|f\.? ?nac\.?|dob|date of birth|born on)\W{0,3}\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
-)
+SAMPLES = frozenset({"123456789", "1234567890", "0781051120"})
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 SPAM_TERMS = _any(
     r"\bcompra(?:r)? (?:ya|ahora)",
@@ -172,42 +230,89 @@ def _valid_nhs(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+def _valid_cuil(prefix: str, number: str, check: str) -> bool:
+    weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    total = sum(int(d) * w for d, w in zip(prefix + number, weights, strict=True))
+    expected = {11: 0, 10: 9}.get(11 - total % 11, 11 - total % 11)
+    return expected == int(check)
+
+
+def _placeholder(number: str) -> bool:
+    """A run of one digit, a well-known sample number, or letters standing for digits."""
+    digits = re.sub(r"\D", "", number)
+    return len(set(digits)) <= 1 or digits in SAMPLES or bool(re.search(r"x{3}|a{4}0{6}", number))
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Whether position start lies inside quotation marks."""
+    before = text[:start]
+    return (
+        before.count('"') % 2 == 1
+        or before.count("“") > before.count("”")
+        or before.count("«") > before.count("»")
+    )
+
+
 def emergency_hits(folded: str) -> list[Hit]:
-    return [
-        Hit("emergency", f"matches the {name} lexicon: “{m.group(0)}”")
-        for name, pattern in EMERGENCY.items()
-        if (m := pattern.search(folded))
-    ]
+    """Lexicon matches; forced unless the context lowers them (and the danger is not now or intended)."""
+    hits = []
+    context = None
+    for name, pattern in EMERGENCY.items():
+        match = pattern.search(folded)
+        if not match:
+            continue
+        if context is None:
+            context = cues.context_of(folded)
+        if context is None and _quoted(folded, match.start()) and not cues.INTENT.pattern.search(folded):
+            context = cues.Cue("quotation", "quotation", cues.NOW.pattern)
+        if context is None:
+            hits.append(Hit("emergency", f"{name}: “{match.group(0)}”"))
+        else:
+            hits.append(Hit("emergency", f"{context.reason}: “{match.group(0)}” lowered", forced=False))
+    return hits
+
+
+def exposed(folded: str) -> list[str]:
+    """What identifies someone in the text: valid identifier numbers, not examples or placeholders."""
+    found: list[str] = []
+    if len(folded) - len(folded.translate(_NO_DIGITS)) < 4:  # every identifier has 4 digits or more
+        return found
+
+    def real(match: re.Match) -> bool:
+        return not EXAMPLE.search(folded[: match.start()]) and not _placeholder(match.group(0))
+
+    if any(_valid_dni(m[1], m[2]) and real(m) for m in DNI.finditer(folded)):
+        found.append("a Spanish DNI")
+    if any(_valid_nie(m[1], m[2], m[3]) and real(m) for m in NIE.finditer(folded)):
+        found.append("a Spanish NIE")
+    if any(_valid_nhs(m[1] + m[2] + m[3]) and real(m) for m in NHS.finditer(folded)):
+        found.append("an NHS number")
+    if any(_valid_cuil(m[1], m[2], m[3]) and real(m) for m in CUIL.finditer(folded)):
+        found.append("an Argentine CUIL")
+    for name, pattern in IDENTIFIERS.items():
+        if any(real(m) for m in pattern.finditer(folded)):
+            found.append(name)
+    return found
 
 
 def phi_hits(folded: str) -> list[Hit]:
-    """Identifiers that always expose someone, and contact details next to health terms."""
-    hits = []
-    if any(_valid_dni(number, letter) for number, letter in DNI.findall(folded)):
-        hits.append(Hit("phi", "a Spanish DNI number"))
-    if any(_valid_nie(prefix, number, letter) for prefix, number, letter in NIE.findall(folded)):
-        hits.append(Hit("phi", "a Spanish NIE number"))
-    if any(_valid_nhs("".join(parts)) for parts in NHS.findall(folded)):
-        hits.append(Hit("phi", "an NHS number (valid check digit)"))
-    if RECORD.search(folded):
-        hits.append(Hit("phi", "a medical record or health card number"))
-    if BIRTH.search(folded):
-        hits.append(Hit("phi", "a date of birth"))
+    """An identifier or contact next to health information forces phi; an identifier alone is lowered."""
     health = HEALTH_TERMS.search(folded)
-    if health:
-        if PHONE.search(folded):
-            hits.append(
-                Hit("phi", f"a phone number next to health information (“{health.group(0)}”)")
-            )
-        if EMAIL.search(folded):
-            hits.append(
-                Hit("phi", f"an e-mail address next to health information (“{health.group(0)}”)")
-            )
+    hits = [
+        Hit("phi", f"{name} + health information (“{health.group(0)}”)")
+        if health
+        else Hit("phi", f"{name}, no health information", forced=False)
+        for name in exposed(folded)
+    ]
+    if health and len(folded) - len(folded.translate(_NO_DIGITS)) >= 6 and PHONE.search(folded):
+        hits.append(Hit("phi", f"a phone number + health information (“{health.group(0)}”)"))
+    if health and "@" in folded and EMAIL.search(folded):
+        hits.append(Hit("phi", f"an e-mail address + health information (“{health.group(0)}”)"))
     return hits
 
 
 def spam_hits(folded: str, original: str) -> list[Hit]:
-    """Promotional terms together with links or contact details, or link flooding."""
+    """Promotion with links or contact, link flooding, or a public service asking for data by link."""
     links = len(re.findall(r"urltoken", folded))
     terms = SPAM_TERMS.findall(folded)
     # Counting capitals walks every character: only worth it when there is promotion to shout.
@@ -223,6 +328,11 @@ def spam_hits(folded: str, original: str) -> list[Hit]:
         hits.append(Hit("spam", f"{links} links in one message"))
     if shouting and (terms or links):
         hits.append(Hit("spam", "mostly capital letters with promotion"))
+    named = {cue.name for cue in cues.SPAM if cue.pattern.search(folded)}
+    if {"public_service", "data_lure", "link"} <= named:
+        hits.append(Hit("spam", "imitates a public service and asks for data, payment or a click"))
+    if "warning" in named:
+        hits = [Hit(h.label, f"warns about a scam: {h.reason} lowered", forced=False) for h in hits]
     return hits
 
 

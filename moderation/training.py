@@ -73,17 +73,14 @@ def per_label_figures(truth: list[set[str]], predicted: list[set[str]], labels) 
 
 
 def cross_validate(texts, label_sets, folds: int = 3, progress=None) -> dict[str, dict]:
-    """Per-label precision, recall and F1 from k-fold cross-validation (model flags only, no rules)."""
+    """Per-label precision, recall and F1 from k-fold cross-validation (model, thresholds and rules)."""
     predicted: list[set[str]] = [set() for _ in texts]
     for train_index, test_index in KFold(folds, shuffle=True, random_state=42).split(texts):
         model = Classifier.train(
             [texts[i] for i in train_index], [label_sets[i] for i in train_index]
         )
-        probabilities = model.probabilities([texts[i] for i in test_index])
-        for label, values in probabilities.items():
-            for position, i in enumerate(test_index):
-                if values[position] >= 0.5:
-                    predicted[i].add(label)
+        for i, scored in zip(test_index, model.score([texts[i] for i in test_index]), strict=True):
+            predicted[i] = set(scored.flags)
         if progress:
             progress(1)
     present = [label for label in LABELS if any(label in s for s in label_sets)]
@@ -95,8 +92,11 @@ def train_and_store(paths: list[Path], out: Path, *, folds: int = 3, progress=No
     texts, label_sets, data_hash = read_labelled(paths)
     metrics = cross_validate(texts, label_sets, folds, progress) if folds > 1 else {}
     model = Classifier.train(texts, label_sets, progress=progress)
+    # Without k-fold figures, the out-of-fold ones from training (vocabulary fitted on every row).
+    metrics = metrics or model.meta.get("out_of_fold", {})
     created = datetime.now(UTC)
     model.meta = {
+        **model.meta,
         "created_at": created.isoformat(),
         "data_hash": data_hash,
         "rows": len(texts),

@@ -74,3 +74,67 @@ def test_spam_needs_promotion_with_a_link_or_contact():
     assert "spam" in labels("COMPRA YA la cura milagrosa para la diabetes https://x.example/oferta")
     assert "spam" in labels("Gana dinero con crypto, escríbeme por WhatsApp al 612345678")
     assert "spam" not in labels("Hay descuento en el parking del hospital esta semana")
+
+
+def forced(text: str) -> set[str]:
+    return {hit.label for hit in check(text) if hit.forced}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Last year my dad had chest pain for an hour before anyone called",
+        "what would happen if someone took a whole bottle of pills?",
+        "News: a man dies after an overdose in a Leeds flat, police said",
+        "Thank you to everyone who came to the suicide awareness talk",
+        'In the film she says "I want to die" and the music stops',
+        "hace dos años mi madre tuvo una convulsión y se recuperó",
+    ],
+)
+def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_model(text):
+    assert any(hit.label == "emergency" for hit in check(text))
+    assert "emergency" not in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad has chest pain right now and is grey",
+        "Last year I survived, but tonight I'm going to end it all",
+        "acabo de tomarme todas las pastillas, ayuda",
+    ],
+)
+def test_danger_now_or_stated_intent_still_forces_the_flag(text):
+    assert "emergency" in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CURP LOGM850312MJCPPR04, mi mamá tiene diabetes",
+        "CUIL 20-36131131-1, tengo diagnóstico de esclerosis múltiple",
+        "Cédula 1.020.456.789, mi hermana está hospitalizada por preeclampsia",
+        "Patient Marcus Delaney, SSN 512-48-3391, positive for hepatitis C",
+        "NSS 43109876541 del IMSS, mi mamá tiene cáncer y le negaron la cita",
+    ],
+)
+def test_identifiers_of_latin_america_and_the_us_with_health_information_are_phi(text):
+    assert "phi" in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On the form, enter your Social Security number in the format XXX-XX-XXXX",
+        "Your NHS number is 10 digits long, for example 123 456 7890",
+        "La CURP tiene 18 caracteres, por ejemplo AAAA000000HDFXXX00",
+        "Test patient John Smith, NHS 000 000 0000, diabetes, for training only",
+    ],
+)
+def test_sample_and_placeholder_numbers_are_not_phi(text):
+    assert "phi" not in labels(text)
+
+
+def test_a_public_service_asking_for_data_by_link_is_spam_and_a_warning_about_it_is_not():
+    assert "spam" in forced("IMSS: tiene un reembolso pendiente, ingrese su NSS en imss-reembolsos.mx")
+    assert "spam" not in forced("Ojo: es estafa, el IMSS nunca te pide el NSS en imss-reembolsos.mx")

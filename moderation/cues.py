@@ -1,0 +1,240 @@
+"""Cues of situation and stance: who speaks, when it happens, asking or telling, asserting or refuting.
+
+One list serves three purposes: the rules read the context cues to lower a lexicon match (a past
+story, a hypothetical, news), the model reads every cue as a feature next to the n-grams, and the
+review queue names the cues behind a flag in words a clinician reads ("past event", "dose question
+about a named medicine"). Patterns run on normalised text (lower case, accents folded, URLs as
+"urltoken").
+"""
+
+from dataclasses import dataclass
+
+from moderation.text import Lexicon
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    reason: str
+    pattern: Lexicon
+
+
+def _cue(name: str, reason: str, *patterns: str) -> Cue:
+    return Cue(name, reason, Lexicon(*patterns))
+
+
+# Contexts in which an emergency word is not an emergency now.
+CONTEXTS = (
+    _cue(
+        "past",
+        "past event",
+        r"\blast (?:year|month|spring|summer|autumn|winter|christmas)\b",
+        r"\b(?:years?|months?|decades?) ago\b",
+        r"\bback in (?:19|20)\d\d\b",
+        r"\bin (?:19|20)\d\d\b",
+        r"\bwhen (?:i|he|she|we|they|my \w+) (?:was|were|had) (?:a |little|young|\d)",
+        r"\bas a (?:kid|child|teen|teenager)\b",
+        r"\b(?:throwback|years on|ever since|used to)\b",
+        r"\b(?:survived|saved (?:his|her|my|their) life|recovered|is (?:fine|ok|okay) now)\b",
+        r"\bel (?:ano|mes) pasado\b",
+        r"\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|unos|unas|varios|varias|muchos) (?:anos|meses|decadas)\b",
+        r"\ben (?:el )?(?:19|20)\d\d\b",
+        r"\bde (?:pequen[oa]|nin[oa]|chic[oa]|joven|adolescente)\b",
+        r"\bcuando (?:era|tenia|estaba|tuve|tuvo|naci[oó]|nacio)\b",
+        r"\b(?:aquella vez|una vez acab|le salvo|le salvaron|nos salvo|se recupero|sobrevivi|hoy esta bien|ya camina)\b",
+    ),
+    _cue(
+        "hypothetical",
+        "hypothetical question",
+        r"\bwhat (?:would|could|will) happen if\b",
+        r"\bwhat happens (?:if|when)\b",
+        r"\b(?:hypothetically|imagine if|suppose|asking for (?:a|an|my) (?:assignment|essay|class|project|quiz))\b",
+        r"\bif (?:someone|somebody|a person|you) (?:took|takes|ate|eats|swallowed|drank|had)\b",
+        r"\bque (?:pasa|pasaria|ocurre|ocurriria|le pasa) (?:si|cuando)\b",
+        r"\bsi (?:alguien|una persona|uno) se\b",
+        r"\b(?:supongamos|imaginate|en caso de que|para un trabajo|para clase|para el cole)\b",
+    ),
+    _cue(
+        "news",
+        "news, fiction or a documentary",
+        r"\b(?:news|breaking|headline|reported|according to|police said|statement)\b",
+        r"\b(?:man|woman|teen|teenager|boy|girl|child|toddler|footballer|player) (?:\w+ )?(?:dies|died|has died|collapses|treated in hospital)\b",
+        r"\b(?:noticia|segun (?:la|el|fuentes)|informa|ha fallecido|fallece|muere|murio)\b",
+        r"\b(?:un|una) (?:hombre|mujer|joven|nino|nina|menor|futbolista|jugador) (?:de \d+ anos )?(?:muere|fallece|se desploma|hospitalizad|ingresad)",
+        r"\bhospitali[sz]ad[oa]s? (?:un|una|dos|tres|tras)\b",
+        r"\b(?:documentary|documental|film|movie|pelicula|serie|series|episode|capitulo|novel|novela|the scene|la escena|podcast|song|cancion)\b",
+    ),
+    _cue(
+        "about",
+        "question about a condition, or awareness",
+        r"\bwhat (?:are|is) (?:the )?(?:signs?|symptoms?|warning signs|difference)\b",
+        r"\bhow (?:do you|can you|do i|to) (?:know|tell|recogni[sz]e|spot)\b",
+        r"\bwhat to do (?:if|when)\b",
+        r"\b(?:signs|symptoms) (?:of|to)\b",
+        r"\bcuales son los (?:sintomas|signos)\b",
+        r"\bcomo (?:se sabe|saber|reconocer|se reconoce|identificar)\b",
+        r"\bque hacer (?:si|cuando|ante)\b",
+        r"\b(?:sintomas|signos) de\b",
+        r"\b(?:first aid|primeros auxilios|awareness|concienciacion|prevencion|prevention|campaign|campana|taller|workshop|charla|talk|course|curso|poster|cartel|leaflet|folleto)\b",
+    ),
+    _cue(
+        "idiom",
+        "figure of speech",
+        r"\bme muero de (?:risa|ganas|hambre|sueno|calor|frio|verguenza|amor)\b",
+        r"\b(?:me (?:mata|esta matando|tiene muert[oa])|muert[oa] de (?:risa|cansancio|hambre|sueno))\b",
+        r"\b(?:casi me da (?:un infarto|algo|un patatus)|me dio un patatus|me voy a morir de)\b",
+        r"\b(?:is killing me|are killing me|killing me with|dying to|died laughing|death of me|dead inside)\b",
+        r"\b(?:nearly|almost) (?:had a heart attack|died)\b",
+        r"\b(?:lol|lmao|jaja\w*|haha\w*)\b",
+    ),
+    _cue(
+        "care",
+        "already in care",
+        r"\b(?:admitted|in hospital|on the ward|discharged|ingresad[oa]|internad[oa]|dad[oa] de alta)\b",
+    ),
+)
+# What keeps a match forcing its flag whatever the context: danger now, or intent.
+NOW = _cue(
+    "now",
+    "happening now",
+    r"\b(?:right now|rn|just now|at the moment|currently|please help|help me|help!|ambulance|999|911|112)\b",
+    r"\b(?:ahora mismo|ya mismo|en este momento|ayuda|auxilio|ambulancia|urgente)\b",
+    r"\b(?:acab[ao] de|just (?:took|taken|collapsed|swallowed|drank|fell|cut))\b",
+)
+INTENT = _cue(
+    "intent",
+    "stated intent",
+    r"\b(?:going to|gonna|will|ll) (?:do it|end it|end my|kill myself|jump|take (?:them|all|the)|cut|hang)",
+    r"\b(?:tonight|this time|goodbye|said goodbye|the letters|last message)\b",
+    r"\b(?:voy a|me voy a) (?:matar|tomar|tirar|cortar|colgar|quitar|acabar|hacer)",
+    r"\b(?:esta noche|esta vez|adios|despedi|ultimo mensaje|ya lo decidi)\b",
+)
+ASKING = (
+    _cue(
+        "asks_action",
+        "asks what to do or whether to wait",
+        r"\bwhat (?:do|should|can) (?:i|we) do\b",
+        r"\b(?:should|do|can|shall) (?:i|we) (?:call|ring|go|take|give|wait|stop|skip|double|use|let|make|leave|put)\b",
+        r"\b(?:wait|ok to wait|can (?:it|this) wait|sleep it off|wear off|or (?:a&e|999|911|wait))\b",
+        r"\bque (?:hago|hacemos|le doy|me tomo)\b",
+        r"\b(?:llamo|lo llevo|la llevo|espero|esperamos|puede esperar|me acuesto|lo dejo|la dejo|vamos a urgencias|voy a urgencias)\b",
+    ),
+    _cue(
+        "dose_question",
+        "dose question",
+        r"\bhow (?:much|many)\b[^.!?\n]{0,80}\?",
+        r"\bcuant[oa]s?\b[^.!?\n]{0,80}\?",
+        r"\b(?:can|may|should) (?:i|we|she|he|my \w+) (?:take|give|have|double|mix|use|top up|up)\b",
+        r"\b(?:puedo|podemos|le puedo|me puedo) (?:tomar|dar|darle|doblar|mezclar|poner|usar)\b",
+        r"\b(?:le doy|me tomo|me pongo|le pongo)\b[^.!?\n]{0,80}\?",
+        r"\b(?:what dose|que dosis)\b",
+        r"\bdosis (?:de|le|me)\b[^.!?\n]{0,80}\?",
+    ),
+    _cue(
+        "treatment_question",
+        "asks whether to start, stop or combine a treatment",
+        r"\b(?:stop|come off|skip|quit|start|switch|instead of|replace|together)\b[^.!?\n]{0,80}\?",
+        r"\b(?:is it (?:ok|safe|okay)|ok to|safe to)\b",
+        r"\b(?:dejo|dejar|suspendo|suspender|salto|saltar|empiezo|en vez de|sustituir|juntos|lo dejo)\b[^.!?\n]{0,80}\?",
+        r"\b(?:es seguro|se puede)\b",
+    ),
+    _cue(
+        "symptom_question",
+        "asks what a symptom means or whether care is needed",
+        r"\b(?:is (?:it|this|that) (?:a|an|normal|serious|cancer|just)|could (?:it|this) be|do i need|does (?:he|she|it) need|need checking)\b",
+        r"\b(?:es normal|sera|seran|es grave|necesito|hace falta|hay que llevarlo|es un|es una)\b[^.!?\n]{0,80}\?",
+        r"\bor (?:can i|should i|is it|just)\b",
+    ),
+)
+TELLING = (
+    _cue(
+        "report",
+        "reports a clinician's decision",
+        r"\b(?:my|her|his|our|the) (?:doctor|gp|consultant|endo|psychiatrist|nurse|pharmacist|midwife|paediatrician|pediatrician|specialist|team|clinic) (?:has )?(?:upped|raised|increased|lowered|reduced|changed|switched|moved|said|told|prescribed|referred|agreed|set|adjusted)\b",
+        r"\b(?:me|le|nos) (?:ha|han)? ?(?:subido|bajado|cambiado|recetado|ajustado|dicho|dijo|receto|cambio|subio)\b",
+        r"\bmi (?:medic[oa]|endocrino|psiquiatra|pediatra|enfermera|cardiologo|farmaceutico) (?:me|le|nos)\b",
+    ),
+    _cue(
+        "case",
+        "clinicians discussing a case",
+        r"\b(?:colleagues|registrar|mdt|for the case|interesting case|companeros|residente|caso para|sesion clinica|protocolo del area)\b",
+        r"\b(?:varon|mujer|paciente) de \d{2}\b",
+    ),
+)
+STANCE = (
+    _cue(
+        "claim",
+        "asserts a cure or a cause",
+        r"\b(?:cures?|cured|heals?|reverses?|dissolves?|melts?|kills? (?:cancer|tumou?rs|any)|causes?|gives you|makes (?:you|girls|kids)|poison|toxic|neurotoxin|scam|hoax|hidden|they don'?t want you|big pharma|doctors hate)\b",
+        r"\b(?:cura|curan|curo|sana|revierte|disuelve|mata|causa|causan|provoca|provocan|da cancer|deja esteril|veneno|toxico|neurotoxico|ocultan|esconden|no quieren que|farmaceuticas|invento)\b",
+    ),
+    _cue(
+        "refutation",
+        "refutes or corrects a claim",
+        r"\b(?:myth|not true|isn'?t true|false|fake|debunk\w*|retracted|struck off|no (?:good )?evidence|no link|studies|trials?|research|evidence|doesn'?t|does not|don'?t|won'?t|can'?t|isn'?t|aren'?t)\b",
+        r"\b(?:mito|no es (?:cierto|verdad)|es falso|falso|bulo|desmentid\w*|desmintiendo|retirado|no hay (?:pruebas|evidencia|ningun)|estudios?|ensayos?|evidencia|no (?:cura|causa|sirve|sustituye|previene|provoca|da|puede|extienden|es))\b",
+    ),
+    _cue(
+        "attribution",
+        "reports what others say",
+        r"\b(?:they say|people say|read (?:that|somewhere|online)|heard (?:that|it)|saw a (?:video|tiktok)|someone (?:said|says)|going around|my \w+(?:-in-law)? (?:says|said|thinks|swears|claims|believes))\b",
+        r"\b(?:dicen que|lei que|oi que|escuche que|vi un video|alguien dijo|circula|se dice|mi \w+ (?:dice|cree|jura|piensa)|una (?:amiga|companera|vecina) dice)\b",
+    ),
+    _cue(
+        "rumour_question",
+        "asks whether a claim is true",
+        r"\b(?:is it true|is that true|is there anything in|really\?|does .{3,40} (?:really|actually)|is .{3,30} actually)\b",
+        r"\b(?:es (?:verdad|cierto)|sera verdad|hay algo de cierto|alguien sabe si|de verdad)\b",
+    ),
+)
+SPAM = (
+    _cue(
+        "promotion",
+        "promotion or sales",
+        r"\b(?:buy|order now|selling|for sale|on sale|discount|offer|dm me|dm for|inbox me|pm for|link in bio|promo|price list|free|shipping|dispatch|giveaway|spots? left|earn|make money)\b",
+        r"\b(?:compra|pidelo|vendo|les vendo|oferta|descuento|escribeme|por privado|mp\b|enlace en mi perfil|codigo|precio|envio|gratis|regalo|sorteo|plazas|gana|gano|ganar)\b",
+    ),
+    _cue(
+        "public_service",
+        "imitates a public service or a practice",
+        r"\b(?:nhs|medicare|medicaid|dwp|hmrc|royal mail|seguridad social|imss|issste|anses|pami|eps|colpensiones|tarjeta sanitaria|carpeta de salud|correos|sanidad|dear patient|estimado paciente)\b",
+    ),
+    _cue(
+        "data_lure",
+        "asks for data, payment or a click",
+        r"\b(?:confirm|verify|update|renew|reschedule|claim|pay|log in|reply with|validate)\b",
+        r"\b(?:confirme|verifique|actualice|renueve|reclame|pague|ingrese|valida|valide|confirma|responda)\b",
+        r"\b(?:expired|expires|suspended|will be (?:suspended|closed)|refund|fine|caduca|dada de baja|suspendida|reembolso|multa|saldo a favor|bono)\b",
+    ),
+    _cue(
+        "link",
+        "a link or web address",
+        r"\burltoken\b",
+        r"(?<=[\w-]\.)(?:com|net|org|info|live|online|site|xyz|help|co|mx|ar|es|uk)\b",
+        r"\bbit\.ly\b",
+    ),
+    _cue(
+        "bait",
+        "follow-for-follow or engagement bait",
+        r"\b(?:follow for follow|f4f|like for like|follow back|tag \d|share this post|sigo a todos|sigo de vuelta|sdv|etiqueta a|comparte esta|dale like)\b",
+    ),
+    _cue(
+        "warning",
+        "warns about a scam",
+        r"\b(?:scam|fraud|phishing|fake|heads up|never ask|will never|estafa|fraude|timo|ojo|cuidado|nunca (?:os|te|le) (?:pedira|pide))\b",
+    ),
+)
+EVERY = (*CONTEXTS, NOW, INTENT, *ASKING, *TELLING, *STANCE, *SPAM)
+BY_NAME = {cue.name: cue for cue in EVERY}
+
+
+def found(folded: str) -> set[str]:
+    """Names of the cues present in a normalised text."""
+    return {cue.name for cue in EVERY if cue.pattern.search(folded)}
+
+
+def context_of(folded: str) -> Cue | None:
+    """The context that lowers a lexicon match (past, hypothetical, news…), unless danger is now or intended."""
+    if NOW.pattern.search(folded) or INTENT.pattern.search(folded):
+        return None
+    return next((cue for cue in CONTEXTS if cue.pattern.search(folded)), None)
