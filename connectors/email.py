@@ -148,6 +148,7 @@ class SmtpConnector:
     def _transaction(
         self, smtp: smtplib.SMTP, email: OutgoingEmail, handing_over: list[bool]
     ) -> SentEmail:
+        smtp.ehlo_or_helo_if_needed()
         code, answer = smtp.mail(email.envelope_from)
         if code != 250:
             smtp.rset()
