@@ -7,7 +7,6 @@ engine: 4xx -> retry later, 5xx -> final, a connection lost while the message wa
 """
 
 import smtplib
-import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -174,6 +173,6 @@ class SmtpConnector:
         for smtp in connections:
             try:
                 smtp.quit()
-            except (OSError, smtplib.SMTPException, socket.timeout):
+            except (TimeoutError, OSError, smtplib.SMTPException):
                 smtp.close()
         self._local = threading.local()

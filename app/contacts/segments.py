@@ -41,5 +41,7 @@ def reachable(
 ) -> list[Contact]:
     """The segment's contacts a message for `purpose` may go to by `channel` now (opt-in, no opt-out)."""
     return [
-        c for c in members(db=db, segment=segment) if contacts.may_send(db, c, channel, purpose, now)
+        c
+        for c in members(db=db, segment=segment)
+        if contacts.may_send(db, c, channel, purpose, now)
     ]

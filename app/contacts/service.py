@@ -156,6 +156,11 @@ def _add_record(db: Session, record: ConsentRecord) -> ConsentRecord:
     return record
 
 
+def add_record(db: Session, record: ConsentRecord) -> ConsentRecord:
+    """Append a choice made elsewhere (the newsletter's sign-up, unsubscribe and preference pages)."""
+    return _add_record(db, record)
+
+
 def record_consent(
     *, db: Session, contact: Contact, data: ConsentCreate, staff: User, ip: str | None
 ) -> ConsentRecord:

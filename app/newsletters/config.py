@@ -38,7 +38,9 @@ def save(*, db: Session, data: EmailSettingsIn, actor: User) -> EmailSettings:
     row.updated_at = utcnow()
     db.add(row)
     db.flush()
-    audit.record(db, actor=actor, action="email.settings", object_type="email_settings", object_id=1)
+    audit.record(
+        db, actor=actor, action="email.settings", object_type="email_settings", object_id=1
+    )
     return row
 
 
@@ -46,7 +48,9 @@ def smtp_config(row: EmailSettings) -> SmtpConfig | None:
     """How to reach the practice's server; None when none is set (the local mailbox is used)."""
     if not row.host:
         return None
-    password = crypto.decrypt(row.password_encrypted)["password"] if row.password_encrypted else None
+    password = (
+        crypto.decrypt(row.password_encrypted)["password"] if row.password_encrypted else None
+    )
     return SmtpConfig(
         host=row.host,
         port=row.port,
@@ -104,7 +108,9 @@ def dns_records(row: EmailSettings) -> list[DnsRecord]:
     spf_source = f"a:{row.host}" if row.host else "mx"
     records.append(DnsRecord("TXT", domain, f"v=spf1 {spf_source} ~all", "spf"))
     records.append(
-        DnsRecord("TXT", f"_dmarc.{domain}", f"v=DMARC1; p=none; rua=mailto:dmarc@{domain}", "dmarc")
+        DnsRecord(
+            "TXT", f"_dmarc.{domain}", f"v=DMARC1; p=none; rua=mailto:dmarc@{domain}", "dmarc"
+        )
     )
     return records
 

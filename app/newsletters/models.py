@@ -112,7 +112,9 @@ class OutboundEmail(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
-    due_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    due_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     claimed_by: str | None = Field(default=None, max_length=80)
     claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

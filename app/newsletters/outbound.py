@@ -19,8 +19,7 @@ from app.clock import utcnow
 from app.contacts.models import Contact
 from app.database import get_engine, session_scope
 from app.delivery import engine
-from app.newsletters import config, render
-from app.newsletters import service
+from app.newsletters import config, render, service
 from app.newsletters.mailbox import DatabaseMailbox
 from app.newsletters.models import (
     EmailKind,
@@ -97,7 +96,12 @@ class EmailMessages:
             handed = db.execute(
                 update(OutboundEmail)
                 .where(*expired, col(OutboundEmail.handed_at).is_not(None))
-                .values(status=EmailStatus.pending, needs_reconcile=True, next_attempt_at=now, **_RELEASED)
+                .values(
+                    status=EmailStatus.pending,
+                    needs_reconcile=True,
+                    next_attempt_at=now,
+                    **_RELEASED,
+                )
             ).rowcount
             untouched = db.execute(
                 update(OutboundEmail)
@@ -158,7 +162,11 @@ class EmailMessages:
         if newsletter_id not in self._rendered:
             n = db.get(Newsletter, newsletter_id)
             self._rendered[newsletter_id] = render.render(
-                self.practice, subject=n.subject, preheader=n.preheader, body=n.body, language=n.language
+                self.practice,
+                subject=n.subject,
+                preheader=n.preheader,
+                body=n.body,
+                language=n.language,
             )
         return self._rendered[newsletter_id]
 
@@ -203,7 +211,9 @@ class EmailMessages:
                     row.id,
                     claim,
                     OutgoingEmail(
-                        render.return_path(self.practice, row.token), row.to_address, self._build(db, row)
+                        render.return_path(self.practice, row.token),
+                        row.to_address,
+                        self._build(db, row),
                     ),
                     f"<{row.token}@{domain}>",
                     row.newsletter_id,
@@ -270,7 +280,7 @@ class EmailMessages:
             row = db.exec(select(OutboundEmail).where(*_owned(job)).with_for_update()).first()
             if row is None:
                 return "lost"
-            service.record_error(db, row, error)
+            service.record_error(row, error)
             row.claimed_by, row.lease_until = None, None
             if error.kind == ErrorKind.retryable:
                 row.handed_at = None  # the server took nothing: a lost claim may send it again

@@ -62,7 +62,10 @@ class Rendered:
 def _footer(practice: EmailSettings, language: str, *, unsubscribe: bool) -> tuple[str, str]:
     _ = translator(language)
     identity = practice.practice_identity or practice.from_name
-    why = _("You receive this because you asked for the newsletter of {practice}.", practice=practice.from_name)
+    why = _(
+        "You receive this because you asked for the newsletter of {practice}.",
+        practice=practice.from_name,
+    )
     html_lines = [html.escape(identity), html.escape(why)]
     text_lines = [identity, why]
     if unsubscribe:
@@ -75,7 +78,9 @@ def _footer(practice: EmailSettings, language: str, *, unsubscribe: bool) -> tup
     return "<br>".join(html_lines), "\n".join(text_lines)
 
 
-def page(practice: EmailSettings, *, language: str, preheader: str, body_html: str, footer: str) -> str:
+def page(
+    practice: EmailSettings, *, language: str, preheader: str, body_html: str, footer: str
+) -> str:
     return css_inline.inline(
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -93,7 +98,17 @@ def render(
     footer_html, footer_text = _footer(practice, language, unsubscribe=True)
     body_html = _markdown.render(body)
     text = f"{body.strip()}\n\n-- \n{footer_text}\n"
-    return Rendered(subject, page(practice, language=language, preheader=preheader, body_html=body_html, footer=footer_html), text)
+    return Rendered(
+        subject,
+        page(
+            practice,
+            language=language,
+            preheader=preheader,
+            body_html=body_html,
+            footer=footer_html,
+        ),
+        text,
+    )
 
 
 def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tuple[str, str, str]:
@@ -118,13 +133,25 @@ def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tup
 def confirmation(practice: EmailSettings, *, language: str, url: str) -> Rendered:
     """The double opt-in message: one link, whose page asks the person to press a button."""
     _ = translator(language)
-    subject = _("Confirm your subscription to the newsletter of {practice}", practice=practice.from_name)
-    ask = _("Someone, hopefully you, asked to receive this newsletter at this address. Open the link and press the button to confirm; if it was not you, do nothing and you will not hear from us again.")
+    subject = _(
+        "Confirm your subscription to the newsletter of {practice}", practice=practice.from_name
+    )
+    ask = _(
+        "Someone, hopefully you, asked to receive this newsletter at this address. Open the link and press the button to confirm; if it was not you, do nothing and you will not hear from us again."
+    )
     label = _("Confirm my subscription")
     footer_html, footer_text = _footer(practice, language, unsubscribe=False)
-    body_html = f'<p>{html.escape(ask)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
+    body_html = (
+        f'<p>{html.escape(ask)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
+    )
     text = f"{ask}\n\n{label}: {url}\n\n-- \n{footer_text}\n"
-    return Rendered(subject, page(practice, language=language, preheader=ask[:90], body_html=body_html, footer=footer_html), text)
+    return Rendered(
+        subject,
+        page(
+            practice, language=language, preheader=ask[:90], body_html=body_html, footer=footer_html
+        ),
+        text,
+    )
 
 
 def message(
@@ -161,7 +188,11 @@ def message(
     if dkim_key is None:
         return raw
     signature = dkim.sign(
-        raw, practice.dkim_selector.encode(), domain.encode(), dkim_key, include_headers=SIGNED_HEADERS
+        raw,
+        practice.dkim_selector.encode(),
+        domain.encode(),
+        dkim_key,
+        include_headers=SIGNED_HEADERS,
     )
     return signature + raw
 
@@ -172,4 +203,6 @@ def return_path(practice: EmailSettings, token: str) -> str:
 
 
 def unsubscribe_address(practice: EmailSettings, token: str) -> str:
-    return f"unsubscribe+{token}@{practice.bounce_domain or practice.from_address.rpartition('@')[2]}"
+    return (
+        f"unsubscribe+{token}@{practice.bounce_domain or practice.from_address.rpartition('@')[2]}"
+    )

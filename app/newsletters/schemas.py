@@ -27,7 +27,15 @@ class EmailSettingsIn(BaseModel):
     rate_per_hour: int = Field(default=0, ge=0, le=10_000_000)
     soft_bounce_limit: int = Field(default=3, ge=1, le=20)
 
-    @field_validator("host", "username", "password", "reply_to", "dkim_selector", "dkim_private_key", mode="before")
+    @field_validator(
+        "host",
+        "username",
+        "password",
+        "reply_to",
+        "dkim_selector",
+        "dkim_private_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value):
         return value.strip() or None if isinstance(value, str) else value

@@ -48,9 +48,15 @@ def _checked_status(data: NewsletterIn) -> tuple[NewsletterStatus, list[str]]:
     return NewsletterStatus.approved, flags
 
 
-def save(*, db: Session, data: NewsletterIn, actor: User, newsletter_id: int | None = None) -> Newsletter:
+def save(
+    *, db: Session, data: NewsletterIn, actor: User, newsletter_id: int | None = None
+) -> Newsletter:
     """Create or change a newsletter; any change takes back a clinician's approval."""
-    newsletter = Newsletter(created_by=actor.id) if newsletter_id is None else get(db=db, newsletter_id=newsletter_id)
+    newsletter = (
+        Newsletter(created_by=actor.id)
+        if newsletter_id is None
+        else get(db=db, newsletter_id=newsletter_id)
+    )
     if newsletter.status not in EDITABLE:
         raise InvalidInput("a newsletter that is being sent cannot be changed")
     for name, value in data.model_dump().items():
@@ -59,7 +65,9 @@ def save(*, db: Session, data: NewsletterIn, actor: User, newsletter_id: int | N
     newsletter.approved_by = newsletter.approved_at = None
     db.add(newsletter)
     db.flush()
-    audit.record(db, actor=actor, action="newsletter.save", object_type="newsletter", object_id=newsletter.id)
+    audit.record(
+        db, actor=actor, action="newsletter.save", object_type="newsletter", object_id=newsletter.id
+    )
     return newsletter
 
 
@@ -70,15 +78,27 @@ def approve(*, db: Session, newsletter_id: int, clinician: User, now: datetime) 
     newsletter = get(db=db, newsletter_id=newsletter_id)
     if newsletter.status != NewsletterStatus.awaiting_approval:
         raise InvalidInput("this newsletter is not waiting for approval")
-    newsletter.status, newsletter.approved_by, newsletter.approved_at = NewsletterStatus.approved, clinician.id, now
+    newsletter.status, newsletter.approved_by, newsletter.approved_at = (
+        NewsletterStatus.approved,
+        clinician.id,
+        now,
+    )
     db.add(newsletter)
-    audit.record(db, actor=clinician, action="newsletter.approve", object_type="newsletter", object_id=newsletter.id)
+    audit.record(
+        db,
+        actor=clinician,
+        action="newsletter.approve",
+        object_type="newsletter",
+        object_id=newsletter.id,
+    )
     return newsletter
 
 
 def recipients(*, db: Session, newsletter: Newsletter, now: datetime) -> list[Contact]:
     segment = Segment(tuple(newsletter.tags), newsletter.language)
-    return reachable(db=db, segment=segment, channel=MessageChannel.email, purpose=Purpose.newsletters, now=now)
+    return reachable(
+        db=db, segment=segment, channel=MessageChannel.email, purpose=Purpose.newsletters, now=now
+    )
 
 
 def queue(*, db: Session, newsletter_id: int, actor: User, now: datetime, batch: int = 1000) -> int:
@@ -108,12 +128,19 @@ def queue(*, db: Session, newsletter_id: int, actor: User, now: datetime, batch:
     newsletter.status, newsletter.queued_at = NewsletterStatus.sending, now
     db.add(newsletter)
     audit.record(
-        db, actor=actor, action="newsletter.send", object_type="newsletter", object_id=newsletter.id, recipients=len(rows)
+        db,
+        actor=actor,
+        action="newsletter.send",
+        object_type="newsletter",
+        object_id=newsletter.id,
+        recipients=len(rows),
     )
     return len(rows)
 
 
-def queue_test(*, db: Session, newsletter_id: int, address: str, actor: User, now: datetime) -> OutboundEmail:
+def queue_test(
+    *, db: Session, newsletter_id: int, address: str, actor: User, now: datetime
+) -> OutboundEmail:
     """A copy to a member of staff, before the newsletter goes out."""
     newsletter = get(db=db, newsletter_id=newsletter_id)
     row = OutboundEmail(
@@ -127,7 +154,13 @@ def queue_test(*, db: Session, newsletter_id: int, address: str, actor: User, no
     )
     db.add(row)
     db.flush()
-    audit.record(db, actor=actor, action="newsletter.test_send", object_type="newsletter", object_id=newsletter.id)
+    audit.record(
+        db,
+        actor=actor,
+        action="newsletter.test_send",
+        object_type="newsletter",
+        object_id=newsletter.id,
+    )
     return row
 
 
@@ -138,7 +171,9 @@ def still_wanted(db: Session, row: OutboundEmail, now: datetime) -> contacts.Dec
         if contact is None or (contact.email or "").lower() != row.to_address.lower():
             return contacts.Decision(False, "the contact's address changed")
         return contacts.may_send(db, contact, MessageChannel.email, Purpose.newsletters, now)
-    suppressed = contacts.active_suppression(db=db, address=row.to_address, channel=MessageChannel.email, now=now)
+    suppressed = contacts.active_suppression(
+        db=db, address=row.to_address, channel=MessageChannel.email, now=now
+    )
     return contacts.Decision(suppressed is None, "the address is suppressed")
 
 
@@ -148,7 +183,7 @@ def record_sent(db: Session, row: OutboundEmail, result: SentEmail, now: datetim
     db.add(row)
 
 
-def record_error(db: Session, row: OutboundEmail, error: ChannelError) -> None:
+def record_error(row: OutboundEmail, error: ChannelError) -> None:
     row.error = error.message[:300]
     row.smtp_code = error.smtp_code if isinstance(error, EmailError) else None
 

@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from app.accounts.models import Role
 from app.clock import utcnow
-from app.contacts import service as contacts
 from app.contacts.models import (
     ConsentAction,
     ConsentRecord,
@@ -22,7 +21,7 @@ from app.contacts.models import (
 from app.database import session_scope
 from app.newsletters import config
 from app.newsletters import service as newsletters
-from app.newsletters.models import EmailSettings, OutboundEmail
+from app.newsletters.models import OutboundEmail
 from app.newsletters.outbound import EmailMessages, _from_settings
 from app.newsletters.schemas import EmailSettingsIn, NewsletterIn
 from tests.messaging import messaging  # noqa: F401 - fixture
@@ -43,7 +42,9 @@ def smtp():
     controller.stop()
 
 
-def practice_settings(*, host: str | None, port: int = 587, security: str = "none", **extra) -> EmailSettingsIn:
+def practice_settings(
+    *, host: str | None, port: int = 587, security: str = "none", **extra
+) -> EmailSettingsIn:
     return EmailSettingsIn(
         host=host,
         port=port,
@@ -60,7 +61,7 @@ def practice_settings(*, host: str | None, port: int = 587, security: str = "non
 
 
 @pytest.fixture
-def practice(messaging, make_user, smtp):
+def practice(messaging, make_user, smtp):  # noqa: F811 - the imported fixture
     """E-mail settings pointing at the test server, with a DKIM key."""
     admin = make_user(Role.admin)
     with session_scope() as db:
@@ -80,7 +81,14 @@ def dkim_valid(raw: bytes) -> bool:
     return dkim.verify(raw, dnsfunc=dns_for_tests)
 
 
-def subscriber(name: str = "Lucía Gómez", email: str = "lucia@example.org", *, language=Language.es, tags=(), opted_in=True) -> int:
+def subscriber(
+    name: str = "Lucía Gómez",
+    email: str = "lucia@example.org",
+    *,
+    language=Language.es,
+    tags=(),
+    opted_in=True,
+) -> int:
     with session_scope() as db:
         contact = Contact(name=name, email=email, language=language, tags=list(tags))
         db.add(contact)
@@ -101,8 +109,15 @@ def subscriber(name: str = "Lucía Gómez", email: str = "lucia@example.org", *,
         return contact.id
 
 
-def newsletter(admin, *, body: str = "Hola {nombre}. Lee [nuestra guía](https://clinica.example/guia).", **extra) -> int:
-    data = NewsletterIn(subject="Novedades de noviembre", preheader="Vacunas y horarios", body=body, **extra)
+def newsletter(
+    admin,
+    *,
+    body: str = "Hola {nombre}. Lee [nuestra guía](https://clinica.example/guia).",
+    **extra,
+) -> int:
+    data = NewsletterIn(
+        subject="Novedades de noviembre", preheader="Vacunas y horarios", body=body, **extra
+    )
     with session_scope() as db:
         return newsletters.save(db=db, data=data, actor=admin).id
 
@@ -121,5 +136,3 @@ def email_kind() -> EmailMessages:
 def outbound() -> list[OutboundEmail]:
     with session_scope() as db:
         return list(db.exec(select(OutboundEmail).order_by(OutboundEmail.id)))
-
-

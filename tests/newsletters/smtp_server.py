@@ -40,7 +40,9 @@ class Handler:
     """Accepts every message, unless told to answer the next ones with a refusal."""
 
     received: list[Received] = field(default_factory=list)
-    refusals: dict[str, str] = field(default_factory=dict)  # recipient -> "451 ..." answered to DATA
+    refusals: dict[str, str] = field(
+        default_factory=dict
+    )  # recipient -> "451 ..." answered to DATA
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):
@@ -79,9 +81,10 @@ def self_signed() -> tuple[ssl.SSLContext, ssl.SSLContext]:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    with tempfile.NamedTemporaryFile(suffix=".pem") as cert_file, tempfile.NamedTemporaryFile(
-        suffix=".pem"
-    ) as key_file:
+    with (
+        tempfile.NamedTemporaryFile(suffix=".pem") as cert_file,
+        tempfile.NamedTemporaryFile(suffix=".pem") as key_file,
+    ):
         cert_file.write(cert_pem)
         cert_file.flush()
         key_file.write(key_pem)

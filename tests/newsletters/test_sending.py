@@ -52,7 +52,9 @@ def test_each_opted_in_recipient_gets_one_signed_message_with_one_click_unsubscr
     signed = re.search(r"h=([^;]+)", str(signature).replace(" ", "")).group(1).lower().split(":")
     assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(signed)
     assert dkim_valid(got.raw)
-    assert not dkim_valid(got.raw.replace(b"<https://clinic.example/u/", b"<https://evil.example/u/", 1))
+    assert not dkim_valid(
+        got.raw.replace(b"<https://clinic.example/u/", b"<https://evil.example/u/", 1)
+    )
     assert not dkim_valid(got.raw.replace(b"Unsubscribe=One-Click", b"Unsubscribe=Two-Clicks", 1))
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
@@ -69,7 +71,10 @@ def test_a_4xx_answer_is_retried_later_and_a_5xx_fails_the_message(practice, smt
     subscriber("Ana", "ana@example.org")
     subscriber("Bea", "bea@example.org")
     send_newsletter(practice, newsletter(practice))
-    smtp.refusals = {"ana@example.org": "451 4.3.0 try again later", "bea@example.org": "550 5.1.1 no such user"}
+    smtp.refusals = {
+        "ana@example.org": "451 4.3.0 try again later",
+        "bea@example.org": "550 5.1.1 no such user",
+    }
     run_engine()
     rows = {r.to_address: r for r in outbound()}
     assert rows["ana@example.org"].status == EmailStatus.pending
@@ -104,7 +109,9 @@ def test_starttls_and_implicit_tls_carry_the_login_encrypted():
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret")
 
-    message = OutgoingEmail("bounces+t@example.org", "a@example.org", b"Subject: hi\r\n\r\nbody\r\n")
+    message = OutgoingEmail(
+        "bounces+t@example.org", "a@example.org", b"Subject: hi\r\n\r\nbody\r\n"
+    )
     for security, options in (
         ("starttls", {"tls_context": server_tls, "require_starttls": True}),
         # aiosmtpd only counts STARTTLS as TLS for AUTH; here the whole connection is TLS.
@@ -114,7 +121,14 @@ def test_starttls_and_implicit_tls_carry_the_login_encrypted():
         controller = start(handler, authenticator=authenticate, auth_required=True, **options)
         try:
             connector = SmtpConnector(
-                SmtpConfig("127.0.0.1", controller.port, security, "clinic", "s3cret", tls_context=client_tls)
+                SmtpConfig(
+                    "127.0.0.1",
+                    controller.port,
+                    security,
+                    "clinic",
+                    "s3cret",
+                    tls_context=client_tls,
+                )
             )
             connector.send(message)
             connector.send(message)  # the same connection, reused
