@@ -25,6 +25,7 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = None
     timeout: float = 20.0
+    helo_name: str = "localhost"  # the name said in EHLO (looking up this host's own name is slow)
     # For a test server with a self-signed certificate only; never in production settings.
     tls_context: ssl.SSLContext | None = None
 
@@ -79,10 +80,10 @@ class SmtpConnector:
         try:
             if c.security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    c.host, c.port, timeout=c.timeout, context=self._context()
+                    c.host, c.port, c.helo_name, timeout=c.timeout, context=self._context()
                 )
             else:
-                smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+                smtp = smtplib.SMTP(c.host, c.port, c.helo_name, timeout=c.timeout)
                 if c.security == "starttls":
                     smtp.starttls(context=self._context())
             if c.username:

@@ -57,6 +57,7 @@ def smtp_config(row: EmailSettings) -> SmtpConfig | None:
         security=str(row.security),  # type: ignore[arg-type]
         username=row.username or None,
         password=password,
+        helo_name=sender_domain(row) or "localhost",
     )
 
 
