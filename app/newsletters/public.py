@@ -10,7 +10,7 @@ from app.clock import utcnow
 from app.contacts.models import Contact, Language
 from app.deps import SessionDep, client_ip
 from app.errors import InvalidInput, NotFound
-from app.i18n import translator
+from app.i18n import N_, translator
 from app.newsletters import audience, bounces, config, tokens
 from app.newsletters.schemas import SignupIn
 from app.security import same_secret
@@ -18,7 +18,7 @@ from web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 Token = Annotated[str, Path(min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-CONSENT_TEXT = (
+CONSENT_TEXT = N_(
     "I want to receive the newsletter of {practice} by e-mail: health tips, the practice's news, "
     "events and vaccination and screening campaigns. I can unsubscribe at any time with one click."
 )
