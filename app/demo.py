@@ -107,6 +107,7 @@ def load(db: Session) -> list[dict]:
     _load_posts(db, users)
     _load_community(db, users)
     _load_appointments(db, users)
+    _load_newsletters(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -256,3 +257,30 @@ def _load_appointments(db: Session, users: dict[str, User]) -> None:
             place=place,
         )
         appointments.upsert(db=db, data=data, actor=users["admin"])
+
+
+def _load_newsletters(db: Session, users: dict[str, User]) -> None:
+    """E-mail settings for the local mailbox and one newsletter ready to send, if none exist."""
+    from app.newsletters import config
+    from app.newsletters import service as newsletters
+    from app.newsletters.models import EmailSettings, Newsletter
+    from app.newsletters.schemas import EmailSettingsIn, NewsletterIn
+
+    if db.get(EmailSettings, config.SETTINGS_ID) is None:
+        settings = EmailSettingsIn(
+            from_name="Clínica Demo",
+            from_address="boletin@clinica-demo.example",
+            bounce_domain="clinica-demo.example",
+            practice_identity="Clínica Demo S.L., Calle Mayor 1, 28001 Madrid, CIF B00000000",
+        )
+        config.save(db=db, data=settings, actor=users["admin"])
+    if db.exec(select(Newsletter).limit(1)).first() is None:
+        data = NewsletterIn(
+            subject="Novedades de la clínica",
+            preheader="Horario de invierno y campaña de la gripe",
+            body="Hola {nombre}:\n\n"
+            "Desde el 1 de diciembre abrimos también los sábados por la mañana.\n\n"
+            "La campaña de vacunación de la gripe sigue abierta: "
+            "[pide cita](https://clinica-demo.example/cita).",
+        )
+        newsletters.save(db=db, data=data, actor=users["marketing"])
