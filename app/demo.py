@@ -113,6 +113,7 @@ def load(db: Session) -> list[dict]:
     _load_survey(db, users)
     outreach_demo.load(db, admin=users["admin"], clinician=users["clinician"])
     _load_followups(db, users)
+    _load_newsletters(db, users)
     return [
         {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
         for s in DEMO_USERS
@@ -347,3 +348,28 @@ def _load_followups(db: Session, users: dict[str, User]) -> None:
     now = utcnow()
     sequence = followups.save(db=db, data=DEMO_FOLLOW_UP, actor=users["admin"], now=now)
     followups.approve(db=db, sequence=sequence, actor=users["clinician"], now=now)
+def _load_newsletters(db: Session, users: dict[str, User]) -> None:
+    """E-mail settings for the local mailbox and one newsletter ready to send, if none exist."""
+    from app.newsletters import config
+    from app.newsletters import service as newsletters
+    from app.newsletters.models import EmailSettings, Newsletter
+    from app.newsletters.schemas import EmailSettingsIn, NewsletterIn
+
+    if db.get(EmailSettings, config.SETTINGS_ID) is None:
+        settings = EmailSettingsIn(
+            from_name="Clínica Demo",
+            from_address="boletin@clinica-demo.example",
+            bounce_domain="clinica-demo.example",
+            practice_identity="Clínica Demo S.L., Calle Mayor 1, 28001 Madrid, CIF B00000000",
+        )
+        config.save(db=db, data=settings, actor=users["admin"])
+    if db.exec(select(Newsletter).limit(1)).first() is None:
+        data = NewsletterIn(
+            subject="Novedades de la clínica",
+            preheader="Horario de invierno y campaña de la gripe",
+            body="Hola {nombre}:\n\n"
+            "Desde el 1 de diciembre abrimos también los sábados por la mañana.\n\n"
+            "La campaña de vacunación de la gripe sigue abierta: "
+            "[pide cita](https://clinica-demo.example/cita).",
+        )
+        newsletters.save(db=db, data=data, actor=users["marketing"])

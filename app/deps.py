@@ -137,6 +137,8 @@ async def csrf_protect(request: Request) -> None:
         return
     if request.url.path.startswith("/webhooks/"):
         return  # providers sign their requests instead (checked by each webhook); no session is used
+    if request.url.path.startswith("/u/"):
+        return  # RFC 8058 one-click unsubscribe: mail providers post without a cookie; the token is the proof
     given = request.headers.get("x-csrf-token")
     if given is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -23,6 +23,7 @@ from app.groups import routes as group_routes
 from app.jobs import routes as job_routes
 from app.middleware import RequestGuard
 from app.network import routes as network_routes
+from app.newsletters import routes as newsletter_routes
 from app.notifications import routes as notification_routes
 from app.outreach import routes as outreach_routes
 from app.posts import routes as post_routes
@@ -105,6 +106,7 @@ def create_app() -> FastAPI:
         call_routes,
         outreach_routes,
         followup_routes,
+        newsletter_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -26,6 +26,14 @@ from app.posts.models import (
     PostMedia,
 )
 from app.questions.models import Answer, Question
+from app.newsletters.models import (  # noqa: F401
+    EmailEvent,
+    EmailSettings,
+    MailboxMessage,
+    Newsletter,
+    NewsletterSignup,
+    OutboundEmail,
+)
 from app.sms.models import InboundSms, OutboundSms, PhoneMessage  # noqa: F401 - contacts and appointments come with it
 from moderation.models import ModerationLabel, Reviewable, ReviewEvent, ReviewSignal
 

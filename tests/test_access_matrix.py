@@ -299,6 +299,30 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/webhooks/twilio/voice/{call_id}/question/{position}/keys"): same(403, anon=403),
     ("POST", "/webhooks/twilio/voice/{call_id}/closing"): same(403, anon=403),
     ("POST", "/webhooks/twilio/voice/{call_id}/status"): same(403, anon=403),
+    # E-mail newsletters: marketing and admins run them, clinicians approve health claims.
+    ("GET", "/newsletters"): staff(200),
+    ("POST", "/newsletters"): marketing(422),
+    ("GET", "/newsletters/{newsletter_id}"): staff(404),
+    ("POST", "/newsletters/{newsletter_id}"): marketing(422),
+    ("POST", "/newsletters/{newsletter_id}/approve"): row(303, 404, 404, 404, 404, 403),
+    ("POST", "/newsletters/{newsletter_id}/send"): marketing(404),
+    ("POST", "/newsletters/{newsletter_id}/test"): marketing(422),
+    ("GET", "/newsletters/{newsletter_id}/results.csv"): marketing(404),
+    ("GET", "/email/settings"): admin_only(200),
+    ("POST", "/email/settings"): admin_only(422),
+    ("GET", "/mailbox"): staff(200),
+    ("GET", "/mailbox/{message_id}"): staff(404),
+    # The public side of newsletters: reached by a token from an e-mail, no account needed.
+    ("GET", "/n/signup/{language}"): same(200, anon=200),
+    ("POST", "/n/signup/{language}"): same(422, anon=422),
+    ("GET", "/n/confirm/{token}"): same(404, anon=404),
+    ("POST", "/n/confirm/{token}"): same(404, anon=404),
+    ("GET", "/u/{token}"): same(404, anon=404),
+    ("POST", "/u/{token}"): same(404, anon=404),
+    ("GET", "/p/{token}"): same(404, anon=404),
+    ("POST", "/p/{token}"): same(404, anon=404),
+    ("GET", "/c/{token}"): same(422, anon=422),
+    ("POST", "/webhooks/email/bounces/{secret}"): same(404, anon=404),
 }
 FORM_BODIES = {
     "/channels/{channel_id}/status": {"status": "active"},
@@ -463,6 +487,10 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             event_id=999_999,
             sequence_id=999_999,
             enrolment_id=999_999,
+            newsletter_id=999_999,
+            token="A" * 22,
+            language="es",
+            secret="not-the-secret",
         )
         if method == "GET":
             response = client.get(url)

@@ -64,6 +64,9 @@ NAV: list[NavItem] = [
     NavItem(
         N_("Follow-ups"), "followup_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
     ),
+    NavItem(N_("Newsletters"), "newsletter_list", STAFF, clinician_must_be_verified=True, in_menu=False),
+    NavItem(N_("E-mail settings"), "email_settings", frozenset({Role.admin}), in_menu=False),
+    NavItem(N_("Local mailbox"), "mailbox", STAFF, clinician_must_be_verified=True, in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("My account"), "account", EVERYONE),

@@ -447,7 +447,7 @@ def opt_out(db: Session, call: OutboundCall, now: datetime) -> None:
     db.add(call)
     contacts.suppress(
         db=db,
-        phone=call.to_phone,
+        address=call.to_phone,
         reason=SuppressionReason.keypad,
         now=now,
         channel=MessageChannel.voice,

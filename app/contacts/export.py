@@ -39,7 +39,11 @@ def export(*, db: Session, contact_id: int) -> dict:
         "suppressions": [
             _plain(s)
             for s in db.exec(
-                select(contacts.Suppression).where(contacts.Suppression.phone == contact.phone)
+                select(contacts.Suppression).where(
+                    col(contacts.Suppression.address).in_(
+                        [a for a in (contact.phone, contact.email) if a]
+                    )
+                )
             )
         ],
         "appointments": [_plain(a) for a in appointments],

@@ -60,14 +60,16 @@ class ConsentAction(StrEnum):
 class SuppressionReason(StrEnum):
     reply_stop = "reply_stop"  # the person answered BAJA / STOP
     provider_opt_out = "provider_opt_out"  # the provider refuses the number (Twilio 21610)
-    undeliverable = "undeliverable"  # the number cannot receive SMS
+    undeliverable = "undeliverable"  # the number (or mailbox) cannot receive messages
+    bounced = "bounced"  # e-mail: a hard bounce, or soft bounces past the limit
+    complaint = "complaint"  # e-mail: the recipient marked a message as spam
     keypad = "keypad"  # the person pressed 9 during a call: no more calls
 
 
 class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
-    phone: str = Field(max_length=20, index=True)  # E.164
+    phone: str | None = Field(default=None, max_length=20, index=True)  # E.164; None: e-mail only
     email: str | None = Field(default=None, max_length=254)
     language: Language = Field(default=Language.es, sa_type=enum_type(Language, 5))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -104,10 +106,11 @@ class ConsentRecord(SQLModel, table=True):
 
 
 class Suppression(SQLModel, table=True):
-    """A number no SMS may go to, from `created_at` until lifted (an ALTA / START reply)."""
+    """An address nothing may go to on its channel (a number for SMS and calls, an e-mail address
+    for e-mail), from `created_at` until lifted (an ALTA / START reply)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    phone: str = Field(max_length=20, index=True)
+    address: str = Field(max_length=254, index=True)
     channel: MessageChannel = Field(default=MessageChannel.sms, sa_type=enum_type(MessageChannel))
     reason: SuppressionReason = Field(sa_type=enum_type(SuppressionReason))
     code: str | None = Field(default=None, max_length=20)

@@ -157,6 +157,11 @@ def _add_record(db: Session, record: ConsentRecord) -> ConsentRecord:
     return record
 
 
+def add_record(db: Session, record: ConsentRecord) -> ConsentRecord:
+    """Append a choice made elsewhere (the newsletter's sign-up, unsubscribe and preference pages)."""
+    return _add_record(db, record)
+
+
 def record_consent(
     *, db: Session, contact: Contact, data: ConsentCreate, staff: User, ip: str | None
 ) -> ConsentRecord:
@@ -199,20 +204,25 @@ def record_keyword(
     ]
 
 
+def address_of(contact: Contact, channel: MessageChannel) -> str | None:
+    """Where a message on `channel` goes: the number for SMS and calls, the e-mail address for e-mail."""
+    return contact.email if channel == MessageChannel.email else contact.phone
+
+
 def suppress(
     *,
     db: Session,
-    phone: str,
+    address: str,
     reason: SuppressionReason,
     now: datetime,
     code: str | None = None,
     channel: MessageChannel = MessageChannel.sms,
 ) -> Suppression:
-    """Stop every message on `channel` to a number (kept if it is already suppressed)."""
-    current = active_suppression(db=db, phone=phone, channel=channel, now=now)
+    """Stop every message on `channel` to an address (kept if it is already suppressed)."""
+    current = active_suppression(db=db, address=address, channel=channel, now=now)
     if current is not None:
         return current
-    row = Suppression(phone=phone, channel=channel, reason=reason, code=code, created_at=now)
+    row = Suppression(address=address, channel=channel, reason=reason, code=code, created_at=now)
     db.add(row)
     db.flush()
     audit.record(
@@ -227,14 +237,15 @@ def suppress(
     return row
 
 
-def lift_suppression(*, db: Session, phone: str, now: datetime) -> int:
+def lift_suppression(*, db: Session, address: str, now: datetime) -> int:
     """The person asked for SMS again (ALTA / START): lift their opt-out and the provider's block
     that followed it (a provider that still blocks refuses the next SMS, which suppresses again);
     a number found undeliverable stays suppressed."""
     done = db.exec(
         update(Suppression)
         .where(
-            Suppression.phone == phone,
+            Suppression.address == address,
+            Suppression.channel == MessageChannel.sms,
             col(Suppression.reason).in_(
                 [SuppressionReason.reply_stop, SuppressionReason.provider_opt_out]
             ),
@@ -246,10 +257,10 @@ def lift_suppression(*, db: Session, phone: str, now: datetime) -> int:
 
 
 def active_suppression(
-    *, db: Session, phone: str, channel: MessageChannel, now: datetime
+    *, db: Session, address: str, channel: MessageChannel, now: datetime
 ) -> Suppression | None:
     query = select(Suppression).where(
-        Suppression.phone == phone,
+        Suppression.address == address,
         Suppression.channel == channel,
         col(Suppression.created_at) <= now,
         (col(Suppression.lifted_at).is_(None)) | (col(Suppression.lifted_at) > now),
@@ -283,8 +294,11 @@ def may_send(
     """
     if purpose == Purpose.service:
         return Decision(True, N_("answer to the person's own message"))
-    if active_suppression(db=db, phone=contact.phone, channel=channel, now=now) is not None:
-        return Decision(False, N_("the number is suppressed"))
+    address = address_of(contact, channel)
+    if not address:
+        return Decision(False, N_("no address for this channel"))
+    if active_suppression(db=db, address=address, channel=channel, now=now) is not None:
+        return Decision(False, N_("the address is suppressed"))
     choice = latest_choice(db=db, contact_id=contact.id, purpose=purpose, channel=channel, now=now)
     if choice is not None and choice.action == ConsentAction.withdrawn:
         return Decision(False, N_("the person opted out"))

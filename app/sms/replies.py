@@ -152,9 +152,9 @@ def _opt_out(
 ) -> bool:
     """Suppress the number and record the withdrawal; whether the one confirmation should be sent."""
     already = contacts.active_suppression(
-        db=db, phone=row.from_phone, channel=MessageChannel.sms, now=now
+        db=db, address=row.from_phone, channel=MessageChannel.sms, now=now
     )
-    contacts.suppress(db=db, phone=row.from_phone, reason=SuppressionReason.reply_stop, now=now)
+    contacts.suppress(db=db, address=row.from_phone, reason=SuppressionReason.reply_stop, now=now)
     for person in people:
         contacts.record_keyword(
             db=db,
@@ -170,7 +170,7 @@ def _opt_out(
 
 def _opt_in(db: Session, row: InboundSms, people: list[Contact], now: datetime) -> None:
     """ALTA restores care messages; promotional ones need a fresh, express opt-in (LSSI)."""
-    contacts.lift_suppression(db=db, phone=row.from_phone, now=now)
+    contacts.lift_suppression(db=db, address=row.from_phone, now=now)
     for person in people:
         contacts.record_keyword(
             db=db,

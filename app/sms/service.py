@@ -249,7 +249,7 @@ def record_error(db: Session, message: OutboundSms, error: ChannelError, now: da
         reason = (
             SuppressionReason.provider_opt_out if error.opt_out else SuppressionReason.undeliverable
         )
-        contacts.suppress(db=db, phone=message.to_phone, reason=reason, now=now, code=error.code)
+        contacts.suppress(db=db, address=message.to_phone, reason=reason, now=now, code=error.code)
     if error.kind == ErrorKind.final:
         message.status = SmsStatus.failed
     db.add(message)
@@ -298,7 +298,7 @@ def apply_status(
     if status in ("undelivered", "failed") and error_code in UNDELIVERABLE:
         contacts.suppress(
             db=db,
-            phone=message.to_phone,
+            address=message.to_phone,
             reason=SuppressionReason.undeliverable,
             now=now,
             code=error_code,

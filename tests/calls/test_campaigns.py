@@ -91,7 +91,7 @@ def test_a_suppressed_number_is_skipped_at_dial_time(marketer):
     with session_scope() as db:
         contacts.suppress(
             db=db,
-            phone="+34600000001",
+            address="+34600000001",
             reason="keypad",
             now=utcnow(),
             channel=MessageChannel.voice,
@@ -129,11 +129,11 @@ def test_a_person_hears_the_message_and_may_press_9(marketer, client):
     assert stopped.find("Hangup") is not None
     with session_scope() as db:
         assert contacts.active_suppression(
-            db=db, phone=call.to_phone, channel=MessageChannel.voice, now=utcnow()
+            db=db, address=call.to_phone, channel=MessageChannel.voice, now=utcnow()
         )
         # Calls only: SMS to the number go on.
         assert not contacts.active_suppression(
-            db=db, phone=call.to_phone, channel=MessageChannel.sms, now=utcnow()
+            db=db, address=call.to_phone, channel=MessageChannel.sms, now=utcnow()
         )
 
 

@@ -148,7 +148,7 @@ def test_pressing_9_suppresses_the_number_for_calls(survey_campaign, client):
     root = twiml(post(client, f"{BASE}/{call.id}/question/1/keys", call_params(call, Digits="9")))
     assert root.find("Hangup") is not None
     with session_scope() as db:
-        rows = list(db.exec(select(Suppression).where(Suppression.phone == call.to_phone)))
+        rows = list(db.exec(select(Suppression).where(Suppression.address == call.to_phone)))
     assert [(r.channel, r.reason) for r in rows] == [(MessageChannel.voice, "keypad")]
 
 

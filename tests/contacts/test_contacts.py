@@ -176,23 +176,23 @@ def test_may_send_follows_the_legal_basis_of_each_purpose(messaging, make_user):
         # A provider's opt-out blocks everything but the answer to the person's own message.
         contacts.suppress(
             db=db,
-            phone=contact.phone,
+            address=contact.phone,
             reason=SuppressionReason.provider_opt_out,
             now=NOW,
             code="21610",
         )
         assert not may(Purpose.reminders) and not may(Purpose.campaigns) and may(Purpose.service)
         # START lifts the opt-out and the provider's block after it; a dead number stays blocked.
-        contacts.lift_suppression(db=db, phone=contact.phone, now=later)
+        contacts.lift_suppression(db=db, address=contact.phone, now=later)
         assert may(Purpose.reminders, at=later + timedelta(seconds=1))
         contacts.suppress(
             db=db,
-            phone=contact.phone,
+            address=contact.phone,
             reason=SuppressionReason.undeliverable,
             now=later,
             code="30005",
         )
-        contacts.lift_suppression(db=db, phone=contact.phone, now=later + timedelta(minutes=1))
+        contacts.lift_suppression(db=db, address=contact.phone, now=later + timedelta(minutes=1))
         assert not may(Purpose.reminders, at=later + timedelta(minutes=2))
 
 

@@ -101,7 +101,7 @@ def test_a_contact_who_opted_out_does_not_get_it(approved, login_as):
     approved(TemplateKind.results_ready)
     contact_id = person("Lucía Gómez", "600 111 222")
     with session_scope() as db:
-        contacts.suppress(db=db, phone=PHONE, reason=SuppressionReason.reply_stop, now=NOW)
+        contacts.suppress(db=db, address=PHONE, reason=SuppressionReason.reply_stop, now=NOW)
     client, _u, csrf = login_as(Role.admin)
     sent = client.post(
         "/api/results-ready", json={"contact": contact_id}, headers={"X-CSRF-Token": csrf}

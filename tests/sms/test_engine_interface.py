@@ -28,7 +28,7 @@ def test_a_provider_opt_out_fails_the_message_and_suppresses_the_number(messagin
     assert failed.status == SmsStatus.failed and failed.error_code == "21610"
     with session_scope() as db:
         suppression = db.exec(select(Suppression)).one()
-    assert (suppression.phone, suppression.reason) == (
+    assert (suppression.address, suppression.reason) == (
         "+34600111222",
         SuppressionReason.provider_opt_out,
     )

@@ -38,6 +38,12 @@ NOT_PAGES = {
     "phone_conversation": "exists once an SMS reached the local phone; tests/sms drive it",
     "survey_results_csv": "a CSV download",
     "call_phone_call": "exists once a call rang on the browser phone; tests/calls drive it",
+    "mailbox_message": "exists once an e-mail reached the local mailbox; tests/newsletters drive it",
+    "newsletter_results_csv": "a CSV download",
+    "newsletter_click": "a tracked link's redirect, not a page",
+    "newsletter_confirm": "opened from the confirmation e-mail's link; tests/newsletters drive it",
+    "newsletter_unsubscribe": "opened from a newsletter's link; tests/newsletters drive it",
+    "newsletter_preferences": "opened from a newsletter's link; tests/newsletters drive it",
 }
 ANONYMOUS_PAGES = {"login", "register"}
 # Linked from nowhere in the menus: the outbox is opened from a delivery's "View post" link, which

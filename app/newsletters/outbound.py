@@ -1,0 +1,330 @@
+"""Outbound e-mail as one kind of the delivery engine's messages.
+
+The engine claims `OutboundEmail` rows; just before a message is handed to the server the kind checks
+opt-in and suppression again and marks the row `handed_at` in the same transaction. A claim lost
+before that mark is simply sent again; one lost after it may have been accepted, so it is looked up
+(the local mailbox can) or, where SMTP cannot tell, marked `uncertain` for a person, never resent.
+"""
+
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+
+from app.clock import utcnow
+from app.contacts.models import Contact
+from app.database import get_engine, session_scope
+from app.delivery import engine
+from app.newsletters import config, render, service
+from app.newsletters.mailbox import DatabaseMailbox
+from app.newsletters.models import (
+    EmailKind,
+    EmailSettings,
+    EmailStatus,
+    Newsletter,
+    NewsletterSignup,
+    OutboundEmail,
+)
+from app.settings import get_settings
+from connectors.base import ChannelError, ErrorKind
+from connectors.email import OutgoingEmail, SentEmail, SmtpConnector
+from connectors.mailbox import MailboxConnector
+
+log = logging.getLogger("carepost.email")
+
+
+@dataclass(frozen=True)
+class EmailJob:
+    message_id: int
+    claim: str
+    outgoing: OutgoingEmail
+    header_id: str  # the Message-ID header, by which a lost claim is looked up
+    newsletter_id: int | None
+    attempts: int
+    needs_reconcile: bool
+
+
+def _owned(job: EmailJob):
+    return (
+        OutboundEmail.id == job.message_id,
+        OutboundEmail.claimed_by == job.claim,
+        OutboundEmail.status == EmailStatus.sending,
+    )
+
+
+_RELEASED = {"claimed_by": None, "lease_until": None}
+
+
+class EmailMessages:
+    """Claim, render, check, send and record `OutboundEmail` rows."""
+
+    name = "email"
+    uses_connection = False  # each step is its own short transaction: none is held while sending
+
+    def __init__(
+        self,
+        adapter: SmtpConnector | MailboxConnector,
+        practice: EmailSettings,
+        *,
+        concurrency: int = 4,
+        connections: int = 8,
+    ):
+        self.adapter = adapter
+        self.practice = practice
+        self.dkim_key = config.dkim_key(practice)
+        self.base_url = get_settings().public_url
+        self.concurrency = concurrency
+        self.limiter = (
+            engine.RateLimiter(practice.rate_per_second) if practice.rate_per_second > 0 else None
+        )
+        self.connections = threading.BoundedSemaphore(connections)
+        self._rendered: dict[int, render.Rendered] = {}
+
+    @contextmanager
+    def _db(self):
+        with self.connections, session_scope() as db:
+            yield db
+
+    def prepare(self, *, now: datetime) -> int:
+        """Expired claims go back to pending; those handed to the server are looked up first."""
+        expired = (OutboundEmail.status == EmailStatus.sending, OutboundEmail.lease_until < now)
+        with self._db() as db:
+            handed = db.execute(
+                update(OutboundEmail)
+                .where(*expired, col(OutboundEmail.handed_at).is_not(None))
+                .values(
+                    status=EmailStatus.pending,
+                    needs_reconcile=True,
+                    next_attempt_at=now,
+                    **_RELEASED,
+                )
+            ).rowcount
+            untouched = db.execute(
+                update(OutboundEmail)
+                .where(*expired)
+                .values(status=EmailStatus.pending, next_attempt_at=now, **_RELEASED)
+            ).rowcount
+            return handed + untouched
+
+    def _room_this_hour(self, db, now: datetime, limit: int) -> int:
+        cap = self.practice.rate_per_hour
+        if not cap:
+            return limit
+        sent = db.exec(
+            select(func.count()).where(
+                col(OutboundEmail.handed_at) >= now - timedelta(hours=1),
+            )
+        ).one()
+        return max(0, min(limit, cap - sent))
+
+    def claim(self, *, worker: str, now: datetime, limit: int) -> list[int]:
+        """Up to `limit` due e-mails, pending -> sending with a lease; SKIP LOCKED on PostgreSQL."""
+        lease = now + timedelta(seconds=get_settings().dispatch_lease_seconds)
+        with self._db() as db:
+            limit = self._room_this_hour(db, now, limit)
+            if not limit:
+                return []
+            due = (
+                select(OutboundEmail.id)
+                .where(
+                    OutboundEmail.status == EmailStatus.pending,
+                    OutboundEmail.due_at <= now,
+                    or_(
+                        col(OutboundEmail.next_attempt_at).is_(None),
+                        OutboundEmail.next_attempt_at <= now,
+                    ),
+                )
+                .order_by(OutboundEmail.due_at, OutboundEmail.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .cte("due_email")
+            )
+            statement = (
+                update(OutboundEmail)
+                .where(OutboundEmail.id == due.c.id, OutboundEmail.status == EmailStatus.pending)
+                .values(
+                    status=EmailStatus.sending,
+                    claimed_by=worker,
+                    lease_until=lease,
+                    attempts=OutboundEmail.attempts + 1,
+                    claimed_at=func.coalesce(OutboundEmail.claimed_at, now),
+                )
+                .returning(OutboundEmail.id)
+                .execution_options(synchronize_session=False)
+            )
+            return [row[0] for row in db.execute(statement)]
+
+    def _newsletter(self, db, newsletter_id: int) -> render.Rendered:
+        if newsletter_id not in self._rendered:
+            n = db.get(Newsletter, newsletter_id)
+            self._rendered[newsletter_id] = render.render(
+                self.practice,
+                subject=n.subject,
+                preheader=n.preheader,
+                body=n.body,
+                language=n.language,
+            )
+        return self._rendered[newsletter_id]
+
+    def _build(self, db, row: OutboundEmail) -> bytes:
+        if row.kind == EmailKind.confirmation:
+            signup = db.get(NewsletterSignup, row.signup_id)
+            url = f"{self.base_url}/n/confirm/{signup.token}"
+            page = render.confirmation(self.practice, language=row.language, url=url)
+            subject, html_part, text_part = page.subject, page.html, page.text
+        else:
+            contact = db.get(Contact, row.contact_id) if row.contact_id else None
+            subject, html_part, text_part = render.personal(
+                self._newsletter(db, row.newsletter_id),
+                name=contact.name if contact else "",
+                token=row.token,
+                base_url=self.base_url,
+            )
+        return render.message(
+            self.practice,
+            to=row.to_address,
+            subject=subject,
+            html_part=html_part,
+            text_part=text_part,
+            token=row.token,
+            base_url=self.base_url,
+            dkim_key=self.dkim_key,
+            list_headers=row.kind != EmailKind.confirmation,
+        )
+
+    def load(self, *, ids: list[int], claim: str) -> list[EmailJob]:
+        with self._db() as db:
+            rows = db.exec(
+                select(OutboundEmail).where(
+                    col(OutboundEmail.id).in_(ids),
+                    OutboundEmail.claimed_by == claim,
+                    OutboundEmail.status == EmailStatus.sending,
+                )
+            ).all()
+            domain = config.sender_domain(self.practice)
+            return [
+                EmailJob(
+                    row.id,
+                    claim,
+                    OutgoingEmail(
+                        render.return_path(self.practice, row.token),
+                        row.to_address,
+                        self._build(db, row),
+                    ),
+                    f"<{row.token}@{domain}>",
+                    row.newsletter_id,
+                    row.attempts,
+                    row.needs_reconcile,
+                )
+                for row in rows
+            ]
+
+    def still_wanted(self, job: EmailJob, conn) -> bool:
+        """Opt-in and suppression read now; the row is marked handed over in the same transaction."""
+        now = utcnow()
+        with self._db() as db:
+            row = db.exec(select(OutboundEmail).where(*_owned(job)).with_for_update()).first()
+            if row is None:
+                return False  # the claim was lost (its lease ran out and another worker took it)
+            decision = service.still_wanted(db, row, now)
+            if not decision:
+                row.status, row.error = EmailStatus.skipped, str(decision.reason)[:300]
+                row.claimed_by, row.lease_until = None, None
+                db.add(row)
+                return False
+            row.handed_at = now
+            db.add(row)
+            return True
+
+    def needs_reconcile(self, job: EmailJob) -> bool:
+        return job.needs_reconcile
+
+    def attempts(self, job: EmailJob) -> int:
+        return job.attempts
+
+    def find(self, job: EmailJob) -> list[SentEmail]:
+        finder = getattr(self.adapter, "find_sent", None)
+        if finder is None:
+            raise ChannelError(
+                ErrorKind.final,
+                "the message may have been accepted by the mail server before the worker stopped, "
+                "and SMTP cannot be asked; check the server's log before sending it again",
+                code="ambiguous",
+            )
+        found = finder(job.outgoing.to, job.header_id)
+        return [found] if found else []
+
+    def match(self, job: EmailJob, found: list[SentEmail], conn) -> SentEmail | None:
+        return found[0]  # the Message-ID names this row and no other
+
+    def send(self, job: EmailJob) -> SentEmail:
+        return self.adapter.send(job.outgoing)
+
+    def record_sent(self, job: EmailJob, result: SentEmail, conn, *, reconciled: bool) -> bool:
+        now = utcnow()
+        with self._db() as db:
+            row = db.exec(select(OutboundEmail).where(*_owned(job)).with_for_update()).first()
+            if row is None:
+                return False
+            row.claimed_by, row.lease_until = None, None
+            row.needs_reconcile, row.next_attempt_at = False, None
+            service.record_sent(db, row, result, now)
+            return True
+
+    def record_failure(self, job: EmailJob, error: ChannelError, failure: engine.Failure) -> str:
+        with self._db() as db:
+            row = db.exec(select(OutboundEmail).where(*_owned(job)).with_for_update()).first()
+            if row is None:
+                return "lost"
+            service.record_error(row, error)
+            row.claimed_by, row.lease_until = None, None
+            if error.kind == ErrorKind.retryable:
+                row.handed_at = None  # the server took nothing: a lost claim may send it again
+            if failure.status == "pending":
+                row.status = EmailStatus.pending
+                row.next_attempt_at = failure.next_attempt_at
+                row.needs_reconcile = failure.needs_reconcile
+                if failure.refund_attempt:
+                    row.attempts -= 1
+            else:
+                row.status = EmailStatus(failure.status)
+                row.error = failure.message[:300]
+            db.add(row)
+            log.warning("email %s: %s (%s)", job.message_id, row.status, error.code or error.kind)
+            return str(row.status)
+
+    def finish(self, jobs: list[EmailJob]) -> None:
+        newsletters = {job.newsletter_id for job in jobs if job.newsletter_id is not None}
+        if newsletters:
+            with self._db() as db:
+                service.finish_sent_newsletters(db, newsletters)
+
+
+def connector(practice: EmailSettings) -> SmtpConnector | MailboxConnector:
+    """The practice's SMTP server, or the local mailbox when none is set."""
+    smtp = config.smtp_config(practice)
+    if smtp is None:
+        return MailboxConnector(DatabaseMailbox(get_engine()))
+    return SmtpConnector(smtp)
+
+
+def _from_settings() -> EmailMessages | None:
+    with session_scope() as db:
+        practice = config.current(db)
+        db.expunge_all()
+    if not (practice.from_address and practice.from_name):
+        return None  # nothing can go out before the practice says who it is
+    settings = get_settings()
+    return EmailMessages(
+        connector(practice),
+        practice,
+        concurrency=settings.dispatch_threads,
+        connections=settings.dispatch_threads,
+    )
+
+
+engine.register(EmailMessages.name, _from_settings)

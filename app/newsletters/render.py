@@ -1,0 +1,208 @@
+"""A newsletter as recipients receive it: Markdown to HTML in the practice's template with inlined CSS,
+a plain-text part, the compliance headers (RFC 8058 one-click unsubscribe) and a DKIM signature."""
+
+import html
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from urllib.parse import quote
+
+import css_inline
+import dkim
+from markdown_it import MarkdownIt
+
+from app.clock import utcnow
+from app.i18n import translator
+from app.newsletters import tokens
+from app.newsletters.models import EmailSettings
+
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+_LINK = re.compile(r'href="(https?://[^"]+)"')
+PLACEHOLDERS = ("{name}", "{nombre}")
+UNSUBSCRIBE, PREFERENCES = "%%unsubscribe%%", "%%preferences%%"
+SIGNED_HEADERS = [
+    b"From",
+    b"To",
+    b"Subject",
+    b"Date",
+    b"Message-ID",
+    b"Reply-To",
+    b"List-Id",
+    b"List-Unsubscribe",
+    b"List-Unsubscribe-Post",
+    b"MIME-Version",
+    b"Content-Type",
+]
+
+STYLE = """
+body { margin: 0; padding: 0; background: #f3f5f7; font-family: Helvetica, Arial, sans-serif; }
+.wrap { max-width: 600px; margin: 0 auto; background: #ffffff; }
+.head { background: #0f5f73; color: #ffffff; padding: 16px 24px; font-size: 20px; font-weight: bold; }
+.body { padding: 8px 24px 16px; color: #1d2a33; font-size: 16px; line-height: 1.5; }
+.body a { color: #0f5f73; }
+.body h1 { font-size: 24px; line-height: 1.25; }
+.body h2 { font-size: 20px; }
+.foot { padding: 16px 24px; color: #5a6872; font-size: 13px; line-height: 1.4; border-top: 1px solid #dde3e8; }
+.foot a { color: #0f5f73; }
+.preheader { display: none; max-height: 0; overflow: hidden; }
+"""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One newsletter rendered once; each recipient's copy only fills in names and links."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def _footer(practice: EmailSettings, language: str, *, unsubscribe: bool) -> tuple[str, str]:
+    _ = translator(language)
+    identity = practice.practice_identity or practice.from_name
+    why = _(
+        "You receive this because you asked for the newsletter of {practice}.",
+        practice=practice.from_name,
+    )
+    html_lines = [html.escape(identity), html.escape(why)]
+    text_lines = [identity, why]
+    if unsubscribe:
+        html_lines.append(
+            f'<a href="{UNSUBSCRIBE}">{html.escape(_("Unsubscribe"))}</a> · '
+            f'<a href="{PREFERENCES}">{html.escape(_("Your preferences"))}</a>'
+        )
+        text_lines.append(f"{_('Unsubscribe')}: {UNSUBSCRIBE}")
+        text_lines.append(f"{_('Your preferences')}: {PREFERENCES}")
+    return "<br>".join(html_lines), "\n".join(text_lines)
+
+
+def page(
+    practice: EmailSettings, *, language: str, preheader: str, body_html: str, footer: str
+) -> str:
+    return css_inline.inline(
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{STYLE}</style></head><body>"
+        f'<span class="preheader">{html.escape(preheader)}</span>'
+        f'<div class="wrap"><div class="head">{html.escape(practice.from_name)}</div>'
+        f'<div class="body">{body_html}</div><div class="foot">{footer}</div></div></body></html>'
+    )
+
+
+def render(
+    practice: EmailSettings, *, subject: str, preheader: str, body: str, language: str
+) -> Rendered:
+    """The newsletter's HTML (CSS inlined) and text, with the footer's identity and unsubscribe link."""
+    footer_html, footer_text = _footer(practice, language, unsubscribe=True)
+    body_html = _markdown.render(body)
+    text = f"{body.strip()}\n\n-- \n{footer_text}\n"
+    return Rendered(
+        subject,
+        page(
+            practice,
+            language=language,
+            preheader=preheader,
+            body_html=body_html,
+            footer=footer_html,
+        ),
+        text,
+    )
+
+
+def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tuple[str, str, str]:
+    """This recipient's subject, HTML and text: names filled in, links tracked and signed."""
+
+    def tracked(match: re.Match) -> str:
+        url = html.unescape(match.group(1))
+        signature = tokens.link_signature(token, url)
+        return f'href="{base_url}/c/{token}?u={quote(url, safe="")}&amp;s={signature}"'
+
+    subject, text, page_html = rendered.subject, rendered.text, _LINK.sub(tracked, rendered.html)
+    for placeholder in PLACEHOLDERS:
+        subject = subject.replace(placeholder, name)
+        text = text.replace(placeholder, name)
+        page_html = page_html.replace(placeholder, html.escape(name))
+    links = {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
+    for marker, url in links.items():
+        text, page_html = text.replace(marker, url), page_html.replace(marker, url)
+    return subject, page_html, text
+
+
+def confirmation(practice: EmailSettings, *, language: str, url: str) -> Rendered:
+    """The double opt-in message: one link, whose page asks the person to press a button."""
+    _ = translator(language)
+    subject = _(
+        "Confirm your subscription to the newsletter of {practice}", practice=practice.from_name
+    )
+    ask = _(
+        "Someone, hopefully you, asked to receive this newsletter at this address. Open the link and press the button to confirm; if it was not you, do nothing and you will not hear from us again."
+    )
+    label = _("Confirm my subscription")
+    footer_html, footer_text = _footer(practice, language, unsubscribe=False)
+    body_html = (
+        f'<p>{html.escape(ask)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
+    )
+    text = f"{ask}\n\n{label}: {url}\n\n-- \n{footer_text}\n"
+    return Rendered(
+        subject,
+        page(
+            practice, language=language, preheader=ask[:90], body_html=body_html, footer=footer_html
+        ),
+        text,
+    )
+
+
+def message(
+    practice: EmailSettings,
+    *,
+    to: str,
+    subject: str,
+    html_part: str,
+    text_part: str,
+    token: str,
+    base_url: str,
+    dkim_key: bytes | None,
+    list_headers: bool,
+) -> bytes:
+    """The whole message: headers, both parts, and the DKIM signature over the List-* headers."""
+    domain = practice.from_address.rpartition("@")[2].lower()
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = formataddr((practice.from_name, practice.from_address))
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(utcnow())
+    mail["Message-ID"] = f"<{token}@{domain}>"
+    if practice.reply_to:
+        mail["Reply-To"] = practice.reply_to
+    if list_headers:
+        mail["List-Id"] = f"<newsletter.{domain}>"
+        mail["List-Unsubscribe"] = (
+            f"<{base_url}/u/{token}>, <mailto:{unsubscribe_address(practice, token)}?subject=unsubscribe>"
+        )
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail.set_content(text_part)
+    mail.add_alternative(html_part, subtype="html")
+    raw = mail.as_bytes()
+    if dkim_key is None:
+        return raw
+    signature = dkim.sign(
+        raw,
+        practice.dkim_selector.encode(),
+        domain.encode(),
+        dkim_key,
+        include_headers=SIGNED_HEADERS,
+    )
+    return signature + raw
+
+
+def return_path(practice: EmailSettings, token: str) -> str:
+    """VERP: each recipient's bounces come back to an address that names their message."""
+    return f"bounces+{token}@{practice.bounce_domain or practice.from_address.rpartition('@')[2]}"
+
+
+def unsubscribe_address(practice: EmailSettings, token: str) -> str:
+    return (
+        f"unsubscribe+{token}@{practice.bounce_domain or practice.from_address.rpartition('@')[2]}"
+    )

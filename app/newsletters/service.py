@@ -1,0 +1,206 @@
+"""Newsletters: write, approve, queue one e-mail per reachable recipient, and what the engine records."""
+
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.contacts import service as contacts
+from app.contacts.models import Contact, MessageChannel, Purpose
+from app.contacts.segments import Segment, reachable
+from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.newsletters import tokens
+from app.newsletters.models import (
+    EmailKind,
+    EmailStatus,
+    Newsletter,
+    NewsletterStatus,
+    OutboundEmail,
+)
+from app.newsletters.schemas import NewsletterIn
+from connectors.base import ChannelError
+from connectors.email import EmailError, SentEmail
+
+EDITABLE = (NewsletterStatus.draft, NewsletterStatus.awaiting_approval, NewsletterStatus.approved)
+
+
+def get(*, db: Session, newsletter_id: int) -> Newsletter:
+    newsletter = db.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        raise NotFound("no newsletter has this id")
+    return newsletter
+
+
+def list_newsletters(*, db: Session) -> list[Newsletter]:
+    return list(db.exec(select(Newsletter).order_by(col(Newsletter.id).desc())))
+
+
+def _checked_status(data: NewsletterIn) -> tuple[NewsletterStatus, list[str]]:
+    """Health claims, and anything the moderation pre-check flags, wait for a clinician."""
+    from moderation import rules
+
+    hits = rules.check(f"{data.subject}\n{data.preheader}\n{data.body}")
+    flags = sorted({hit.label for hit in hits})
+    if data.health_claim or flags:
+        return NewsletterStatus.awaiting_approval, flags
+    return NewsletterStatus.approved, flags
+
+
+def save(
+    *, db: Session, data: NewsletterIn, actor: User, newsletter_id: int | None = None
+) -> Newsletter:
+    """Create or change a newsletter; any change takes back a clinician's approval."""
+    newsletter = (
+        Newsletter(created_by=actor.id)
+        if newsletter_id is None
+        else get(db=db, newsletter_id=newsletter_id)
+    )
+    if newsletter.status not in EDITABLE:
+        raise InvalidInput("a newsletter that is being sent cannot be changed")
+    for name, value in data.model_dump().items():
+        setattr(newsletter, name, value)
+    newsletter.status, newsletter.flags = _checked_status(data)
+    newsletter.approved_by = newsletter.approved_at = None
+    db.add(newsletter)
+    db.flush()
+    audit.record(
+        db, actor=actor, action="newsletter.save", object_type="newsletter", object_id=newsletter.id
+    )
+    return newsletter
+
+
+def approve(*, db: Session, newsletter_id: int, clinician: User, now: datetime) -> Newsletter:
+    """A clinician vouches for the health claims in this version."""
+    if clinician.role != Role.clinician:
+        raise PermissionDenied("only a clinician approves health claims")
+    newsletter = get(db=db, newsletter_id=newsletter_id)
+    if newsletter.status != NewsletterStatus.awaiting_approval:
+        raise InvalidInput("this newsletter is not waiting for approval")
+    newsletter.status, newsletter.approved_by, newsletter.approved_at = (
+        NewsletterStatus.approved,
+        clinician.id,
+        now,
+    )
+    db.add(newsletter)
+    audit.record(
+        db,
+        actor=clinician,
+        action="newsletter.approve",
+        object_type="newsletter",
+        object_id=newsletter.id,
+    )
+    return newsletter
+
+
+def recipients(*, db: Session, newsletter: Newsletter, now: datetime) -> list[Contact]:
+    segment = Segment(tuple(newsletter.tags), newsletter.language)
+    return reachable(
+        db=db, segment=segment, channel=MessageChannel.email, purpose=Purpose.newsletters, now=now
+    )
+
+
+def queue(*, db: Session, newsletter_id: int, actor: User, now: datetime, batch: int = 1000) -> int:
+    """One pending e-mail per recipient who opted in now; the engine sends them. Returns how many."""
+    newsletter = get(db=db, newsletter_id=newsletter_id)
+    if newsletter.status != NewsletterStatus.approved:
+        raise InvalidInput("only an approved newsletter can be sent")
+    people = recipients(db=db, newsletter=newsletter, now=now)
+    rows = [
+        {
+            "kind": EmailKind.newsletter,
+            "newsletter_id": newsletter.id,
+            "contact_id": person.id,
+            "to_address": person.email,
+            "language": newsletter.language,
+            "token": tokens.token("newsletter", str(newsletter.id), str(person.id)),
+            "status": EmailStatus.pending,
+            "attempts": 0,
+            "created_at": now,
+            "due_at": now,
+            "needs_reconcile": False,
+        }
+        for person in people
+    ]
+    for start in range(0, len(rows), batch):
+        db.execute(insert(OutboundEmail), rows[start : start + batch])
+    newsletter.status, newsletter.queued_at = NewsletterStatus.sending, now
+    db.add(newsletter)
+    audit.record(
+        db,
+        actor=actor,
+        action="newsletter.send",
+        object_type="newsletter",
+        object_id=newsletter.id,
+        recipients=len(rows),
+    )
+    return len(rows)
+
+
+def queue_test(
+    *, db: Session, newsletter_id: int, address: str, actor: User, now: datetime
+) -> OutboundEmail:
+    """A copy to a member of staff, before the newsletter goes out."""
+    newsletter = get(db=db, newsletter_id=newsletter_id)
+    row = OutboundEmail(
+        kind=EmailKind.test,
+        newsletter_id=newsletter.id,
+        to_address=address,
+        language=newsletter.language,
+        token=tokens.token("test", str(newsletter.id), address, now.isoformat()),
+        due_at=now,
+        created_at=now,
+    )
+    db.add(row)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="newsletter.test_send",
+        object_type="newsletter",
+        object_id=newsletter.id,
+    )
+    return row
+
+
+def still_wanted(db: Session, row: OutboundEmail, now: datetime) -> contacts.Decision:
+    """At send time: the address not suppressed, and for a newsletter the person still opted in."""
+    if row.kind == EmailKind.newsletter:
+        contact = db.get(Contact, row.contact_id)
+        if contact is None or (contact.email or "").lower() != row.to_address.lower():
+            return contacts.Decision(False, "the contact's address changed")
+        return contacts.may_send(db, contact, MessageChannel.email, Purpose.newsletters, now)
+    suppressed = contacts.active_suppression(
+        db=db, address=row.to_address, channel=MessageChannel.email, now=now
+    )
+    return contacts.Decision(suppressed is None, "the address is suppressed")
+
+
+def record_sent(db: Session, row: OutboundEmail, result: SentEmail, now: datetime) -> None:
+    row.status, row.sent_at, row.remote_id = EmailStatus.sent, now, result.remote_id[:120]
+    row.error = row.smtp_code = None
+    db.add(row)
+
+
+def record_error(row: OutboundEmail, error: ChannelError) -> None:
+    row.error = error.message[:300]
+    row.smtp_code = error.smtp_code if isinstance(error, EmailError) else None
+
+
+def finish_sent_newsletters(db: Session, newsletter_ids: set[int]) -> None:
+    """A newsletter with nothing left pending or in flight is sent."""
+    for newsletter_id in newsletter_ids:
+        left = db.exec(
+            select(OutboundEmail.id)
+            .where(
+                col(OutboundEmail.status).in_([EmailStatus.pending, EmailStatus.sending]),
+                OutboundEmail.newsletter_id == newsletter_id,
+                OutboundEmail.kind == EmailKind.newsletter,
+            )
+            .limit(1)
+        ).first()
+        newsletter = db.get(Newsletter, newsletter_id)
+        if not left and newsletter is not None and newsletter.status == NewsletterStatus.sending:
+            newsletter.status = NewsletterStatus.sent
+            db.add(newsletter)
