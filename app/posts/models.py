@@ -134,6 +134,8 @@ class InboundComment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "remote_id"),
         Index("ix_inboundcomment_sync", "status", "hidden_on_channel"),
+        # Every engine round lets go of dead workers' claims: found without reading every comment.
+        Index("ix_inboundcomment_sync_claim", "sync_claimed_by"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -45,6 +45,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("sync_attempts", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.create_index("ix_inboundcomment_sync_claim", ["sync_claimed_by"], unique=False)
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("metrics_checked_at", app.clock.UTCDateTime(timezone=True), nullable=True)
@@ -55,6 +56,7 @@ def downgrade() -> None:
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_column("metrics_checked_at")
     with op.batch_alter_table("inboundcomment", schema=None) as batch_op:
+        batch_op.drop_index("ix_inboundcomment_sync_claim")
         for name in ("sync_attempts", "sync_lease_until", "sync_claimed_by"):
             batch_op.drop_column(name)
     with op.batch_alter_table("commentreply", schema=None) as batch_op:
