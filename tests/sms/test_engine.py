@@ -240,7 +240,7 @@ def test_an_sms_provider_left_unconfigured_sends_nothing_and_posts_still_go(mess
     settings.get_settings.cache_clear()
     first = reminders(book_soon())[0]
     make_due(first.id)
-    assert [kind.name for kind in engine.kinds()] == ["post"]
+    assert [kind.name for kind in engine.kinds()] == ["post", "calls"]
     tick()
     assert row(first.id).status == SmsStatus.pending
 
