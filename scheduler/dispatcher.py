@@ -8,7 +8,6 @@ import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
-from app.calls import outbound as _calls  # noqa: F401, I001 - registers the call kind, after SMS
 from app.delivery import engine
 from app.delivery.engine import TickResult
 from app.posts import comment_outbound as _comments  # noqa: F401 - registers replies and hiding
@@ -16,6 +15,9 @@ from app.newsletters import outbound as _email  # noqa: F401 - registers the e-m
 from app.posts import deliveries
 from app.posts.outbound import PostDeliveries
 from app.sms import outbound as _sms  # noqa: F401 - registers the SMS kind
+
+# isort: split
+from app.calls import outbound as _calls  # noqa: F401 - registers the call kind, after SMS
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 POSTS = PostDeliveries()
