@@ -72,6 +72,8 @@ class ContactCreate(BaseModel):
             if year:
                 return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
             return text
+        if value is not None and not isinstance(value, date):
+            raise ValueError("a date of birth like 1970-03-31")
         return value
 
     @field_validator("birth_date")

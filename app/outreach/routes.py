@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.clock import utcnow
@@ -250,7 +250,10 @@ def campaign_list(request: Request, db: SessionDep, _user: PostViewer):
 
 @pages.get("/campaigns/new", name="campaign_new")
 def campaign_new(
-    request: Request, db: SessionDep, _user: MarketingUser, event_id: int | None = None
+    request: Request,
+    db: SessionDep,
+    _user: MarketingUser,
+    event_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ):
     kind = TemplateKind.invitation if event_id else TemplateKind.campaign
     event = events.get(db=db, event_id=event_id) if event_id else None

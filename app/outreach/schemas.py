@@ -1,17 +1,24 @@
 """Outreach in and out: the lab system's results-ready request and its answer."""
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
+
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL
 
 
 class ResultsReadyIn(BaseModel):
     """`contact`: a contact id, or a phone number exactly one contact has; `external_id`: the lab's
     own id of the result, so that the same request sent twice sends one SMS."""
 
-    contact: int | str = Field(union_mode="left_to_right")
+    contact: Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=40)] = Field(
+        union_mode="left_to_right"
+    )
     external_id: str | None = Field(default=None, min_length=1, max_length=100)
-    template_id: int | None = None  # the newest approved results-ready template when absent
+    template_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID
+    )  # the newest approved results-ready template when absent
 
 
 class ResultsReadyPublic(BaseModel):
