@@ -1,6 +1,6 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 
-from app.accounts.models import ApiToken, LoginAttempt, User
+from app.accounts.models import ApiToken, LoginAttempt, RecoveryCode, TwoFactor, User, UserSession
 from app.audit.models import AuditEvent
 from app.channels.models import Channel, OutboxComment, OutboxMessage
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
@@ -45,9 +45,12 @@ __all__ = [
     "PostChannel",
     "PostMedia",
     "Question",
+    "RecoveryCode",
     "ReviewEvent",
     "ReviewSignal",
     "Reviewable",
     "SupportGroup",
+    "TwoFactor",
     "User",
+    "UserSession",
 ]
