@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     emergency_number: str = Field(default="112", max_length=20)
     crisis_line: str = Field(default="024", max_length=40)
     review_stale_hours: int = Field(default=12, ge=1)
+    # How long a reviewer's claim on a queue item holds; how long an emergency may wait unanswered
+    # before it is escalated and the administrators are told.
+    review_claim_minutes: int = Field(default=15, ge=1)
+    review_emergency_minutes: int = Field(default=15, ge=1)
     new_member_days: int = Field(default=3, ge=0)
     new_member_posts_per_hour: int = Field(default=5, ge=1)
     member_posts_per_hour: int = Field(default=60, ge=1)

@@ -207,6 +207,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/review"): reviewers(200),
     ("GET", "/review/{item_id}"): row(303, 404, 403, 200, 403, 403),
     ("POST", "/review/{item_id}"): reviewers(422),
+    ("POST", "/review/{item_id}/claim"): row(303, 404, 403, 303, 403, 403),
+    ("POST", "/review/{item_id}/release"): row(303, 404, 403, 303, 403, 403),
     ("POST", "/review-bulk"): reviewers(422),
     ("GET", "/moderation/models"): reviewers(200),
     ("POST", "/moderation/models/{name}/activate"): admin_only(404),

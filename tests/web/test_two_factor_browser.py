@@ -11,7 +11,8 @@ PASSWORDS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
 NEW_PASSWORD = "estetoscopio-rojo-2026"
 
 
-def create_clinician(page, base: str) -> str:
+def create_clinician(page, base: str, verified: bool = False) -> str:
+    """A new clinician account made by the demo admin through the Users page; returns its name."""
     log_in(page, base, "admin", PASSWORDS["admin"])
     page.wait_for_selector("[data-testid=whoami]")
     page.goto(base + "/admin/users")
@@ -24,6 +25,10 @@ def create_clinician(page, base: str) -> str:
     form.locator("input[name=password]").fill(NEW_PASSWORD)
     form.locator("button[type=submit]").click()
     page.wait_for_selector(f"text=Account {username} created.")
+    if verified:
+        row = page.locator("tr", has_text=username)
+        row.locator("form[action$='/verify'] button").click()
+        page.wait_for_selector("text=Clinician verified.")
     page.click("form[action$='/logout'] button")
     page.wait_for_url("**/login")
     return username

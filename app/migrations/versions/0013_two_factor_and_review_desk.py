@@ -1,6 +1,7 @@
-"""two-factor sign-in: sealed TOTP secrets, hashed recovery codes, sessions that showed a second factor
+"""two-factor sign-in (sealed TOTP secrets, hashed recovery codes, sessions that showed a second
+factor); review items that a reviewer claims and emergencies that passed their target time
 
-Revision ID: 0013_two_factor
+Revision ID: 0013_two_factor_and_review_desk
 Revises: 0012_sms_engine
 Create Date: 2026-11-23 23:20:00
 """
@@ -11,7 +12,7 @@ from alembic import op
 
 import app.clock
 
-revision = "0013_two_factor"
+revision = "0013_two_factor_and_review_desk"
 down_revision = "0012_sms_engine"
 branch_labels = None
 depends_on = None
@@ -45,9 +46,22 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("second_factor", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("reviewable", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_by", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("claimed_at", app.clock.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("overdue_at", app.clock.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.create_foreign_key("fk_reviewable_claimed_by_user", "user", ["claimed_by"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reviewable", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_reviewable_claimed_by_user", type_="foreignkey")
+        for name in ("overdue_at", "claimed_at", "claimed_by"):
+            batch_op.drop_column(name)
     with op.batch_alter_table("usersession", schema=None) as batch_op:
         batch_op.drop_column("second_factor")
     with op.batch_alter_table("recoverycode", schema=None) as batch_op:
