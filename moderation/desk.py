@@ -44,6 +44,22 @@ def mask(text: str) -> str:
     return IDENTIFIERS.sub(MASK, text or "")
 
 
+def mask_as_in(text: str, original: str) -> str:
+    """text (a reason naming n-grams, in lower case) with every word of original's identifiers
+    masked too, so a reason cannot give back what the text hides."""
+    words = {
+        w.lower()
+        for m in IDENTIFIERS.finditer(original or "")
+        for w in re.findall(r"\w+", m.group(0))
+    }
+    if not words:
+        return mask(text)
+    pattern = re.compile(
+        r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b", re.I
+    )
+    return mask(pattern.sub(MASK, text or ""))
+
+
 def masked_for(item: Reviewable, viewer: User) -> bool:
     """Whether viewer sees item's identifiers masked (open, of a masked kind, not theirs)."""
     return (

@@ -54,6 +54,16 @@ def _shown(item, ctx: dict, viewer: User) -> tuple[str, dict]:
     return desk.mask(item.text), {**ctx, "thread": thread, "title": title}
 
 
+def _signals_shown(db, item, viewer: User) -> list:
+    """The item's signals; their reasons masked like its text (they name the n-grams that weighed)."""
+    found = review.signals(db, item)
+    if not desk.masked_for(item, viewer):
+        return found
+    return [
+        s.model_copy(update={"reason": desk.mask_as_in(s.reason or "", item.text)}) for s in found
+    ]
+
+
 def _rows(db, items, viewer: User):
     return [(item, *_shown(item, review.context(db, item), viewer)) for item in items]
 
@@ -109,7 +119,7 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: PathI
         "claim": desk.claims(db, [item]).get(item.id),
         "waited": desk.waited_minutes(item) if desk.is_emergency(item) else None,
         "target_minutes": get_settings().review_emergency_minutes,
-        "signals": review.signals(db, item),
+        "signals": _signals_shown(db, item, user),
         "history": review.history(db, item),
         "labels": review.labels_of(db, item),
         "actions": review.KINDS[item.kind].actions if item.kind in review.KINDS else (),
