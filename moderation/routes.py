@@ -1,5 +1,6 @@
 """The review queue (clinicians, admins, group moderators), model versions and the score API."""
 
+import json
 import re
 from typing import Annotated
 
@@ -226,16 +227,23 @@ def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
                     "score",
                     "flags",
                     "scores",
-                    "reasons",
                     "version",
                     "clinical",
                 }
             ),
+            "reasons": _reasons_shown(item, user),
             "created_at": item.created_at,
             "context": ctx,
         }
-        for item, ctx in _rows(db, review.queue(db, viewer=user, kind=kind or None))
+        for item, _text, ctx in _rows(db, review.queue(db, viewer=user, kind=kind or None), user)
     ]
+
+
+def _reasons_shown(item, viewer: User) -> dict:
+    """The item's reasons; masked like its text when the viewer must not read its identifiers."""
+    if not desk.masked_for(item, viewer):
+        return item.reasons
+    return json.loads(desk.mask_as_in(json.dumps(item.reasons, ensure_ascii=False), item.text))
 
 
 @api.post("/review/{item_id}")
