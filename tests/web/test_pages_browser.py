@@ -35,6 +35,9 @@ NOT_PAGES = {
     "kannel_dlr": "Kannel's signed delivery report, not a page",
     "docs": "the API reference; tests/web/test_docs_browser.py renders it offline",
     "phone_conversation": "exists once an SMS reached the local phone; tests/sms drive it",
+    "facebook_webhook_verify": "Meta's signed webhook handshake, not a page",
+    "login_code": "opens only after the password step of an account with two-factor sign-in; "
+    "tests/web/test_two_factor_browser.py drives it",
 }
 ANONYMOUS_PAGES = {"login", "register"}
 # Linked from nowhere in the menus: the outbox is opened from a delivery's "View post" link, which
