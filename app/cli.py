@@ -136,6 +136,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("Log in as:")
     for login in logins:
         click.echo(f"  {login['role']:<10} {login['username']:<10} password: {login['password']}")
+    if any(login["two_factor"] for login in logins):
+        click.echo(
+            "Accounts of the roles in CAREPOST_TWO_FACTOR_ROLES set up two-factor sign-in at their "
+            "first log-in: have an authenticator app at hand (FreeOTP, Aegis, Google or Microsoft "
+            "Authenticator, or `oathtool --totp -b KEY` with the key the page shows)."
+        )
     if not no_serve:
         click.echo(f"Open http://{host}:{port}/")
         _serve(host, port)

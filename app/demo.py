@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts
+from app.accounts import two_factor
 from app.accounts.models import Role, User, UserCreate
 from app.appointments import service as appointments
 from app.appointments.schemas import AppointmentIn
@@ -79,6 +80,8 @@ def load(db: Session) -> list[dict]:
             existing.password_hash = hash_password(spec["password"])
             existing.is_active = True
             db.add(existing)
+            # Like the password: an authenticator set up in an earlier demo run may be gone.
+            two_factor.forget(db=db, user=existing)
             users[spec["username"]] = existing
             continue
         data = UserCreate(**{k: v for k, v in spec.items() if k != "verified"})
@@ -115,7 +118,12 @@ def load(db: Session) -> list[dict]:
     _load_followups(db, users)
     _load_newsletters(db, users)
     return [
-        {"username": s["username"], "role": str(s["role"]), "password": s["password"]}
+        {
+            "username": s["username"],
+            "role": str(s["role"]),
+            "password": s["password"],
+            "two_factor": two_factor.required_for(users[s["username"]]),
+        }
         for s in DEMO_USERS
     ]
 

@@ -7,10 +7,10 @@ from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts import sessions
+from app.accounts import sessions, two_factor
 from app.accounts.models import TOKEN_ROLES, Role, User
 from app.database import get_db
-from app.errors import LoginRequired, NotFound, PermissionDenied
+from app.errors import LoginRequired, NotFound, PermissionDenied, TwoFactorSetupRequired
 from app.security import new_csrf_token, same_secret
 from app.settings import get_settings
 
@@ -68,6 +68,7 @@ def get_optional_user(request: Request, db: SessionDep) -> User | None:
         found = sessions.resolve(db=db, plain=str(session_id))
         if found:
             request.state.session_row, user = found
+            request.state.must_enrol = not found[0].second_factor and two_factor.required_for(user)
         else:
             request.session.pop("sid", None)
     request.state.user = user
@@ -77,9 +78,19 @@ def get_optional_user(request: Request, db: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-def get_current_user(user: OptionalUser) -> User:
+def get_signing_in_user(user: OptionalUser) -> User:
+    """The user, even one whose session still has to set up its second factor."""
     if user is None:
         raise LoginRequired()
+    return user
+
+
+SigningInUser = Annotated[User, Depends(get_signing_in_user)]
+
+
+def get_current_user(request: Request, user: SigningInUser) -> User:
+    if getattr(request.state, "must_enrol", False):
+        raise TwoFactorSetupRequired()
     return user
 
 

@@ -49,3 +49,8 @@ class TooManyRequests(DomainError):
 
 class LoginRequired(Exception):
     """No valid session or token: pages redirect to the login form, the API answers 401."""
+
+
+class TwoFactorSetupRequired(Exception):
+    """The user's role must sign in with two factors and this session has shown only one: pages
+    redirect to the enrolment page, the API answers 403."""

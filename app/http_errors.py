@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import database
 from app.deps import get_optional_user
-from app.errors import DomainError, LoginRequired, TooManyRequests
+from app.errors import DomainError, LoginRequired, TooManyRequests, TwoFactorSetupRequired
 from app.i18n import N_, Message, translator
 from web.forms import describe_errors
 from web.templating import render, request_locale
@@ -175,6 +175,16 @@ def install(app: FastAPI) -> None:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         target = f"/login?next={request.url.path}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=200, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(TwoFactorSetupRequired)
+    async def _two_factor_setup(request: Request, _error: TwoFactorSetupRequired):
+        if wants_json(request):
+            message = translator(_locale(request))(N_("set up two-factor sign-in first"))
+            return error_response(request, 403, message)
+        target = "/account/two-factor"
         if request.headers.get("hx-request"):
             return Response(status_code=200, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

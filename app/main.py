@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app import http_errors
 from app.accounts import routes as account_routes
+from app.accounts import two_factor_routes
 from app.appointments import routes as appointment_routes
 from app.audit import routes as audit_routes
 from app.calls import routes as call_routes
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for module in (
         account_routes,
+        two_factor_routes,
         audit_routes,
         channel_routes,
         post_routes,

@@ -1,6 +1,6 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 
-from app.accounts.models import ApiToken, LoginAttempt, User
+from app.accounts.models import ApiToken, LoginAttempt, RecoveryCode, TwoFactor, User, UserSession
 from app.audit.models import AuditEvent
 from app.calls.models import (
     CallAnswer,
@@ -69,11 +69,14 @@ __all__ = [
     "PostChannel",
     "PostMedia",
     "Question",
+    "RecoveryCode",
     "ReviewEvent",
     "ReviewSignal",
     "Reviewable",
     "SupportGroup",
     "Survey",
     "SurveyQuestion",
+    "TwoFactor",
     "User",
+    "UserSession",
 ]

@@ -1,11 +1,15 @@
-"""Password hashing, API token generation and CSRF token helpers."""
+"""Password hashing, API token generation, CSRF token helpers and secrets sealed at rest."""
 
+import base64
 import hashlib
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
+
+from app.settings import get_settings
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps login timing equal for unknown names.
@@ -42,3 +46,22 @@ def new_csrf_token() -> str:
 
 def same_secret(given: str | None, expected: str | None) -> bool:
     return bool(given and expected) and hmac.compare_digest(given, expected)
+
+
+def _fernet(purpose: str) -> Fernet:
+    # A key per purpose, derived from the secret key, so cookies and sealed values never share one.
+    digest = hashlib.sha256(purpose.encode() + b"\x00" + get_settings().secret().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(purpose: str, plain: str) -> str:
+    """plain encrypted and authenticated (Fernet: AES-128-CBC + HMAC) under purpose's key."""
+    return _fernet(purpose).encrypt(plain.encode()).decode()
+
+
+def unseal(purpose: str, sealed: str) -> str:
+    """The plain text of seal(purpose, ...); ValueError when the secret key has changed since."""
+    try:
+        return _fernet(purpose).decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise ValueError("the value cannot be read with the current secret key") from None

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Roles (comma-separated) that must sign in with an authenticator code; others may choose to.
+    two_factor_roles: str = "admin,clinician"
     # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed; none by default.
     trusted_proxies: str = ""
     run_scheduler: bool = True
@@ -65,6 +67,10 @@ class Settings(BaseSettings):
     comments_refresh_minutes: int = Field(default=5, ge=1)
     comments_watch_days: int = Field(default=14, ge=1)
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^/]+$")
+    # Facebook Page webhooks: the Meta app's secret (signs each POST) and the verify token typed in
+    # the app's webhook settings. Unset, the webhook refuses everything and the poll alone reads.
+    facebook_app_secret: SecretStr | None = None
+    facebook_verify_token: SecretStr | None = None
     x_client_id: str | None = None
     x_client_secret: SecretStr | None = None
     # Moderation: per-label flag thresholds (JSON, e.g. {"spam": 0.7}); unnamed labels use 0.5.
@@ -72,6 +78,10 @@ class Settings(BaseSettings):
     emergency_number: str = Field(default="112", max_length=20)
     crisis_line: str = Field(default="024", max_length=40)
     review_stale_hours: int = Field(default=12, ge=1)
+    # How long a reviewer's claim on a queue item holds; how long an emergency may wait unanswered
+    # before it is escalated and the administrators are told.
+    review_claim_minutes: int = Field(default=15, ge=1)
+    review_emergency_minutes: int = Field(default=15, ge=1)
     new_member_days: int = Field(default=3, ge=0)
     new_member_posts_per_hour: int = Field(default=5, ge=1)
     member_posts_per_hour: int = Field(default=60, ge=1)
@@ -122,6 +132,15 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("two_factor_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        known = ("admin", "marketing", "clinician", "patient")
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if part not in known:
+                raise ValueError(f"unknown role {part!r} (known: {', '.join(known)})")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:
@@ -167,6 +186,10 @@ class Settings(BaseSettings):
             for part in self.trusted_proxies.split(",")
             if part.strip()
         ]
+
+    @property
+    def two_factor_role_names(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.two_factor_roles.split(",") if p.strip())
 
     @property
     def zone(self) -> ZoneInfo:

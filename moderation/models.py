@@ -64,6 +64,11 @@ class Reviewable(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # A reviewer working on the item: others see it is taken until the claim expires.
+    claimed_by: int | None = Field(default=None, foreign_key="user.id")
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When an emergency passed its target time unanswered (administrators are told once).
+    overdue_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class ReviewSignal(SQLModel, table=True):

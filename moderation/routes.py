@@ -1,5 +1,6 @@
 """The review queue (clinicians, admins, group moderators), model versions and the score API."""
 
+import json
 import re
 from typing import Annotated
 
@@ -12,7 +13,8 @@ from app.audit import service as audit
 from app.clock import utcnow
 from app.deps import MAX_ID, AdminUser, CurrentUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
-from moderation import review, scoring, strikes, versions
+from app.settings import get_settings
+from moderation import desk, review, scoring, strikes, versions
 from moderation.model import LABELS
 from web.flash import flash
 from web.templating import render
@@ -44,24 +46,81 @@ def _form_number(value: object) -> int | None:
     return int(text)
 
 
-def _rows(db, items):
-    return [(item, review.context(db, item)) for item in items]
+def _shown(item, ctx: dict, viewer: User) -> tuple[str, dict]:
+    """The item's text and context as viewer may read them (identifiers masked until decided)."""
+    if not desk.masked_for(item, viewer):
+        return item.text, ctx
+    thread = [(who, desk.mask(text), status) for who, text, status in ctx.get("thread", [])]
+    title = desk.mask(ctx["title"]) if ctx.get("title") else ctx.get("title")
+    return desk.mask(item.text), {**ctx, "thread": thread, "title": title}
+
+
+def _signals_shown(db, item, viewer: User) -> list:
+    """The item's signals; their reasons masked like its text (they name the n-grams that weighed)."""
+    found = review.signals(db, item)
+    if not desk.masked_for(item, viewer):
+        return found
+    return [
+        s.model_copy(update={"reason": desk.mask_as_in(s.reason or "", item.text)}) for s in found
+    ]
+
+
+def _rows(db, items, viewer: User):
+    return [(item, *_shown(item, review.context(db, item), viewer)) for item in items]
+
+
+def _waits(items) -> dict[int, int]:
+    """Minutes each emergency has waited, by item id."""
+    now = utcnow()
+    return {i.id: desk.waited_minutes(i, now) for i in items if desk.is_emergency(i)}
 
 
 @pages.get("/review", name="review_queue")
 def review_queue(request: Request, db: SessionDep, user: Reviewer, kind: str = ""):
     items = review.queue(db, viewer=user, kind=kind or None)
-    context = {"rows": _rows(db, items), "kind": kind, "kinds": sorted(review.KINDS)}
+    context = {
+        "rows": _rows(db, items, user),
+        "kind": kind,
+        "kinds": sorted(review.KINDS),
+        "claims": desk.claims(db, items),
+        "waits": _waits(items),
+        "target_minutes": get_settings().review_emergency_minutes,
+    }
     return render(request, "review/queue.html", context)
+
+
+@pages.post("/review/{item_id}/claim", name="review_claim")
+def review_claim(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
+    item = review.get(db, viewer=user, item_id=item_id)
+    desk.claim(db, item=item, viewer=user)
+    flash(
+        request,
+        "The item is yours for {minutes} minutes.",
+        minutes=get_settings().review_claim_minutes,
+    )
+    return RedirectResponse(f"/review/{item_id}", status_code=303)
+
+
+@pages.post("/review/{item_id}/release", name="review_release")
+def review_release(db: SessionDep, user: Reviewer, item_id: PathId):
+    item = review.get(db, viewer=user, item_id=item_id)
+    desk.release(db, item=item, viewer=user)
+    return RedirectResponse("/review", status_code=303)
 
 
 @pages.get("/review/{item_id}", name="review_item")
 def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: PathId):
     item = review.get(db, viewer=user, item_id=item_id)
+    text, ctx = _shown(item, review.context(db, item), user)
     context = {
         "item": item,
-        "ctx": review.context(db, item),
-        "signals": review.signals(db, item),
+        "text": text,
+        "ctx": ctx,
+        "masked": desk.masked_for(item, user),
+        "claim": desk.claims(db, [item]).get(item.id),
+        "waited": desk.waited_minutes(item) if desk.is_emergency(item) else None,
+        "target_minutes": get_settings().review_emergency_minutes,
+        "signals": _signals_shown(db, item, user),
         "history": review.history(db, item),
         "labels": review.labels_of(db, item),
         "actions": review.KINDS[item.kind].actions if item.kind in review.KINDS else (),
@@ -80,6 +139,7 @@ async def review_decide(request: Request, db: SessionDep, user: Reviewer, item_i
     if version is None:
         raise InvalidInput("the form has no version; reload the queue", field="version")
     chosen = [str(v) for v in form.getlist("labels")] or None
+    desk.check_not_taken(db, item=review.get(db, viewer=user, item_id=item_id), viewer=user)
     review.decide(
         db,
         item_id=item_id,
@@ -167,16 +227,23 @@ def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
                     "score",
                     "flags",
                     "scores",
-                    "reasons",
                     "version",
                     "clinical",
                 }
             ),
+            "reasons": _reasons_shown(item, user),
             "created_at": item.created_at,
             "context": ctx,
         }
-        for item, ctx in _rows(db, review.queue(db, viewer=user, kind=kind or None))
+        for item, _text, ctx in _rows(db, review.queue(db, viewer=user, kind=kind or None), user)
     ]
+
+
+def _reasons_shown(item, viewer: User) -> dict:
+    """The item's reasons; masked like its text when the viewer must not read its identifiers."""
+    if not desk.masked_for(item, viewer):
+        return item.reasons
+    return json.loads(desk.mask_as_in(json.dumps(item.reasons, ensure_ascii=False), item.text))
 
 
 @api.post("/review/{item_id}")

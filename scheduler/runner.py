@@ -94,14 +94,16 @@ def comments_job() -> None:
 
 
 def review_job() -> None:
-    """Escalate review items that waited too long (never silently dropped)."""
+    """Escalate review items that waited too long (never silently dropped), emergencies first."""
     from app.database import session_scope
+    from moderation.desk import escalate_overdue_emergencies
     from moderation.review import escalate_stale
 
     with session_scope() as db:
         count = escalate_stale(db)
-    if count:
-        log.info("review: escalated %s stale items", count)
+        overdue = escalate_overdue_emergencies(db)
+    if count or overdue:
+        log.info("review: escalated %s stale items, %s overdue emergencies", count, overdue)
 
 
 JOBS = {

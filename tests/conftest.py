@@ -115,6 +115,9 @@ def db_url(database_url, tmp_path, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("CAREPOST_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CAREPOST_LOCALE", "en")
     monkeypatch.setenv("CAREPOST_RUN_SCHEDULER", "false")
+    # Roles sign in with a password alone here; tests/accounts/test_two_factor.py requires the
+    # second factor as production does (admin and clinician) and proves it is enforced.
+    monkeypatch.setenv("CAREPOST_TWO_FACTOR_ROLES", "")
     settings.get_settings.cache_clear()
     database.get_engine.cache_clear()
     yield url

@@ -67,6 +67,14 @@ def reviewers(code: int, anon: int = 303) -> dict[str, int]:
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/"): same(200, anon=303),
     ("GET", "/login"): same(303, anon=200),
+    # The code step opens only after the password step, within minutes, on the same browser.
+    ("GET", "/login/code"): same(303, anon=303),
+    ("POST", "/login/code"): same(303, anon=303),
+    ("GET", "/account/two-factor"): same(200, anon=303),
+    ("POST", "/account/two-factor"): same(422, anon=303),
+    ("POST", "/account/two-factor/recovery-codes"): same(422, anon=303),
+    ("POST", "/account/two-factor/off"): same(422, anon=303),
+    ("POST", "/admin/users/{user_id}/two-factor/reset"): admin_only(303),
     ("POST", "/login"): same(422, anon=422),
     ("POST", "/logout"): same(303, anon=303),
     ("POST", "/language"): same(303, anon=303),
@@ -199,6 +207,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/review"): reviewers(200),
     ("GET", "/review/{item_id}"): row(303, 404, 403, 200, 403, 403),
     ("POST", "/review/{item_id}"): reviewers(422),
+    ("POST", "/review/{item_id}/claim"): row(303, 404, 403, 303, 403, 403),
+    ("POST", "/review/{item_id}/release"): row(303, 404, 403, 303, 403, 403),
     ("POST", "/review-bulk"): reviewers(422),
     ("GET", "/moderation/models"): reviewers(200),
     ("POST", "/moderation/models/{name}/activate"): admin_only(404),
@@ -271,6 +281,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/campaigns/{campaign_id}/resume"): marketing(404),
     ("POST", "/campaigns/{campaign_id}/cancel"): marketing(404),
     # Providers sign their requests; no session or role opens these.
+    ("GET", "/webhooks/facebook"): same(403, anon=403),
+    ("POST", "/webhooks/facebook"): same(403, anon=403),
     ("POST", "/webhooks/twilio/sms"): same(403, anon=403),
     ("POST", "/webhooks/twilio/status"): same(403, anon=403),
     ("GET", "/webhooks/kannel/sms"): same(403, anon=403),

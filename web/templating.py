@@ -86,6 +86,8 @@ def render(
 ) -> HTMLResponse:
     """Render a page; htmx requests get only the content block."""
     user = getattr(request.state, "user", None)
+    # A session that must still set up its second factor sees no menu: nothing else opens yet.
+    must_enrol = getattr(request.state, "must_enrol", False)
     locale = request_locale(request)
     translate = translator(locale)
 
@@ -98,7 +100,8 @@ def render(
 
     base = {
         "user": user,
-        "nav": nav_for(user),
+        "nav": [] if must_enrol else nav_for(user),
+        "must_enrol": must_enrol,
         "can_open": lambda route: can_open(user, route),
         "csrf_token": csrf_token(request),
         **_language(locale),

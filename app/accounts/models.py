@@ -148,6 +148,30 @@ class UserSession(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     ip: str | None = Field(default=None, max_length=45)
     user_agent: str | None = Field(default=None, max_length=120)
+    # Whether the second factor was shown for this session (at log-in or by enrolling in it).
+    second_factor: bool = False
+
+
+class TwoFactor(SQLModel, table=True):
+    """A user's authenticator (TOTP) secret, sealed; it counts once confirmed with a first code."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    secret_sealed: str = Field(max_length=300)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The time step of the last code accepted: a code is never accepted twice.
+    last_step: int | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code for signing in without the authenticator; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class LoginAttempt(SQLModel, table=True):

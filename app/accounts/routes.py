@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from app.accounts import passwords, sessions
+from app.accounts import passwords, sessions, two_factor
 from app.accounts import service as accounts
 from app.accounts.models import (
     TOKEN_ROLES,
@@ -19,7 +19,16 @@ from app.accounts.models import (
     UserSelf,
 )
 from app.audit import service as audit
-from app.deps import AdminUser, CurrentUser, OptionalUser, PathId, SessionDep, TokenHolder, client_ip
+from app.clock import utcnow
+from app.deps import (
+    AdminUser,
+    CurrentUser,
+    OptionalUser,
+    PathId,
+    SessionDep,
+    TokenHolder,
+    client_ip,
+)
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES, N_
@@ -39,9 +48,14 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _start_session(request: Request, db, user: User) -> None:
+def start_session(request: Request, db, user: User, second_factor: bool = False) -> None:
+    """Sign user in on this browser: a new session id (never the one sent before the log-in)."""
     plain = sessions.start(
-        db=db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        db=db,
+        user=user,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        second_factor=second_factor,
     )
     lang = request.session.get("lang")
     request.session.clear()
@@ -49,6 +63,18 @@ def _start_session(request: Request, db, user: User) -> None:
     if lang:
         request.session["lang"] = lang
     request.state.user = user
+
+
+def await_second_factor(request: Request, user: User, next: str) -> None:
+    """The password was right: remember who is signing in until the code step (no session yet)."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session.update(
+        pending_user=user.id, pending_at=int(utcnow().timestamp()), pending_next=next
+    )
+    request.session["csrf"] = new_csrf_token()
+    if lang:
+        request.session["lang"] = lang
 
 
 def _current_session_id(request: Request) -> int | None:
@@ -116,7 +142,10 @@ def login_submit(
             {**context, "error": N_("Wrong username or password.")},
             401,
         )
-    _start_session(request, db, user)
+    if two_factor.is_enabled(db=db, user=user):
+        await_second_factor(request, user, next)
+        return _see_other("/login/code")
+    start_session(request, db, user)
     return _see_other(safe_next(next))
 
 
@@ -131,9 +160,14 @@ def logout(request: Request, db: SessionDep, user: OptionalUser):
 
 
 @pages.post("/language", name="set_language")
-def set_language(request: Request, lang: FormStr = "", next: FormStr = ""):
+def set_language(
+    request: Request, db: SessionDep, user: OptionalUser, lang: FormStr = "", next: FormStr = ""
+):
     if lang in LOCALES:
         request.session["lang"] = lang
+        if user is not None and user.locale and user.locale != lang:
+            # A language saved in the account outranks the browser's: the switch changes it too.
+            accounts.set_locale(db=db, user=user, locale=lang)
     return _see_other(safe_next(next))
 
 
@@ -175,7 +209,7 @@ def register_submit(
             {"form": form, "error": error.message},
             error.status_code,
         )
-    _start_session(request, db, user)
+    start_session(request, db, user)
     return _see_other("/")
 
 
@@ -185,6 +219,7 @@ def _account_page(request: Request, db, user: User, status: int = 200, **extra):
         "tokens": accounts.list_tokens(db=db, user=user) if user.role in TOKEN_ROLES else [],
         "sessions": sessions.list_live(db=db, user=user),
         "current_session_id": _current_session_id(request),
+        "two_factor_on": two_factor.is_enabled(db=db, user=user),
         **extra,
     }
     return render(request, "accounts/account.html", context, status)
@@ -285,6 +320,7 @@ def _users_page(request: Request, db, status: int = 200, **extra):
     users = accounts.list_users(db=db)
     context = {
         "users": users,
+        "two_factor_on": two_factor.enabled_user_ids(db=db),
         "roles": list(Role),
         "form": {},
         # Patients whose pseudonym gives away their full name: candidates for a rename.
@@ -335,7 +371,11 @@ def admin_user_create(
 
 @pages.post("/admin/users/{user_id}/verify", name="admin_user_verify")
 def admin_user_verify(
-    request: Request, db: SessionDep, admin: AdminUser, user_id: PathId, licence_number: FormStr = ""
+    request: Request,
+    db: SessionDep,
+    admin: AdminUser,
+    user_id: PathId,
+    licence_number: FormStr = "",
 ):
     accounts.verify_clinician(db=db, user_id=user_id, actor=admin, licence_number=licence_number)
     flash(request, "Clinician verified.")
@@ -343,14 +383,20 @@ def admin_user_verify(
 
 
 @pages.post("/admin/users/{user_id}/role", name="admin_user_role")
-def admin_user_role(db: SessionDep, admin: AdminUser, user_id: PathId, role: Annotated[Role, Form()]):
+def admin_user_role(
+    db: SessionDep, admin: AdminUser, user_id: PathId, role: Annotated[Role, Form()]
+):
     accounts.set_role(db=db, user_id=user_id, role=role, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")
 
 
 @pages.post("/admin/users/{user_id}/rename", name="admin_user_rename")
 def admin_user_rename(
-    db: SessionDep, admin: AdminUser, user_id: PathId, display_name: FormStr = "", reason: FormStr = ""
+    db: SessionDep,
+    admin: AdminUser,
+    user_id: PathId,
+    display_name: FormStr = "",
+    reason: FormStr = "",
 ):
     accounts.rename(db=db, user_id=user_id, display_name=display_name, reason=reason, actor=admin)
     return _see_other(f"/admin/users#user-{user_id}")

@@ -217,6 +217,14 @@ def update_preferences(*, db: Session, user: User, display_name: str, locale: st
     return user
 
 
+def set_locale(*, db: Session, user: User, locale: str) -> None:
+    """The language the user reads carepost in (chosen in the header)."""
+    if locale not in ("es", "en"):
+        raise InvalidInput("language must be es or en", field="locale")
+    user.locale = locale
+    db.add(user)
+
+
 def rename(*, db: Session, user_id: int, display_name: str, reason: str, actor: User) -> User:
     """An admin replaces a display name that identifies its owner (a full name, a phone number)."""
     user = get(db=db, user_id=user_id)

@@ -17,7 +17,14 @@ TOUCH_EVERY = timedelta(minutes=1)
 KEEP_ENDED = timedelta(days=30)
 
 
-def start(*, db: Session, user: User, ip: str | None = None, user_agent: str | None = None) -> str:
+def start(
+    *,
+    db: Session,
+    user: User,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    second_factor: bool = False,
+) -> str:
     """A new session for user; returns the plain id for the cookie (only its hash is stored)."""
     plain = secrets.token_urlsafe(32)
     now = utcnow()
@@ -43,6 +50,7 @@ def start(*, db: Session, user: User, ip: str | None = None, user_agent: str | N
             expires_at=now + timedelta(days=SESSION_DAYS),
             ip=(ip or "")[:45] or None,
             user_agent=(user_agent or "")[:120] or None,
+            second_factor=second_factor,
         )
     )
     db.flush()
@@ -113,3 +121,9 @@ def list_live(*, db: Session, user: User) -> list[UserSession]:
         .order_by(col(UserSession.last_seen_at).desc(), col(UserSession.id).desc())
     )
     return list(db.exec(query))
+
+
+def mark_second_factor(*, db: Session, session: UserSession) -> None:
+    """This session has now shown a second factor (its user just enrolled)."""
+    session.second_factor = True
+    db.add(session)

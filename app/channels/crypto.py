@@ -1,31 +1,21 @@
-"""Channel credentials at rest: Fernet (AES-128-CBC + HMAC) keyed from the secret key."""
+"""Channel credentials at rest: sealed with a key of their own derived from the secret key."""
 
-import base64
-import hashlib
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from app.security import seal, unseal
 
-from app.settings import get_settings
-
-
-def _fernet() -> Fernet:
-    # A separate key for this purpose, derived from the secret, so cookies and credentials never share one.
-    digest = hashlib.sha256(
-        b"carepost channel credentials\x00" + get_settings().secret().encode()
-    ).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+PURPOSE = "carepost channel credentials"
 
 
 def encrypt(credentials: dict) -> str:
-    return _fernet().encrypt(json.dumps(credentials).encode()).decode()
+    return seal(PURPOSE, json.dumps(credentials))
 
 
 def decrypt(token: str) -> dict:
     """The credentials; a changed secret key makes them unreadable, which asks for a reconnect."""
     try:
-        return json.loads(_fernet().decrypt(token.encode()))
-    except InvalidToken:
+        return json.loads(unseal(PURPOSE, token))
+    except ValueError:
         raise ValueError(
             "the channel's credentials cannot be read with the current secret key"
         ) from None

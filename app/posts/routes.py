@@ -16,6 +16,7 @@ from app.posts import service as posts
 from app.posts.api import api  # noqa: F401 - app.main mounts each feature's pages and api
 from app.posts.forms import local_moment, post_from_form, whole_number
 from app.posts.models import Post, PostStatus
+from app.posts.webhooks import router as webhooks
 from app.settings import get_settings
 from connectors import registry
 from connectors.base import Draft
@@ -26,6 +27,7 @@ from web.flash import flash
 from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
+pages.include_router(webhooks)
 
 
 def _see(url: str) -> RedirectResponse:

@@ -37,7 +37,16 @@ def demo_server(folder: Path, shipped_model_folder: Path, **extra_env: str):
     shutil.copytree(shipped_model_folder, folder / "models" / "shipped")
     (folder / "models" / "ACTIVE").write_text("shipped")
     port = _free_port()
-    env = {**os.environ, "CAREPOST_LOCALE": "en", "CAREPOST_DATA_DIR": str(folder), **extra_env}
+    # The demo's admin and clinician sign in with a password alone here, so every test can log
+    # them in again within the same 30 s (a code is accepted once); test_two_factor_browser.py
+    # proves the second factor on an account of its own.
+    env = {
+        **os.environ,
+        "CAREPOST_LOCALE": "en",
+        "CAREPOST_DATA_DIR": str(folder),
+        "CAREPOST_TWO_FACTOR_ROLES": "",
+        **extra_env,
+    }
     env.pop("DATABASE_URL", None)
     log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(

@@ -166,11 +166,17 @@ def raw_keys() -> set[str]:
     return {key for key in LABELS if "_" in key}
 
 
-def choose_language_and_log_in(page, base: str, locale: str, username: str) -> None:
+def pick_language_on_login_page(page, base: str, locale: str) -> None:
+    """The header's switch offers the other language: used only when the page is not in locale."""
     page.goto(base + "/login")
-    page.select_option("select[name=lang]", locale)
-    page.click("form[action$='/language'] button")
-    page.wait_for_url("**/login")
+    if page.get_attribute("html", "lang") != locale:
+        page.click("[data-testid=language-switch]")
+        page.wait_for_url("**/login")
+        page.wait_for_selector(f"html[lang={locale}]")
+
+
+def choose_language_and_log_in(page, base: str, locale: str, username: str) -> None:
+    pick_language_on_login_page(page, base, locale)
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORDS[username])
     page.click("form:has(input[name=password]) button[type=submit]")
@@ -233,8 +239,5 @@ def test_every_page_of_a_role_reads_in_the_chosen_language(
 
 def test_the_log_in_page_reads_in_the_language_picked_on_it(page, live_server, foreign):
     for locale in ("es", "en"):
-        page.goto(live_server + "/login")
-        page.select_option("select[name=lang]", locale)
-        page.click("form[action$='/language'] button")
-        page.wait_for_url("**/login")
+        pick_language_on_login_page(page, live_server, locale)
         assert problems_on(page, locale, foreign) == []

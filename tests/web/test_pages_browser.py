@@ -44,6 +44,9 @@ NOT_PAGES = {
     "newsletter_confirm": "opened from the confirmation e-mail's link; tests/newsletters drive it",
     "newsletter_unsubscribe": "opened from a newsletter's link; tests/newsletters drive it",
     "newsletter_preferences": "opened from a newsletter's link; tests/newsletters drive it",
+    "facebook_webhook_verify": "Meta's signed webhook handshake, not a page",
+    "login_code": "opens only after the password step of an account with two-factor sign-in; "
+    "tests/web/test_two_factor_browser.py drives it",
 }
 ANONYMOUS_PAGES = {"login", "register"}
 # Linked from nowhere in the menus: the outbox is opened from a delivery's "View post" link, which

@@ -35,3 +35,49 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+// Review queue keys: j/k move between items, o opens, a/r/e approve, remove or escalate the current
+// item (queue) or the open one (item page). Never while typing in a field.
+(function () {
+  var ACTIONS = { a: "approve", r: "remove", e: "escalate" };
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#queue tbody tr[data-item]"));
+  }
+  function current() {
+    return document.querySelector("#queue tbody tr.current");
+  }
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var index = all.indexOf(current());
+    var next = all[Math.max(0, Math.min(all.length - 1, index + step))] || all[0];
+    all.forEach(function (row) { row.classList.remove("current"); row.removeAttribute("aria-current"); });
+    next.classList.add("current");
+    next.setAttribute("aria-current", "true");
+    next.scrollIntoView({ block: "nearest" });
+  }
+  function submit(form, action) {
+    var button = form.querySelector('button[name="action"][value="' + action + '"]');
+    if (button) button.click();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    var queue = document.querySelector('form[data-keys="queue"]');
+    var item = document.querySelector('form[data-keys="item"]');
+    var key = event.key;
+    if (queue && (key === "j" || key === "k")) {
+      move(key === "j" ? 1 : -1);
+    } else if (queue && key === "o" && current()) {
+      current().querySelector("a[data-testid=review-link]").click();
+    } else if (queue && ACTIONS[key] && current()) {
+      queue.querySelectorAll('input[name="items"]').forEach(function (box) { box.checked = false; });
+      current().querySelector('input[name="items"]').checked = true;
+      submit(queue, ACTIONS[key]);
+    } else if (item && ACTIONS[key]) {
+      submit(item, ACTIONS[key]);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+})();
