@@ -33,10 +33,10 @@ from app.contacts.models import Contact, Language, MessageChannel, Purpose, Supp
 from app.contacts.segments import Segment, reachable
 from app.contacts.service import Decision
 from app.errors import InvalidInput, NotFound
+from app.outreach import templates
 from app.settings import get_settings
 from connectors.base import ChannelError, ErrorKind
 from connectors.voice import ENDED, PlacedCall, moves_forward
-from moderation import scoring
 
 OPT_OUT_KEY = 9
 CLAIMABLE = (CallStatus.pending, CallStatus.sending)
@@ -50,16 +50,11 @@ def answered_by_machine(answered_by: str | None) -> bool:
 
 
 def check_spoken(text: str, field: str) -> None:
-    """Everything a call says passes the moderation check that outgoing posts pass."""
+    """Everything a call says passes the check every message to patients passes: no health data
+    about a person, no health claim the classifier rejects (app/outreach/templates.screen)."""
     if not text.strip():
         raise InvalidInput("this text is required", field=field)
-    flags = scoring.score([text])[0].flags
-    if flags:
-        raise InvalidInput(
-            "the text was flagged by the moderation check ({flags}); rewrite it",
-            field=field,
-            flags=", ".join(flags),
-        )
+    templates.screen([text], field=field)
 
 
 # ---- surveys -------------------------------------------------------------------------------

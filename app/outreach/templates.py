@@ -61,14 +61,15 @@ def check_placeholders(text: str, kind: TemplateKind, field: str) -> None:
         )
 
 
-def screen(texts: list[str]) -> list[str]:
-    """The moderation classifier's flags for the texts; health data or misinformation is refused."""
+def screen(texts: list[str], field: str = "text_es") -> list[str]:
+    """The moderation classifier's flags for the texts; health data or misinformation is refused
+    (flags meant for what patients write, such as emergency, only inform the approver)."""
     results = scoring.score(texts)
     for flag, reason in REFUSED.items():
         found = [r for result in results for r in result.reasons.get(flag, [])]
         if any(flag in result.flags for result in results):
             raise InvalidInput(
-                Message(reason, reasons="; ".join(found[:2]) or flag), field="text_es"
+                Message(reason, reasons="; ".join(found[:2]) or flag), field=field
             )
     return sorted({flag for result in results for flag in result.flags})
 
