@@ -312,9 +312,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/webhooks/twilio/voice/{call_id}/closing"): same(403, anon=403),
     ("POST", "/webhooks/twilio/voice/{call_id}/status"): same(403, anon=403),
     # E-mail newsletters: marketing and admins run them, clinicians approve health claims.
-    ("GET", "/newsletters"): staff(200),
+    ("GET", "/newsletters"): viewers(200),
     ("POST", "/newsletters"): marketing(422),
-    ("GET", "/newsletters/{newsletter_id}"): staff(404),
+    ("GET", "/newsletters/{newsletter_id}"): viewers(404),
     ("POST", "/newsletters/{newsletter_id}"): marketing(422),
     ("POST", "/newsletters/{newsletter_id}/approve"): row(303, 404, 404, 404, 404, 403),
     ("POST", "/newsletters/{newsletter_id}/send"): marketing(404),
@@ -322,8 +322,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/newsletters/{newsletter_id}/results.csv"): marketing(404),
     ("GET", "/email/settings"): admin_only(200),
     ("POST", "/email/settings"): admin_only(422),
-    ("GET", "/mailbox"): staff(200),
-    ("GET", "/mailbox/{message_id}"): staff(404),
+    ("GET", "/mailbox"): viewers(200),
+    ("GET", "/mailbox/{message_id}"): viewers(404),
     # The public side of newsletters: reached by a token from an e-mail, no account needed.
     ("GET", "/n/signup/{language}"): same(200, anon=200),
     ("POST", "/n/signup/{language}"): same(422, anon=422),

@@ -235,6 +235,19 @@ def safe_send(kind: OutboundKind, job: Any, conn) -> str:
         return "error"
 
 
+def send_batch(
+    kind: OutboundKind, ids: list[int], claim: str, pool: ThreadPoolExecutor
+) -> list[str]:
+    """Send a batch the caller claimed just now, outside the dispatcher's round (an on-demand run
+    such as "check comments now"); each message on a connection of its own, in the pool's threads."""
+    jobs = kind.load(ids=ids, claim=claim)
+    if not jobs:
+        return []
+    outcomes = list(pool.map(lambda job: safe_send(kind, job, None), jobs))
+    kind.finish(jobs)
+    return outcomes
+
+
 def tick(
     *,
     worker: str,

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.clock import utcnow
+from app.contacts.auth import ContactViewer
 from app.deps import AdminUser, MarketingUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound
 from app.newsletters import config, mailbox, results, tokens
@@ -51,7 +52,7 @@ def _preview(db, newsletter) -> str:
 
 
 @pages.get("/newsletters", name="newsletter_list")
-def newsletter_list(request: Request, db: SessionDep, _user: StaffUser):
+def newsletter_list(request: Request, db: SessionDep, _user: ContactViewer):
     return render(
         request, "newsletters/list.html", {"newsletters": newsletters.list_newsletters(db=db)}
     )
@@ -68,7 +69,7 @@ async def newsletter_create(request: Request, db: SessionDep, user: MarketingUse
 
 
 @pages.get("/newsletters/{newsletter_id}", name="newsletter_detail")
-def newsletter_detail(request: Request, db: SessionDep, _user: StaffUser, newsletter_id: PathId):
+def newsletter_detail(request: Request, db: SessionDep, _user: ContactViewer, newsletter_id: PathId):
     newsletter = newsletters.get(db=db, newsletter_id=newsletter_id)
     return render(
         request,
@@ -175,14 +176,14 @@ async def email_settings_save(request: Request, db: SessionDep, user: AdminUser)
 
 
 @pages.get("/mailbox", name="mailbox")
-def mailbox_page(request: Request, db: SessionDep, _user: StaffUser):
+def mailbox_page(request: Request, db: SessionDep, _user: ContactViewer):
     return render(
         request, "newsletters/mailbox.html", {"addresses": mailbox.addresses(db), "messages": None}
     )
 
 
 @pages.get("/mailbox/{message_id}", name="mailbox_message")
-def mailbox_message(request: Request, db: SessionDep, _user: StaffUser, message_id: PathId):
+def mailbox_message(request: Request, db: SessionDep, _user: ContactViewer, message_id: PathId):
     row = db.get(MailboxMessage, message_id)
     if row is None:
         raise NotFound("no message has this id")

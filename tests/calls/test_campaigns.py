@@ -137,7 +137,7 @@ def test_a_person_hears_the_message_and_may_press_9(marketer, client):
         )
 
 
-def test_spoken_texts_pass_the_moderation_check(marketer):
+def test_spoken_texts_carrying_health_data_are_refused(marketer):
     with session_scope() as db, pytest.raises(InvalidInput):
         survey = service.create_survey(
             db=db,
@@ -151,7 +151,7 @@ def test_spoken_texts_pass_the_moderation_check(marketer):
             survey=survey,
             kind=QuestionKind.yes_no,
             text={
-                "es": "Gana dinero GRATIS llama ya http://x.y http://z.w",
+                "es": "María López, DNI 12345678Z: su prueba de VIH ha dado positivo.",
                 "en": "Do you exercise?",
             },
             options={"es": [], "en": []},

@@ -65,12 +65,12 @@ def test_a_flagged_question_is_refused_with_a_message(calling, login_as, survey_
         data={
             "csrf_token": csrf,
             "kind": "yes_no",
-            "text_es": "Gana dinero GRATIS llama ya http://x.y http://z.w",
-            "text_en": "Win money",
+            "text_es": "María López, DNI 12345678Z: su prueba de VIH ha dado positivo.",
+            "text_en": "Do you exercise?",
         },
     )
     assert response.status_code == 422
-    assert "moderation" in response.text
+    assert "health data" in response.text
 
 
 def test_the_browser_phone_answers_and_the_results_count_the_keys(

@@ -8,6 +8,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.database import session_scope
 from app.posts.models import Delivery, DeliveryStatus
+from app.settings import get_settings
 from scheduler.dispatcher import tick
 
 
@@ -63,7 +64,8 @@ def _rejected_claim(login_as, csrf_extra=None):
 
 def test_unticking_the_claim_after_a_rejection_does_not_schedule_the_post(login_as, outbox):
     marketer, csrf, _clinician, _c, post_id = _rejected_claim(login_as)
-    now = datetime.now(UTC).astimezone()
+    # Today in the practice's time zone: between 23:00 and 24:00 UTC, Madrid is already tomorrow.
+    now = datetime.now(get_settings().zone)
     response = marketer.post(
         f"/posts/{post_id}/edit",
         data=edit_form(
