@@ -53,7 +53,7 @@ WEB_TESTS = Path(__file__).parent / "web"
 def pytest_collection_modifyitems(items):
     """Under xdist, the browser tests share one live server: they run on one worker together."""
     for item in items:
-        if WEB_TESTS in item.path.parents:
+        if WEB_TESTS in item.path.parents or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 

@@ -51,8 +51,10 @@ class ContactCreate(BaseModel):
 
     @field_validator("email", mode="before")
     @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return (value or "").strip().lower() or None
+    def _email(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value  # None stays unknown; anything else is refused by the type check
+        return value.strip().lower() or None
 
     @field_validator("tags")
     @classmethod

@@ -91,7 +91,7 @@ def test_a_flagged_post_in_a_private_group_waits_for_its_moderator(browser, live
     newcomer.fill("input[name=username]", f"walker{stamp}")
     newcomer.fill("input[name=display_name]", name)
     newcomer.fill("input[name=password]", "a-long-enough-password")
-    newcomer.click("form button[type=submit]")
+    newcomer.click("main form button[type=submit]")
     newcomer.wait_for_selector("[data-testid=whoami]")
     newcomer.click("a[data-nav=group_list]")
     newcomer.click("text=Cuidadores")

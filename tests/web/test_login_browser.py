@@ -29,6 +29,7 @@ EXPECTED_NAV = {
         "group_list",
         "question_list",
         "contact_list",
+        "campaign_list",
         "account",
     ],
     "clinician": [
