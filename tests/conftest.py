@@ -93,12 +93,24 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
     admin.dispose()
 
 
+_RESTART_SEQUENCES = text(
+    "DO $$ DECLARE s record; BEGIN "
+    "FOR s IN SELECT sequence_schema, sequence_name FROM information_schema.sequences LOOP "
+    "EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.sequence_schema, s.sequence_name); "
+    "END LOOP; END $$"
+)
+
+
 def _truncate_postgresql(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    """Empty every table and restart the ids. DELETE with triggers off (replica role: no foreign
+    key checks, no append-only guard on the audit table) is ten times faster than TRUNCATE on a
+    test's few rows, which matters over a thousand tests."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        # TRUNCATE does not fire the audit table's row triggers, so tests can start clean.
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(text(f'DELETE FROM "{table.name}"'))
+        connection.execute(_RESTART_SEQUENCES)
     engine.dispose()
 
 

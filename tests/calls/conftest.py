@@ -13,7 +13,6 @@ from app.contacts.schemas import ContactCreate
 from app.contacts.segments import Segment
 from app.database import session_scope
 from tests.messaging import messaging  # noqa: F401 - fixture
-from tests.web.conftest import browser, page  # noqa: F401 - browser fixtures
 
 
 @pytest.fixture
