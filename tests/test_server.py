@@ -47,6 +47,9 @@ def test_accepted_connection_gets_tcp_nodelay():
     listener.listen()
     client = socket.create_connection(listener.getsockname())
     accepted, _ = listener.accept()
+    # The protocol asks for the current loop: give it one of its own, whatever ran before.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
         config = Config(app=None)
@@ -55,6 +58,8 @@ def test_accepted_connection_gets_tcp_nodelay():
         protocol.connection_made(Transport(accepted))
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
+        asyncio.set_event_loop(None)
+        loop.close()
         for s in (client, accepted, listener):
             s.close()
 
