@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_campaign_dials_no_number_twice_and_loses_none(
     doomed = spawn(["tests/calls/crash_call_worker.py"], postgresql_only, log)
     try:
         # It places a batch and hangs before recording any of it; then it is killed outright.
-        assert wait_for(lambda: counts()[1] >= 4, timeout=120), errors_in(log)
+        assert wait_for(lambda: counts()[1] >= 4, timeout=180), errors_in(log)
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)

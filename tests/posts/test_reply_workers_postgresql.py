@@ -117,7 +117,7 @@ def test_a_worker_killed_after_posting_leaves_no_second_reply(
     doomed = spawn(["tests/posts/crash_reply_worker.py"], postgresql_only, log)
     try:
         # It posts a batch of replies and hangs before recording any; then it is killed outright.
-        assert wait_for(lambda: counts()[1] >= 8, timeout=60), errors_in(log)
+        assert wait_for(lambda: counts()[1] >= 8, timeout=180), errors_in(log)
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)

@@ -125,7 +125,7 @@ def test_worker_killed_mid_send_leaves_no_duplicate_and_no_lost_post(
     doomed = spawn(["tests/scheduler/crash_worker.py"], postgresql_only, log)
     try:
         # It publishes a batch and hangs before recording any of it; then it is killed outright.
-        assert wait_for(lambda: counts()[1] >= 8, timeout=60), errors_in(log)
+        assert wait_for(lambda: counts()[1] >= 8, timeout=180), errors_in(log)
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)
@@ -157,7 +157,7 @@ def test_identical_texts_and_a_killed_worker_publish_each_delivery_on_its_own_me
     log = tmp_path / "doomed.log"
     doomed = spawn(["tests/scheduler/crash_worker.py"], postgresql_only, log)
     try:
-        assert wait_for(lambda: counts()[1] >= 8, timeout=60), errors_in(log)
+        assert wait_for(lambda: counts()[1] >= 8, timeout=180), errors_in(log)
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)

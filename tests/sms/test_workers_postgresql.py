@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_send_leaves_no_duplicate_sms_and_none_lost(
     doomed = spawn(["tests/sms/crash_sms_worker.py"], postgresql_only, log)
     try:
         # It sends a batch and hangs before recording any of it; then it is killed outright.
-        assert wait_for(lambda: counts()[1] >= 8, timeout=60), errors_in(log)
+        assert wait_for(lambda: counts()[1] >= 8, timeout=180), errors_in(log)
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)
