@@ -15,6 +15,7 @@ from app.deps import csrf_token
 from app.i18n import LOCALES, N_, translator
 from app.settings import get_settings
 from web.flash import pop_flashes
+from web.icons import channel_icon
 from web.navigation import can_open, nav_for
 
 WEB_DIR = Path(__file__).parent
@@ -23,6 +24,7 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.newstyle_gettext = True  # type: ignore[attr-defined]
 templates.env.globals["N_"] = N_
+templates.env.globals["channel_icon"] = channel_icon
 
 
 def request_locale(request: Request) -> str:
