@@ -11,6 +11,7 @@ from app.deps import ClinicianUser, MarketingUser, PathId, PostViewer, SessionDe
 from app.errors import DomainError, InvalidInput
 from app.i18n import translator
 from app.posts import calendar as calendar_view
+from app.posts import approvals  # noqa: F401 - posts awaiting approval join the review queue
 from app.posts import comments, importer, media, publish
 from app.posts import service as posts
 from app.posts.api import api  # noqa: F401 - app.main mounts each feature's pages and api
