@@ -40,19 +40,29 @@ class Changes:
 
 
 def diff_words(old: str, new: str) -> list[Segment]:
-    """old → new as runs of unchanged, removed and added words (removed before added)."""
+    """old → new as runs of unchanged, removed and added words (removed before added); a space
+    alone between two changes belongs to them, so "las hospitalizaciones" reads as one change."""
     before, after = TOKENS.findall(old or ""), TOKENS.findall(new or "")
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    opcodes = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
     segments: list[Segment] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            segments.append(Segment("same", "".join(before[i1:i2])))
+    removed, added = [], []
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        same = "".join(before[i1:i2])
+        between = 0 < index < len(opcodes) - 1 and not same.strip()
+        if op != "equal" or between:
+            removed.append(same if op == "equal" else "".join(before[i1:i2]))
+            added.append(same if op == "equal" else "".join(after[j1:j2]))
             continue
-        if i2 > i1:
-            segments.append(Segment("removed", "".join(before[i1:i2])))
-        if j2 > j1:
-            segments.append(Segment("added", "".join(after[j1:j2])))
-    return segments
+        segments += _changes(removed, added)
+        removed, added = [], []
+        segments.append(Segment("same", same))
+    return segments + _changes(removed, added)
+
+
+def _changes(removed: list[str], added: list[str]) -> list[Segment]:
+    """One removed run then one added run (an empty one left out)."""
+    runs = [Segment("removed", "".join(removed)), Segment("added", "".join(added))]
+    return [run for run in runs if run.text]
 
 
 def _channel_texts(db: Session, post: Post) -> dict[str, str]:
