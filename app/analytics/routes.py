@@ -37,6 +37,7 @@ def analytics_page(
     result = _build(db, start, end)
     has = {
         "posts": bool(result.posts),
+        "engagement": any(row.engagement for row in result.posts),
         "sms": any(r.sent or r.confirmed or r.opt_outs for r in result.sms),
         "email": any(r.sent or r.bounced or r.clicks for r in result.email),
     }
