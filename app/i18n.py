@@ -160,12 +160,16 @@ LABELS: dict[str, str] = {
     "edit_approve": N_("edit and approve"),
     "answer": N_("answer"),
     "escalate": N_("escalate"),
+    "reject": N_("reject"),
+    "withdraw": N_("withdrawn by its author"),
     # what was reviewed
     "group_post": N_("group post"),
     "question": N_("question"),
     "network_post": N_("network post"),
     "network_comment": N_("network comment"),
     "channel_comment": N_("comment on a published post"),
+    "post_approval": N_("post awaiting approval"),
+    "health_claim": N_("health claim"),
     # where a review signal came from
     "classifier": N_("classifier"),
     "rule": N_("rule"),

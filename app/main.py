@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app import http_errors
 from app.accounts import routes as account_routes
+from app.analytics import routes as analytics_routes
 from app.accounts import two_factor_routes
 from app.appointments import routes as appointment_routes
 from app.audit import routes as audit_routes
@@ -109,6 +110,7 @@ def create_app() -> FastAPI:
         outreach_routes,
         followup_routes,
         newsletter_routes,
+        analytics_routes,
     ):
         app.include_router(module.pages)
         app.include_router(module.api)

@@ -24,6 +24,7 @@ from app.posts.models import (
     Post,
     PostChannel,
     PostMedia,
+    PostReviewVersion,
 )
 from app.questions.models import Answer, Question
 from app.newsletters.models import (  # noqa: F401
@@ -68,6 +69,7 @@ __all__ = [
     "Post",
     "PostChannel",
     "PostMedia",
+    "PostReviewVersion",
     "Question",
     "RecoveryCode",
     "ReviewEvent",

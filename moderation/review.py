@@ -37,7 +37,7 @@ CLINICIAN_FLAG_WEIGHT = 5.0
 # Reports add up: content is hidden once their weight reaches this (two members with an average
 # record, ½ each; one member with a good record and another; or one clinician).
 HIDE_AT = 1.0
-ACTIONS = ("approve", "remove", "edit_approve", "answer", "escalate")
+ACTIONS = ("approve", "remove", "edit_approve", "answer", "escalate", "reject")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class ContentKind:
     context: Callable[[Session, Any], dict]
     answer: Callable[[Session, Any, User, str], None] | None = None
     actions: tuple[str, ...] = ("approve", "remove", "edit_approve", "escalate")
+    # A kind whose decision its own domain makes (a post's approval): the queue hands the action
+    # and the reviewer's note to it, and its one state machine changes the content.
+    decide: Callable[[Session, Any, User, str, str | None], None] | None = None
 
 
 KINDS: dict[str, ContentKind] = {}
@@ -95,6 +98,46 @@ def _open_item(
     item.updated_at = utcnow()
     db.flush()
     return item
+
+
+def request_decision(db: Session, *, kind: str, target: Any, flags: list[str]) -> Reviewable:
+    """Content that waits for a clinician's decision (a post's approval) gets its item, clinical;
+    an item already open takes the new text and a new version, so a form opened before is stale."""
+    existing = item_for(db, kind, target.id)
+    was_open = existing is not None and existing.status in OPEN_STATUSES
+    severity = max([policy.SEVERITY.get(f, 0) for f in flags] + [policy.REPORT_SEVERITY])
+    item = _open_item(
+        db, kind=kind, target=target, group_id=None, severity=severity, clinical=True
+    )
+    item.flags = sorted(set(flags))
+    if was_open:
+        item.version += 1
+    return item
+
+
+def close(
+    db: Session, *, kind: str, target_id: int, status: ReviewStatus, actor: User | None, note=None
+) -> None:
+    """Content decided or withdrawn outside the queue (on its own page, by its API): its open
+    item closes with the same outcome, so the queue never shows what no longer waits."""
+    item = item_for(db, kind, target_id)
+    if item is None or item.status not in OPEN_STATUSES:
+        return
+    action = {ReviewStatus.approved: "approve", ReviewStatus.rejected: "reject"}.get(status)
+    db.add(
+        ReviewEvent(
+            reviewable_id=item.id,
+            action=action or "withdraw",
+            actor_id=actor.id if actor else None,
+            from_status=str(item.status),
+            to_status=str(status),
+            note=(note or "").strip()[:500] or None,
+        )
+    )
+    item.status, item.version, item.updated_at = status, item.version + 1, utcnow()
+    if action:
+        item.decided_by, item.decided_at = actor.id if actor else None, utcnow()
+    db.add(item)
 
 
 def screen(
@@ -315,10 +358,13 @@ NEXT_STATUS = {
     "edit_approve": ReviewStatus.approved,
     "answer": ReviewStatus.answered,
     "escalate": ReviewStatus.escalated,
+    "reject": ReviewStatus.rejected,
 }
 
 
-def _check_action(item: Reviewable, action: str, actor: User, text: str | None) -> None:
+def _check_action(
+    item: Reviewable, action: str, actor: User, text: str | None, note: str | None = None
+) -> None:
     if action not in ACTIONS:
         raise InvalidInput(
             "unknown action “{action}” (one of {actions})",
@@ -338,6 +384,8 @@ def _check_action(item: Reviewable, action: str, actor: User, text: str | None) 
             kind=i18n.label(item.kind),
             action=i18n.label(action),
         )
+    if action == "reject" and not (note or "").strip():
+        raise InvalidInput("say why it is rejected, so the author can fix it", field="note")
     if action == "answer" and not actor.is_verified_clinician:
         raise PermissionDenied("only a verified clinician can answer")
     if action == "escalate" and item.status == ReviewStatus.escalated:
@@ -368,7 +416,7 @@ def decide(
 ) -> Reviewable:
     """Run one action as one transaction; a stale version means someone else acted first (409)."""
     item = get(db, viewer=actor, item_id=item_id)
-    _check_action(item, action, actor, text)
+    _check_action(item, action, actor, text, note)
     if labels is not None and (unknown := set(labels) - set(LABELS)):
         raise InvalidInput("unknown label “{label}”", field="labels", label=sorted(unknown)[0])
     before = item.status
@@ -394,7 +442,12 @@ def decide(
         )
     else:
         item.decided_by, item.decided_at = actor.id, utcnow()
-        _apply(db, item, action, actor, target, kind, text, flagged)
+        if kind is not None and kind.decide is not None:
+            if target is None:
+                raise NotFound("no such review item")
+            kind.decide(db, target, actor, action, note)
+        else:
+            _apply(db, item, action, actor, target, kind, text, flagged)
     db.add(
         ReviewEvent(
             reviewable_id=item.id,

@@ -335,6 +335,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/p/{token}"): same(404, anon=404),
     ("GET", "/c/{token}"): same(422, anon=422),
     ("POST", "/webhooks/email/bounces/{secret}"): same(404, anon=404),
+    ("GET", "/analytics"): marketing(200),
+    ("GET", "/analytics.csv"): marketing(200),
 }
 FORM_BODIES = {
     "/channels/{channel_id}/status": {"status": "active"},

@@ -43,6 +43,8 @@ NAV: list[NavItem] = [
     # Campaigns are marketing's daily work: a top item for them; admins' and clinicians' menus are
     # full, and they reach campaigns from the contacts page.
     NavItem(N_("Campaigns"), "campaign_list", frozenset({Role.marketing})),
+    NavItem(N_("Analytics"), "analytics", frozenset({Role.marketing})),
+    NavItem(N_("Analytics"), "analytics", frozenset({Role.admin}), in_menu=False),
     NavItem(
         N_("Campaigns"), "campaign_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
     ),

@@ -32,7 +32,9 @@ from app.deps import (
 from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES, N_
+from app.posts import approvals
 from app.security import new_csrf_token
+from moderation import review
 from web.flash import flash
 from web.forms import safe_next, validation_message
 from web.templating import render
@@ -94,6 +96,8 @@ def home(request: Request, db: SessionDep, user: CurrentUser):
         else [],
         "groups": groups.memberships_of(db=db, user=user),
         "events": audit.list_events(db=db, limit=8, actor=None if is_admin else user.username),
+        "approvals": approvals.waiting_for(db, user),
+        "queue_count": review.counts(db, user) if review.may_review(db, user) else None,
     }
     return render(request, "home.html", context)
 

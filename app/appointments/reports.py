@@ -75,6 +75,14 @@ class Report:
         ]
 
 
+def parse_day(text: str, name: str) -> date | None:
+    """A date given in a query (YYYY-MM-DD); empty is none, anything else a 422 naming the field."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise InvalidInput("{name}: a date such as 2026-11-23", field=name, name=name) from None
+
+
 def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The days asked for: the last two weeks by default, at most MAX_DAYS."""
     end = end or today
@@ -86,7 +94,7 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
     return start, end
 
 
-def _bucket(column, days: list[date]):
+def day_bucket(column, days: list[date]):
     """The index of the local day a moment falls on, computed by the database (-1: outside)."""
     zone = get_settings().zone
     edges = [datetime.combine(d, time(0), zone).astimezone(UTC) for d in days]
@@ -118,7 +126,7 @@ def build(db: Session, *, start: date, end: date, plan_id: int | None = None) ->
 
 def _count_reminders(db: Session, report: Report, plan_id: int | None) -> None:
     moment = func.coalesce(OutboundSms.sent_at, OutboundSms.status_at)
-    bucket, first, last = _bucket(moment, report.days)
+    bucket, first, last = day_bucket(moment, report.days)
     query = (
         select(
             OutboundSms.plan_id,
@@ -145,7 +153,7 @@ def _count_reminders(db: Session, report: Report, plan_id: int | None) -> None:
 
 def _count_replies(db: Session, report: Report, plan_id: int | None) -> None:
     reminded = _reminded()
-    bucket, first, last = _bucket(InboundSms.received_at, report.days)
+    bucket, first, last = day_bucket(InboundSms.received_at, report.days)
     query = (
         select(reminded.c.plan_id, bucket, InboundSms.intent, func.count())
         .join(reminded, reminded.c.appointment_id == InboundSms.appointment_id)
@@ -166,7 +174,7 @@ def _count_replies(db: Session, report: Report, plan_id: int | None) -> None:
 
 def _count_attendance(db: Session, report: Report, plan_id: int | None) -> None:
     reminded = _reminded()
-    bucket, first, last = _bucket(Appointment.starts_at, report.days)
+    bucket, first, last = day_bucket(Appointment.starts_at, report.days)
     query = (
         select(reminded.c.plan_id, bucket, Appointment.status, func.count())
         .select_from(Appointment)
@@ -191,14 +199,17 @@ def _count_attendance(db: Session, report: Report, plan_id: int | None) -> None:
 COLUMNS = [f.name for f in fields(Counts)]
 
 
+def safe_cell(text: str) -> str:
+    """A name a spreadsheet would read as a formula, quoted so it stays text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(report: Report, *, not_reminded: str) -> str:
     """The table as CSV; a plan name that a spreadsheet would read as a formula is quoted."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["day", "plan", *COLUMNS])
     for day, plan, counts in report.table():
-        name = plan if plan is not None else not_reminded
-        if name[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            name = "'" + name
+        name = safe_cell(plan if plan is not None else not_reminded)
         writer.writerow([day.isoformat(), name, *(getattr(counts, c) for c in COLUMNS)])
     return out.getvalue()

@@ -1,6 +1,5 @@
 """Appointment pages and API (JSON and FHIR), CSV import, and the reminder plans."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -120,16 +119,9 @@ async def reminder_plan_save(request: Request, db: SessionDep, user: AdminUser):
     return RedirectResponse("/reminder-plans", status_code=303)
 
 
-def _day(text: str, name: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        raise InvalidInput("{name}: a date such as 2026-11-23", field=name, name=name) from None
-
-
 def _report(db, start: str, end: str, plan: str) -> reports.Report:
     today = utcnow().astimezone(get_settings().zone).date()
-    first, last = reports.period(_day(start, "start"), _day(end, "end"), today)
+    first, last = reports.period(reports.parse_day(start, "start"), reports.parse_day(end, "end"), today)
     plan_id = int(plan) if plan.isdigit() else None
     return reports.build(db, start=first, end=last, plan_id=plan_id)
 

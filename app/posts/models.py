@@ -66,6 +66,28 @@ class Post(SQLModel, table=True):
     )
 
 
+class PostReviewVersion(SQLModel, table=True):
+    """What a clinician saw when deciding on a post: an edit after it is shown against this text."""
+
+    __table_args__ = (Index("ix_postreviewversion_post", "post_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id")
+    version: int  # the post's version the decision was made on
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    link: str | None = Field(default=None, max_length=2000)
+    # Channel name -> the text written for that channel (channels using the post's text are left out).
+    channel_texts: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    approved: bool
+    comment: str | None = Field(default=None, max_length=1000)
+    decided_by: int = Field(foreign_key="user.id")
+    decided_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
 class PostChannel(SQLModel, table=True):
     """A channel the post goes to, with an optional text written for that channel."""
 

@@ -11,7 +11,8 @@ from app.deps import ClinicianUser, MarketingUser, PathId, PostViewer, SessionDe
 from app.errors import DomainError, InvalidInput
 from app.i18n import translator
 from app.posts import calendar as calendar_view
-from app.posts import comments, importer, media, publish
+from app.posts import approvals  # noqa: F401 - posts awaiting approval join the review queue
+from app.posts import comments, importer, media, publish, review_versions
 from app.posts import service as posts
 from app.posts.api import api  # noqa: F401 - app.main mounts each feature's pages and api
 from app.posts.forms import local_moment, post_from_form, whole_number
@@ -156,13 +157,15 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
 def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
     delivered = posts.deliveries_of(db=db, post=post)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
+    can_review = user.is_verified_clinician and post.status == PostStatus.awaiting_approval
     context = {
         "post": post,
         "targets": posts.targets(db=db, post=post),
         "deliveries": delivered,
         "charts": charts,
         "can_edit": user.role in (Role.admin, Role.marketing),
-        "can_review": user.is_verified_clinician and post.status == PostStatus.awaiting_approval,
+        "can_review": can_review,
+        "changes": review_versions.changes_since_review(db, post) if can_review else None,
         "needs_approval": posts.needs_approval(post),
         "can_publish_now": publish.can_publish_now(db=db, post=post),
         "can_publish_again": publish.can_publish_again(db=db, post=post),

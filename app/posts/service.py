@@ -22,6 +22,7 @@ from app.posts.checks import (
     check_texts,
     parse_schedule,
 )
+from app.posts import review_versions
 from app.posts.models import (
     Delivery,
     DeliveryPublic,
@@ -33,10 +34,13 @@ from app.posts.models import (
     PostStatus,
 )
 from app.settings import get_settings
+from moderation import review as review_queue
 from moderation import scoring
-from moderation.models import ModerationLabel
+from moderation.models import ModerationLabel, ReviewStatus
 from scheduler.recurrence import Rule, next_after, occurrences
 
+# The kind of review item a post waiting for a clinician's approval has in the review queue.
+APPROVAL_KIND = "post_approval"
 MAX_ID = 2**31 - 1  # an id beyond the column's range is simply not there (PostgreSQL integer)
 EDITABLE = {
     PostStatus.draft,
@@ -207,8 +211,7 @@ def create(*, db: Session, author: User, data: PostCreate, checked: Checked | No
         health_claim=post.health_claim,
         channels=len(texts),
     )
-    if post.status == PostStatus.awaiting_approval:
-        ask_clinicians(db, post)
+    _follow_approval(db, post, author)
     return post
 
 
@@ -259,13 +262,26 @@ def update(
         needs_clinician=post.needs_clinician,
         claim_kept=claim_kept,
     )
-    if post.status == PostStatus.awaiting_approval:
-        ask_clinicians(db, post)
+    _follow_approval(db, post, actor)
     return post
 
 
+def _follow_approval(db: Session, post: Post, actor: User) -> None:
+    """The post's item in the review queue follows its status: open while it awaits approval."""
+    if post.status == PostStatus.awaiting_approval:
+        ask_clinicians(db, post)
+    else:
+        review_queue.close(
+            db, kind=APPROVAL_KIND, target_id=post.id, status=ReviewStatus.withdrawn, actor=actor
+        )
+
+
 def ask_clinicians(db: Session, post: Post) -> None:
-    """Tell clinicians a post waits for their review."""
+    """Put the post in the clinicians' review queue and tell them it waits for their review."""
+    flags = ["health_claim"] if post.health_claim else []
+    review_queue.request_decision(
+        db, kind=APPROVAL_KIND, target=post, flags=flags + list(post.moderation_flags or [])
+    )
     notifications.notify_clinicians(
         db=db,
         kind="approval.requested",
@@ -296,6 +312,17 @@ def review(
         )
     post.reviewed_by, post.reviewed_at = clinician.id, utcnow()
     post.review_comment = (comment or "").strip()[:1000] or None
+    review_versions.record(
+        db, post=post, clinician=clinician, approved=approve, comment=post.review_comment
+    )
+    review_queue.close(
+        db,
+        kind=APPROVAL_KIND,
+        target_id=post.id,
+        status=ReviewStatus.approved if approve else ReviewStatus.rejected,
+        actor=clinician,
+        note=post.review_comment,
+    )
     if approve:
         post.status = PostStatus.scheduled if post.scheduled_at else PostStatus.approved
     else:
@@ -401,6 +428,7 @@ def cancel(*, db: Session, post: Post, actor: User) -> Post:
         )
     )
     db.add(post)
+    _follow_approval(db, post, actor)
     audit.record(db, actor=actor, action="post.cancel", object_type="post", object_id=post.id)
     return post
 

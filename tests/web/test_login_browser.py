@@ -30,6 +30,7 @@ EXPECTED_NAV = {
         "question_list",
         "contact_list",
         "campaign_list",
+        "analytics",
         "account",
     ],
     "clinician": [

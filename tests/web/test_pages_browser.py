@@ -40,6 +40,7 @@ NOT_PAGES = {
     "call_phone_call": "exists once a call rang on the browser phone; tests/calls drive it",
     "mailbox_message": "exists once an e-mail reached the local mailbox; tests/newsletters drive it",
     "newsletter_results_csv": "a CSV download",
+    "analytics_csv": "a CSV download",
     "newsletter_click": "a tracked link's redirect, not a page",
     "newsletter_confirm": "opened from the confirmation e-mail's link; tests/newsletters drive it",
     "newsletter_unsubscribe": "opened from a newsletter's link; tests/newsletters drive it",

@@ -59,6 +59,19 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     var button = form.querySelector('button[name="action"][value="' + action + '"]');
     if (button) button.click();
   }
+  // A post awaiting approval is rejected with a reason: r asks for it first, then rejects.
+  function reject(form) {
+    var reason = form.querySelector("textarea[name=note]");
+    if (reason && !reason.value.trim()) {
+      reason.focus();
+    } else {
+      submit(form, "reject");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var reason = document.querySelector('form[data-keys="item"] textarea[name=note]');
+    if (reason && location.hash === "#reason") reason.focus();
+  });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, textarea, select, [contenteditable]")) return;
@@ -69,6 +82,10 @@ document.addEventListener("htmx:beforeSwap", function (event) {
       move(key === "j" ? 1 : -1);
     } else if (queue && key === "o" && current()) {
       current().querySelector("a[data-testid=review-link]").click();
+    } else if (queue && key === "r" && current() && current().dataset.kind === "post_approval") {
+      location.href = current().querySelector("a[data-testid=review-link]").href + "#reason";
+    } else if (item && key === "r" && item.querySelector('button[value="reject"]')) {
+      reject(item);
     } else if (queue && ACTIONS[key] && current()) {
       queue.querySelectorAll('input[name="items"]').forEach(function (box) { box.checked = false; });
       current().querySelector('input[name="items"]').checked = true;

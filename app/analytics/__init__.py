@@ -1,0 +1,1 @@
+"""Analytics: what was published and sent, week by week."""
