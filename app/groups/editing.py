@@ -83,7 +83,6 @@ def edit(
     before, was = post.text, post.status
     _keep_version(db, post, "edit")
     post.title, post.text, post.edited_at = title, text, utcnow()
-    post.search_text = threads.search_text(title, text)
     db.add(post)
     db.flush()
     screening = review.screen(db, kind="group_post", target=post, group_id=group.id)

@@ -3,12 +3,13 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
 from app.database import enum_type
 from moderation.models import ContentStatus
+from moderation.text import normalise
 
 
 class Visibility(StrEnum):
@@ -92,6 +93,23 @@ class GroupPost(SQLModel, table=True):
     edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # Deleted by its author: the row and its text stay for moderators and the audit trail.
     deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+def search_text(title: str | None, text: str | None) -> str:
+    """What group search looks in: title and text, normalised."""
+    return normalise(f"{title or ''} {text or ''}")
+
+
+def _refresh_search_text(post: GroupPost, value, _old, initiator) -> None:
+    """Keep search_text in step with title and text when they change after creation, whoever
+    changes them (a moderator's edit from the review queue included)."""
+    title = value if initiator.key == "title" else post.title
+    text = value if initiator.key == "text" else post.text
+    post.search_text = search_text(title, text)
+
+
+event.listen(GroupPost.text, "set", _refresh_search_text)
+event.listen(GroupPost.title, "set", _refresh_search_text)
 
 
 class GroupCategory(SQLModel, table=True):

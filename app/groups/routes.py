@@ -171,7 +171,8 @@ def group_post_create(
     user: CurrentUser,
     group_id: PathId,
     text: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
+    # Required by the page's form; a client that sends no title gets the text's first line.
+    title: Annotated[str | None, Form()] = None,
     category_id: Annotated[str, Form()] = "",
     image: Annotated[UploadFile | None, File()] = None,
 ):

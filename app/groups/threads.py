@@ -22,13 +22,13 @@ from app.groups.models import (
     GroupPostPublic,
     GroupReaction,
     SupportGroup,
+    search_text,
 )
 from app.i18n import N_, Message
 from app.notifications import service as notifications
 from app.settings import get_settings
 from moderation import review, strikes
 from moderation.models import ContentStatus
-from moderation.text import normalise
 
 MAX_TEXT = 5000
 MAX_TITLE = 120
@@ -149,11 +149,6 @@ def check_title(title: str | None, text: str) -> str:
     if len(title) > MAX_TITLE:
         raise InvalidInput("at most {n} characters", field="title", n=MAX_TITLE)
     return title
-
-
-def search_text(title: str | None, text: str) -> str:
-    """What group search looks in: title and text, normalised."""
-    return normalise(f"{title or ''} {text}")
 
 
 def _replied(db: Session, group: SupportGroup, parent: GroupPost, viewer: User) -> None:
