@@ -63,9 +63,7 @@ def delete(*, db: Session, viewer: User, group_id: int, category_id: int) -> Non
     if category is None or category.group_id != group.id:
         raise NotFound("no such category")
     db.exec(
-        update(GroupPost)
-        .where(col(GroupPost.category_id) == category.id)
-        .values(category_id=None)
+        update(GroupPost).where(col(GroupPost.category_id) == category.id).values(category_id=None)
     )
     db.delete(category)
     db.flush()

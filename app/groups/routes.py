@@ -189,7 +189,9 @@ def group_post_create(
 
 
 @pages.get("/groups/{group_id}/posts/{post_id}", name="group_thread")
-def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId):
+def group_thread(
+    request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId
+):
     group, membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
     context = {
@@ -355,7 +357,9 @@ def api_reply(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: Path
 
 
 @api.post("/{group_id}/posts/{post_id}/reports", status_code=201)
-def api_report(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: ReportIn):
+def api_report(
+    db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: ReportIn
+):
     item = threads.report(
         db=db,
         viewer=user,

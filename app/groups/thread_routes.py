@@ -27,7 +27,9 @@ def _thread_url(group_id: int, post) -> str:
 
 
 @pages.get("/groups/{group_id}/search", name="group_search")
-def group_search(request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, q: str = ""):
+def group_search(
+    request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, q: str = ""
+):
     group, found, parents = search(db=db, viewer=user, group_id=group_id, q=q[:200])
     context = {
         "group": group,

@@ -16,9 +16,9 @@ from app.groups import service as groups
 from app.groups.models import (
     REACTIONS,
     GroupCategory,
-    GroupPostImage,
     GroupMembership,
     GroupPost,
+    GroupPostImage,
     GroupPostPublic,
     GroupReaction,
     SupportGroup,
@@ -158,7 +158,9 @@ def _replied(db: Session, group: SupportGroup, parent: GroupPost, viewer: User) 
             db=db,
             user_id=parent.author_id,
             kind="reply",
-            message=Message("{name} replied in {group}", name=viewer.display_name, group=group.name),
+            message=Message(
+                "{name} replied in {group}", name=viewer.display_name, group=group.name
+            ),
             link=f"/groups/{group.id}/posts/{parent.id}",
         )
 

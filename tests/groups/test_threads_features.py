@@ -43,16 +43,28 @@ def test_admins_manage_categories_and_the_group_page_filters_by_them(community):
             threads.write(db=db, viewer=people["member"], group_id=group_id, text="Hola", title="T")
         with pytest.raises(InvalidInput):
             threads.write(
-                db=db, viewer=people["member"], group_id=group_id, text="x", title=" ",
+                db=db,
+                viewer=people["member"],
+                group_id=group_id,
+                text="x",
+                title=" ",
                 category_id=diet.id,
             )
         lentils = threads.write(
-            db=db, viewer=people["member"], group_id=group_id, text="Receta",
-            title="Lentejas", category_id=diet.id,
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            text="Receta",
+            title="Lentejas",
+            category_id=diet.id,
         )
         threads.write(
-            db=db, viewer=people["member"], group_id=group_id, text="Paseo",
-            title="Caminar", category_id=sport.id,
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            text="Paseo",
+            title="Caminar",
+            category_id=sport.id,
         )
         group = db.get(GroupPost, lentils.id).group_id
         from app.groups.models import SupportGroup
@@ -71,11 +83,17 @@ def test_search_finds_title_and_text_but_held_posts_only_for_moderators(communit
     group_id = ids["public"]
     with session_scope() as db:
         thread = threads.write(
-            db=db, viewer=people["member"], group_id=group_id,
-            title="Receta de lentejas", text="Con verduras del mercado",
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            title="Receta de lentejas",
+            text="Con verduras del mercado",
         )
         threads.write(
-            db=db, viewer=people["member"], group_id=group_id, parent_id=thread.id,
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            parent_id=thread.id,
             text="Las lentejas con arroz también",
         )
         held = threads.write(
@@ -111,7 +129,11 @@ def test_an_edit_is_scored_again_held_and_its_history_is_for_moderators_only(com
                 db=db, viewer=people["moderator"], group_id=group_id, post_id=post.id, text="x"
             )
         edited = editing.edit(
-            db=db, viewer=people["member"], group_id=group_id, post_id=post.id, text=HELD,
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            post_id=post.id,
+            text=HELD,
             title="Ayuda",
         )
         assert edited.status == ContentStatus.held and edited.edited_at is not None
@@ -137,7 +159,10 @@ def test_deleting_a_reply_leaves_a_tombstone_and_keeps_the_text_for_moderators(c
     with session_scope() as db:
         thread = threads.write(db=db, viewer=people["admin"], group_id=group_id, text="Hilo")
         reply = threads.write(
-            db=db, viewer=people["member"], group_id=group_id, parent_id=thread.id,
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            parent_id=thread.id,
             text="Mi teléfono está en mi perfil",
         )
         with pytest.raises(PermissionDenied):
@@ -171,8 +196,12 @@ def test_an_image_keeps_its_pixels_and_loses_exif_and_gps(community):
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)  # the test image has GPS
     with session_scope() as db:
         post = threads.write(
-            db=db, viewer=people["member"], group_id=ids["public"], title="Mi plato",
-            text="Foto", image=("plato.jpg", data),
+            db=db,
+            viewer=people["member"],
+            group_id=ids["public"],
+            title="Mi plato",
+            text="Foto",
+            image=("plato.jpg", data),
         )
         stored = db.exec(select(GroupPostImage).where(GroupPostImage.post_id == post.id)).one()
         clean = images.read(stored)
@@ -192,14 +221,20 @@ def test_a_mention_tells_members_only_and_an_edit_tells_only_the_newly_mentioned
     group_id = ids["private"]
     with session_scope() as db:
         post = threads.write(
-            db=db, viewer=people["member"], group_id=group_id, title="Hola",
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            title="Hola",
             text="Gracias @G-Moderator, y @G-Outsider y @g-member y @Nadie",
         )
         assert len(_notes(db, people["moderator"], "mention")) == 1
         assert _notes(db, people["outsider"], "mention") == []  # not a member of this group
         assert _notes(db, people["member"], "mention") == []  # one's own pseudonym
         editing.edit(
-            db=db, viewer=people["member"], group_id=group_id, post_id=post.id,
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            post_id=post.id,
             text="Gracias @g-moderator y @G-Admin",
         )
         assert len(_notes(db, people["moderator"], "mention")) == 1
@@ -245,7 +280,11 @@ def test_routes_refuse_others_and_accept_the_right_people(app, community):
     group_id = ids["private"]
     with session_scope() as db:
         post = threads.write(
-            db=db, viewer=people["member"], group_id=group_id, title="Foto", text="Mirad",
+            db=db,
+            viewer=people["member"],
+            group_id=group_id,
+            title="Foto",
+            text="Mirad",
             image=("a.jpg", _jpeg_with_gps()),
         )
         post_id = post.id
