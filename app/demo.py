@@ -184,7 +184,7 @@ def _load_posts(db: Session, users: dict[str, User]) -> None:
 
 def _load_community(db: Session, users: dict[str, User]) -> None:
     """A conversation in the public group, network posts and an answered question (once)."""
-    from app.groups import threads
+    from app.groups import editing, threads
     from app.groups.models import GroupPost
     from app.network import service as network
     from app.network.models import NetworkPostCreate
@@ -196,11 +196,21 @@ def _load_community(db: Session, users: dict[str, User]) -> None:
     group = db.exec(
         select(SupportGroup).where(SupportGroup.visibility == Visibility.public)
     ).first()
+    text = "Buenos días, grupo. Hoy he probado la receta de lentejas del taller de nutrición."
     thread = threads.write(
         db=db,
         viewer=users["patient"],
         group_id=group.id,
-        text="Buenos días, grupo. Hoy he probado la receta de lentejas del taller de nutrición, muy rica.",
+        title="La receta de lentejas del taller",
+        text=text,
+    )
+    # An edited post, so the group's moderators have earlier versions to look at.
+    editing.edit(
+        db=db,
+        viewer=users["patient"],
+        group_id=group.id,
+        post_id=thread.id,
+        text=text.removesuffix(".") + ", muy rica.",
     )
     threads.write(
         db=db,

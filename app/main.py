@@ -22,6 +22,7 @@ from app.delivery import routes as delivery_routes
 from app.deps import csrf_protect
 from app.followups import routes as followup_routes
 from app.groups import routes as group_routes
+from app.groups import thread_routes as group_thread_routes
 from app.jobs import routes as job_routes
 from app.middleware import RequestGuard
 from app.network import routes as network_routes
@@ -98,6 +99,7 @@ def create_app() -> FastAPI:
         post_routes,
         notification_routes,
         group_routes,
+        group_thread_routes,
         question_routes,
         network_routes,
         moderation_routes,

@@ -106,11 +106,23 @@ def review_job() -> None:
         log.info("review: escalated %s stale items, %s overdue emergencies", count, overdue)
 
 
+def digest_job() -> None:
+    """Give each member following group threads their weekly digest, as a notification."""
+    from app.database import session_scope
+    from app.groups.follows import send_weekly
+
+    with session_scope() as db:
+        sent = send_weekly(db=db)
+    if sent:
+        log.info("digest: %s weekly digests", sent)
+
+
 JOBS = {
     "dispatch": dispatch_job,
     "metrics": metrics_job,
     "comments": comments_job,
     "review": review_job,
+    "digest": digest_job,
 }
 
 
@@ -121,6 +133,8 @@ def _add_jobs(scheduler) -> None:
         "metrics": {"minutes": max(1, settings.metrics_refresh_minutes // 4)},
         "comments": {"minutes": 1},
         "review": {"minutes": 10},
+        # Each member's digest comes a week after the last one; the round only finds who is due.
+        "digest": {"hours": 6},
     }
     for name, job in JOBS.items():
         # coalesce + one instance: a slow round never runs twice at once; missed rounds collapse.

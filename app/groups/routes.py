@@ -2,14 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.deps import CurrentUser, PathId, SessionDep, StaffUser
+from app.errors import InvalidInput
+from app.groups import categories, follows, images, threads
 from app.groups import service as groups
-from app.groups import threads
-from app.groups.models import REACTIONS, GroupCreate, GroupPostPublic, GroupPublic, TextIn
+from app.groups.models import (
+    REACTIONS,
+    GroupCreate,
+    GroupPostPublic,
+    GroupPublic,
+    TextIn,
+    ThreadIn,
+)
 from moderation import review
 from web.flash import flash
 from web.templating import render
@@ -48,18 +56,37 @@ def group_create(
     return _see(f"/groups/{group.id}")
 
 
+def _category(value: str | None) -> int | None:
+    """A category id from a form or a query ("" for none); a 422 for anything else."""
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 2**31 - 1:
+        raise InvalidInput("no such category in this group", field="category_id")
+    return int(value)
+
+
 @pages.get("/groups/{group_id}", name="group_detail")
 def group_detail(
-    request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, cursor: str | None = None
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: PathId,
+    cursor: str | None = None,
+    category: str | None = None,
 ):
     group, membership = groups.get(db=db, viewer=user, group_id=group_id)
     context = {"group": group, "membership": membership, "readable": False}
     if groups.can_read(group, membership):
-        rows, next_cursor = threads.threads(db=db, viewer=user, group=group, cursor=cursor)
-        pinned = [] if cursor else threads.pinned(db=db, group=group)
+        chosen = _category(category)
+        rows, next_cursor = threads.threads(
+            db=db, viewer=user, group=group, cursor=cursor, category_id=chosen
+        )
+        pinned = [] if cursor or chosen else threads.pinned(db=db, group=group)
         shown = threads.public(db, pinned + rows, user)
         context |= {
             "readable": True,
+            "categories": categories.of_group(db=db, group_id=group.id),
+            "category": chosen,
             "pinned": shown[: len(pinned)],
             "threads": shown[len(pinned) :],
             "next_cursor": next_cursor,
@@ -94,6 +121,7 @@ def group_members(request: Request, db: SessionDep, user: CurrentUser, group_id:
         "group": group,
         "membership": membership,
         "members": groups.members(db=db, group_id=group.id),
+        "categories": categories.of_group(db=db, group_id=group.id),
     }
     return render(request, "groups/members.html", context)
 
@@ -130,16 +158,40 @@ def group_invite(
     return _see(f"/groups/{group_id}/members")
 
 
+def _image(upload: UploadFile | None) -> tuple[str, bytes] | None:
+    """The uploaded image's name and bytes (one byte over the limit is enough to refuse it)."""
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return None
+    return upload.filename, upload.file.read(images.MAX_BYTES + 1)
+
+
 @pages.post("/groups/{group_id}/posts", name="group_post_create")
 def group_post_create(
-    db: SessionDep, user: CurrentUser, group_id: PathId, text: Annotated[str, Form()] = ""
+    db: SessionDep,
+    user: CurrentUser,
+    group_id: PathId,
+    text: Annotated[str, Form()] = "",
+    # Required by the page's form; a client that sends no title gets the text's first line.
+    title: Annotated[str | None, Form()] = None,
+    category_id: Annotated[str, Form()] = "",
+    image: Annotated[UploadFile | None, File()] = None,
 ):
-    post = threads.write(db=db, viewer=user, group_id=group_id, text=text)
+    post = threads.write(
+        db=db,
+        viewer=user,
+        group_id=group_id,
+        text=text,
+        title=title,
+        category_id=_category(category_id),
+        image=_image(image),
+    )
     return _see(f"/groups/{group_id}/posts/{post.id}")
 
 
 @pages.get("/groups/{group_id}/posts/{post_id}", name="group_thread")
-def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId):
+def group_thread(
+    request: Request, db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId
+):
     group, membership = groups.get_readable(db=db, viewer=user, group_id=group_id)
     thread = threads.thread_start(db=db, viewer=user, group=group, post_id=post_id)
     context = {
@@ -154,6 +206,7 @@ def group_thread(request: Request, db: SessionDep, user: CurrentUser, group_id: 
         "active": groups.is_active(membership),
         "manager": groups.is_manager(membership),
         "reactions": REACTIONS,
+        "following": follows.is_following(db=db, user_id=user.id, thread_id=thread.id),
     }
     return render(request, "groups/thread.html", context)
 
@@ -165,8 +218,11 @@ def group_reply(
     group_id: PathId,
     post_id: PathId,
     text: Annotated[str, Form()] = "",
+    image: Annotated[UploadFile | None, File()] = None,
 ):
-    threads.write(db=db, viewer=user, group_id=group_id, text=text, parent_id=post_id)
+    threads.write(
+        db=db, viewer=user, group_id=group_id, text=text, parent_id=post_id, image=_image(image)
+    )
     return _see(f"/groups/{group_id}/posts/{post_id}")
 
 
@@ -275,8 +331,15 @@ def api_posts(db: SessionDep, user: CurrentUser, group_id: PathId, cursor: str |
 
 
 @api.post("/{group_id}/posts", response_model=GroupPostPublic, status_code=201)
-def api_post_create(db: SessionDep, user: CurrentUser, group_id: PathId, data: TextIn):
-    post = threads.write(db=db, viewer=user, group_id=group_id, text=data.text)
+def api_post_create(db: SessionDep, user: CurrentUser, group_id: PathId, data: ThreadIn):
+    post = threads.write(
+        db=db,
+        viewer=user,
+        group_id=group_id,
+        text=data.text,
+        title=data.title,
+        category_id=data.category_id,
+    )
     return threads.public(db, [post])[0]
 
 
@@ -294,7 +357,9 @@ def api_reply(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: Path
 
 
 @api.post("/{group_id}/posts/{post_id}/reports", status_code=201)
-def api_report(db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: ReportIn):
+def api_report(
+    db: SessionDep, user: CurrentUser, group_id: PathId, post_id: PathId, data: ReportIn
+):
     item = threads.report(
         db=db,
         viewer=user,

@@ -11,14 +11,18 @@ from app.audit import service as audit
 from app.clock import to_local, utcnow
 from app.database import insert_missing
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
+from app.groups import categories, follows, images, mentions
 from app.groups import service as groups
 from app.groups.models import (
     REACTIONS,
+    GroupCategory,
     GroupMembership,
     GroupPost,
+    GroupPostImage,
     GroupPostPublic,
     GroupReaction,
     SupportGroup,
+    search_text,
 )
 from app.i18n import N_, Message
 from app.notifications import service as notifications
@@ -27,10 +31,11 @@ from moderation import review, strikes
 from moderation.models import ContentStatus
 
 MAX_TEXT = 5000
+MAX_TITLE = 120
 PAGE_SIZE = 20
 
 
-def _check_text(text: str) -> str:
+def check_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise InvalidInput("write something first", field="text")
@@ -78,32 +83,49 @@ def _visible_to(viewer: User):
 
 
 def write(
-    *, db: Session, viewer: User, group_id: int, text: str, parent_id: int | None = None
+    *,
+    db: Session,
+    viewer: User,
+    group_id: int,
+    text: str,
+    parent_id: int | None = None,
+    title: str | None = None,
+    category_id: int | None = None,
+    image: tuple[str, bytes] | None = None,
 ) -> GroupPost:
-    """A new thread, or a reply when parent_id is given; scored and held or hidden by the policy."""
+    """A new thread (with a title and, where the group has them, a category), or a reply when
+    parent_id is given; scored and held or hidden by the policy; mentions and follows follow."""
     group, membership = groups.get_readable(db=db, viewer=viewer, group_id=group_id)
-    text = _check_text(text)
+    text = check_text(text)
     parent = None
     if parent_id is not None:
         parent = thread_start(db=db, viewer=viewer, group=group, post_id=parent_id)
+        title, category_id = None, None
+    else:
+        title = check_title(title, text)
+        category_id = categories.check(db=db, group_id=group.id, category_id=category_id)
+    cleaned = images.clean(*image) if image else None
     _check_can_post(db, membership, viewer)
-    post = GroupPost(group_id=group.id, author_id=viewer.id, parent_id=parent_id, text=text)
+    post = GroupPost(
+        group_id=group.id,
+        author_id=viewer.id,
+        parent_id=parent_id,
+        text=text,
+        title=title,
+        category_id=category_id,
+        search_text=search_text(title, text),
+    )
     db.add(post)
     db.flush()
+    if cleaned:
+        images.store(db=db, post_id=post.id, image=cleaned)
     screening = review.screen(db, kind="group_post", target=post, group_id=group.id)
     post.status, post.notice = screening.status, screening.auto_reply
+    follows.follow_quietly(db=db, user_id=viewer.id, thread_id=parent_id or post.id)
+    if post.status == ContentStatus.visible:
+        mentions.notify(db=db, group=group, post=post, author=viewer)
     if parent is not None and post.status == ContentStatus.visible:
-        count_reply(db, parent.id)
-        if parent.author_id != viewer.id:
-            notifications.notify(
-                db=db,
-                user_id=parent.author_id,
-                kind="reply",
-                message=Message(
-                    "{name} replied in {group}", name=viewer.display_name, group=group.name
-                ),
-                link=f"/groups/{group.id}/posts/{parent.id}",
-            )
+        _replied(db, group, parent, viewer)
     audit.record(
         db,
         actor=viewer,
@@ -114,6 +136,33 @@ def write(
         status=str(post.status),
     )
     return post
+
+
+def check_title(title: str | None, text: str) -> str:
+    """A thread's title: required when given as a field; the text's first line otherwise (API)."""
+    if title is None:
+        first = text.splitlines()[0].strip()
+        return first if len(first) <= MAX_TITLE else first[: MAX_TITLE - 1].rstrip() + "…"
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("give the conversation a title", field="title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput("at most {n} characters", field="title", n=MAX_TITLE)
+    return title
+
+
+def _replied(db: Session, group: SupportGroup, parent: GroupPost, viewer: User) -> None:
+    count_reply(db, parent.id)
+    if parent.author_id != viewer.id:
+        notifications.notify(
+            db=db,
+            user_id=parent.author_id,
+            kind="reply",
+            message=Message(
+                "{name} replied in {group}", name=viewer.display_name, group=group.name
+            ),
+            link=f"/groups/{group.id}/posts/{parent.id}",
+        )
 
 
 def count_reply(db: Session, thread_id: int) -> None:
@@ -132,6 +181,7 @@ def thread_start(*, db: Session, viewer: User, group: SupportGroup, post_id: int
             GroupPost.id == post_id,
             GroupPost.group_id == group.id,
             col(GroupPost.parent_id).is_(None),
+            col(GroupPost.deleted_at).is_(None),
             _visible_to(viewer),
         )
     ).first()
@@ -145,7 +195,10 @@ def get_post(*, db: Session, viewer: User, group_id: int, post_id: int):
     group, membership = groups.get_readable(db=db, viewer=viewer, group_id=group_id)
     post = db.exec(
         select(GroupPost).where(
-            GroupPost.id == post_id, GroupPost.group_id == group.id, _visible_to(viewer)
+            GroupPost.id == post_id,
+            GroupPost.group_id == group.id,
+            col(GroupPost.deleted_at).is_(None),
+            _visible_to(viewer),
         )
     ).first()
     if post is None:
@@ -154,16 +207,25 @@ def get_post(*, db: Session, viewer: User, group_id: int, post_id: int):
 
 
 def threads(
-    *, db: Session, viewer: User, group: SupportGroup, cursor: str | None = None
+    *,
+    db: Session,
+    viewer: User,
+    group: SupportGroup,
+    cursor: str | None = None,
+    category_id: int | None = None,
 ) -> tuple[list[GroupPost], str | None]:
-    """Unpinned threads, latest activity first, a page at a time (keyset, no OFFSET)."""
+    """Unpinned threads (of one category when given), latest activity first, a page at a time
+    (keyset, no OFFSET)."""
     query = select(GroupPost).where(
         GroupPost.group_id == group.id,
         col(GroupPost.parent_id).is_(None),
         col(GroupPost.pinned).is_(False),
+        col(GroupPost.deleted_at).is_(None),
         GroupPost.status != ContentStatus.removed,
         _visible_to(viewer),
     )
+    if category_id is not None:
+        query = query.where(GroupPost.category_id == category_id)
     after = pagination.decode(cursor, datetime, int)
     if after:
         at, last_id = after
@@ -183,6 +245,7 @@ def pinned(*, db: Session, group: SupportGroup) -> list[GroupPost]:
         GroupPost.group_id == group.id,
         col(GroupPost.parent_id).is_(None),
         col(GroupPost.pinned),
+        col(GroupPost.deleted_at).is_(None),
         GroupPost.status == ContentStatus.visible,
     )
     return list(db.exec(query.order_by(col(GroupPost.id).desc())))
@@ -220,31 +283,49 @@ def reaction_counts(db: Session, posts: list[GroupPost]) -> dict[int, dict[str, 
 def public(
     db: Session, posts: list[GroupPost], viewer: User | None = None
 ) -> list[GroupPostPublic]:
-    """Posts as others see them (pseudonyms only), with the viewer's own reactions when given."""
+    """Posts as others see them (pseudonyms only; a deleted post's text never), with the viewer's
+    own reactions when given."""
     people, counts = authors(db, posts), reaction_counts(db, posts)
     own = mine(db, viewer, posts) if viewer is not None else {}
-    return [
-        GroupPostPublic(
-            **p.model_dump(
-                include={
-                    "id",
-                    "group_id",
-                    "parent_id",
-                    "clinician_answer",
-                    "text",
-                    "status",
-                    "notice",
-                    "pinned",
-                    "reply_count",
-                    "created_at",
-                }
-            ),
+    names, pictures = _category_names(db, posts), _images_of(db, posts)
+    fields = {"id", "group_id", "parent_id", "title", "clinician_answer", "text", "status"}
+    fields |= {"notice", "pinned", "reply_count", "created_at"}
+    shown = []
+    for p in posts:
+        item = GroupPostPublic(
+            **p.model_dump(include=fields),
+            category=names.get(p.category_id),
             author=people[p.author_id].display_name if p.author_id in people else "?",
             reactions=counts.get(p.id, {}),
             my_reactions=sorted(own.get(p.id, ())),
+            images=pictures.get(p.id, []),
+            edited=p.edited_at is not None,
+            deleted=p.deleted_at is not None,
         )
-        for p in posts
-    ]
+        if item.deleted:
+            item.text, item.title, item.notice, item.images = "", None, None, []
+        shown.append(item)
+    return shown
+
+
+def _category_names(db: Session, posts: list[GroupPost]) -> dict[int, str]:
+    ids = {p.category_id for p in posts if p.category_id}
+    if not ids:
+        return {}
+    query = select(GroupCategory.id, GroupCategory.name).where(col(GroupCategory.id).in_(ids))
+    return dict(db.exec(query).all())
+
+
+def _images_of(db: Session, posts: list[GroupPost]) -> dict[int, list[int]]:
+    ids = [p.id for p in posts]
+    found: dict[int, list[int]] = {}
+    if ids:
+        query = select(GroupPostImage.post_id, GroupPostImage.id).where(
+            col(GroupPostImage.post_id).in_(ids)
+        )
+        for post_id, image_id in db.exec(query.order_by(col(GroupPostImage.id))):
+            found.setdefault(post_id, []).append(image_id)
+    return found
 
 
 def react(

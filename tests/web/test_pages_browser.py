@@ -46,6 +46,7 @@ NOT_PAGES = {
     "newsletter_unsubscribe": "opened from a newsletter's link; tests/newsletters drive it",
     "newsletter_preferences": "opened from a newsletter's link; tests/newsletters drive it",
     "facebook_webhook_verify": "Meta's signed webhook handshake, not a page",
+    "group_image": "an image inside a group post; tests/groups drive it",
     "login_code": "opens only after the password step of an account with two-factor sign-in; "
     "tests/web/test_two_factor_browser.py drives it",
 }
