@@ -165,6 +165,7 @@ LABELS: dict[str, str] = {
     "question": N_("question"),
     "network_post": N_("network post"),
     "network_comment": N_("network comment"),
+    "direct_message": N_("direct message"),
     "channel_comment": N_("comment on a published post"),
     # where a review signal came from
     "classifier": N_("classifier"),
