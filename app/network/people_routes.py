@@ -98,7 +98,7 @@ def api_person(db: SessionDep, user: NetworkUser, user_id: PathId):
     return people.colleague(db=db, viewer=user, user_id=user_id)
 
 
-@api.put("/network/profile", response_model=ColleaguePublic)
+@api.post("/network/profile", response_model=ColleaguePublic)
 def api_profile(db: SessionDep, user: NetworkUser, data: ProfileIn):
     people.save_profile(db=db, viewer=user, data=data)
     return people.colleague(db=db, viewer=user, user_id=user.id)
