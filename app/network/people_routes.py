@@ -62,7 +62,7 @@ def message_inbox(request: Request, db: SessionDep, user: NetworkUser):
 @pages.get("/messages/{user_id}", name="message_thread")
 def message_thread(request: Request, db: SessionDep, user: NetworkUser, user_id: PathId):
     other, rows = dm.thread(db=db, viewer=user, user_id=user_id)
-    return render(request, "network/thread.html", {"other": other, "rows": rows})
+    return render(request, "network/thread.html", {"colleague": other, "rows": rows})
 
 
 @pages.post("/messages/{user_id}", name="message_send")
