@@ -4,9 +4,8 @@ saved at both widths."""
 
 from tests.web.conftest import ARTIFACTS
 from tests.web.test_login_browser import PASSWORDS, log_in, unique_word
-from tests.web.test_two_factor_browser import NEW_PASSWORD, create_clinician
 
-AUTHOR = "Dra. Paz Gil"  # the name create_clinician gives
+AUTHOR = "Dra. Inés Vidal"  # the demo's second verified clinician ("colleague")
 
 
 def _shots(page, name: str) -> None:
@@ -19,8 +18,7 @@ def _shots(page, name: str) -> None:
 
 
 def test_an_anonymous_case_and_a_message_round_trip(browser, page, live_server):
-    author = create_clinician(page, live_server, verified=True)
-    log_in(page, live_server, author, NEW_PASSWORD)
+    log_in(page, live_server, "colleague", PASSWORDS["colleague"])
     page.wait_for_selector("[data-testid=whoami]")
     page.goto(live_server + "/network")
     page.click("details.card summary")
@@ -41,13 +39,13 @@ def test_an_anonymous_case_and_a_message_round_trip(browser, page, live_server):
     other.wait_for_selector("[data-testid=whoami]")
     other.goto(case_url)
     assert other.inner_text("[data-testid=post-anonymous]") == "Anonymous clinician"
-    assert "Paz Gil" not in other.content() and author not in other.content()
+    assert "Vidal" not in other.content() and "colleague" not in other.content()
     other.check("input[name=option_id] >> nth=1")
     other.click("[data-testid=vote]")
     other.wait_for_selector("[data-testid=poll-result]")
     assert "Ecocardiograma: 1" in other.inner_text("[data-testid=poll]")
     _shots(other, "network-case-poll")
-    other.goto(live_server + "/network/people?specialty=cardiology")
+    other.goto(live_server + "/network/people")
     other.wait_for_selector("[data-testid=colleague]")
     _shots(other, "network-directory")
 
@@ -55,17 +53,19 @@ def test_an_anonymous_case_and_a_message_round_trip(browser, page, live_server):
     page.goto(live_server + "/network/people?q=Ruiz")
     page.click("[data-testid=colleague] a")
     page.click("[data-testid=write]")
-    page.fill("textarea[name=text]", "¿Lo vemos el jueves?")
+    question = f"¿Lo vemos el jueves? ({unique_word()})"
+    page.fill("textarea[name=text]", question)
     page.click("form:has(textarea[name=text]) button[type=submit]")
     page.wait_for_selector("[data-testid=dm]")
     other.goto(live_server + "/messages")
     other.locator("[data-testid=conversation]", has_text=AUTHOR).first.locator("a").click()
-    assert "¿Lo vemos el jueves?" in other.inner_text("main")
-    other.fill("textarea[name=text]", "Sí, a las 15:00.")
+    assert question in other.inner_text("main")
+    answer = f"Sí, a las 15:00 ({unique_word()})"
+    other.fill("textarea[name=text]", answer)
     other.click("form:has(textarea[name=text]) button[type=submit]")
-    other.wait_for_selector("text=Sí, a las 15:00.")
+    other.wait_for_selector(f"text={answer}")
     page.reload()
-    assert "Sí, a las 15:00." in page.inner_text("main")
+    assert answer in page.inner_text("main")
     other.context.close()
 
     page.click("form[action$='/logout'] button")
