@@ -97,10 +97,17 @@ def _polls(db: Session, ids: list[int], viewer: User) -> dict[int, PollPublic]:
     for option in options:
         shown = option.post_id in mine
         poll = polls.setdefault(
-            option.post_id, PollPublic(options=[], voted_option_id=mine.get(option.post_id), total_votes=0 if shown else None)
+            option.post_id,
+            PollPublic(
+                options=[],
+                voted_option_id=mine.get(option.post_id),
+                total_votes=0 if shown else None,
+            ),
         )
         count = votes.get(option.id, 0)
-        poll.options.append(PollOptionPublic(id=option.id, text=option.text, votes=count if shown else None))
+        poll.options.append(
+            PollOptionPublic(id=option.id, text=option.text, votes=count if shown else None)
+        )
         if shown:
             poll.total_votes = (poll.total_votes or 0) + count
     return polls
@@ -132,7 +139,9 @@ def public(db: Session, posts: list[NetworkPost], viewer: User) -> list[NetworkP
     return shown
 
 
-def anonymous_cases(*, db: Session, viewer: User, limit: int = 100) -> list[tuple[NetworkPost, User]]:
+def anonymous_cases(
+    *, db: Session, viewer: User, limit: int = 100
+) -> list[tuple[NetworkPost, User]]:
     """Every anonymous case with its author, newest first: for administrators only."""
     if viewer.role != Role.admin:
         raise NotFound("not found")

@@ -102,6 +102,20 @@ def thread(*, db: Session, viewer: User, user_id: int) -> tuple[User, list[Direc
     return other, rows[::-1]
 
 
+def _unread(db: Session, viewer: User) -> dict[int, int]:
+    """How many delivered messages each colleague sent the viewer that the viewer has not read."""
+    query = (
+        select(DirectMessage.sender_id, func.count())
+        .where(
+            DirectMessage.recipient_id == viewer.id,
+            DirectMessage.status == ContentStatus.visible,
+            col(DirectMessage.read_at).is_(None),
+        )
+        .group_by(col(DirectMessage.sender_id))
+    )
+    return dict(db.exec(query).all())
+
+
 def inbox(*, db: Session, viewer: User, limit: int = 50) -> list[ConversationPublic]:
     """One line per colleague written with, the latest conversation first."""
     require(viewer)
@@ -114,17 +128,7 @@ def inbox(*, db: Session, viewer: User, limit: int = 50) -> list[ConversationPub
         .group_by(other)
         .subquery()
     )
-    unread = dict(
-        db.exec(
-            select(DirectMessage.sender_id, func.count())
-            .where(
-                DirectMessage.recipient_id == viewer.id,
-                DirectMessage.status == ContentStatus.visible,
-                col(DirectMessage.read_at).is_(None),
-            )
-            .group_by(col(DirectMessage.sender_id))
-        ).all()
-    )
+    unread = _unread(db, viewer)
     query = (
         select(DirectMessage, User)
         .join(latest, col(DirectMessage.id) == latest.c.last_id)
@@ -158,4 +162,3 @@ review.register(
     "direct_message",
     review.ContentKind(model=DirectMessage, label="direct message", context=_context),
 )
-

@@ -30,7 +30,9 @@ def save_profile(*, db: Session, viewer: User, data: ProfileIn) -> ClinicianProf
     profile.updated_at = utcnow()
     db.add(profile)
     db.flush()
-    audit.record(db, actor=viewer, action="network.profile", object_type="user", object_id=viewer.id)
+    audit.record(
+        db, actor=viewer, action="network.profile", object_type="user", object_id=viewer.id
+    )
     return profile
 
 

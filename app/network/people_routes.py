@@ -28,7 +28,11 @@ def network_people(
     request: Request, db: SessionDep, user: NetworkUser, specialty: str = "", q: str = ""
 ):
     rows = people.directory(db=db, viewer=user, specialty=specialty, q=q)
-    context = {"rows": rows, "specialties": SPECIALTIES, "filters": {"specialty": specialty, "q": q}}
+    context = {
+        "rows": rows,
+        "specialties": SPECIALTIES,
+        "filters": {"specialty": specialty, "q": q},
+    }
     return render(request, "network/people.html", context)
 
 

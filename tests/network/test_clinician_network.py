@@ -158,9 +158,12 @@ def test_a_vote_over_the_api_answers_the_results(login_as, make_user):
         f"/api/network/posts/{post.id}/vote", json={"option_id": options[0]["id"]}, headers=headers
     )
     assert [o["votes"] for o in again.json()["poll"]["options"]] == [0, 1]
-    assert client.post(
-        f"/api/network/posts/{post.id}/vote", json={"option_id": "x"}, headers=headers
-    ).status_code == 422
+    assert (
+        client.post(
+            f"/api/network/posts/{post.id}/vote", json={"option_id": "x"}, headers=headers
+        ).status_code
+        == 422
+    )
 
 
 def test_a_message_is_delivered_and_one_with_health_data_is_held(make_user):
@@ -202,7 +205,9 @@ def test_only_verified_clinicians_send_and_read_messages(login_as, make_user):
         other, _user, token = login_as(role, verified=verified)
         assert other.get("/messages").status_code == 404
         assert other.get(f"/api/messages/{me.id}").status_code == 404
-        sent = other.post(f"/api/messages/{me.id}", json={"text": "x"}, headers={"X-CSRF-Token": token})
+        sent = other.post(
+            f"/api/messages/{me.id}", json={"text": "x"}, headers={"X-CSRF-Token": token}
+        )
         assert sent.status_code == 404
     with session_scope() as db, pytest.raises(NotFound):
         dm.inbox(db=db, viewer=unverified)
