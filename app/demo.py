@@ -52,6 +52,15 @@ DEMO_USERS = [
         "real_name": "Lucía Fernández",
     },
     {
+        "username": "colleague",
+        "display_name": "Dra. Inés Vidal",
+        "role": Role.clinician,
+        "password": "latido-firme-2026",
+        "licence_number": "28/2854321",
+        "specialty": "Cardiología",
+        "verified": True,
+    },
+    {
         "username": "newdoctor",
         "display_name": "Dra. Elena Soto",
         "role": Role.clinician,
@@ -240,8 +249,10 @@ def _load_community(db: Session, users: dict[str, User]) -> None:
             title="Hiponatremia leve en paciente mayor con ISRS",
             text="Mujer de unos 80 años, sodio 129 tras iniciar un ISRS. ¿Retiráis o ajustáis?",
             topic="geriatria",
+            poll=["Retirar el ISRS", "Ajustar la dosis y vigilar", "Cambiar de fármaco"],
         ),
     )
+    _load_network(db, users)
     question = questions.ask(
         db=db,
         asker=users["patient"],
@@ -255,6 +266,47 @@ def _load_community(db: Session, users: dict[str, User]) -> None:
         clinician=users["clinician"],
         question_id=question.id,
         text="Para la glucosa y los lípidos, sí: 8 horas sin comer. Agua sí puedes beber.",
+    )
+
+
+def _load_network(db: Session, users: dict[str, User]) -> None:
+    """Profiles, an anonymous case and a conversation between the two verified clinicians."""
+    from app.network import messages, people
+    from app.network import service as network
+    from app.network.models import NetworkPostCreate, ProfileIn
+
+    carlos, ines = users["clinician"], users["colleague"]
+    people.save_profile(
+        db=db,
+        viewer=carlos,
+        data=ProfileIn(
+            specialty="family_medicine",
+            centre="Centro de salud, Madrid",
+            interests="Geriatría, polimedicación",
+            bio="Médico de familia desde 2010.",
+        ),
+    )
+    people.save_profile(
+        db=db,
+        viewer=ines,
+        data=ProfileIn(specialty="cardiology", centre="Hospital de día", interests="Arritmias"),
+    )
+    network.create(
+        db=db,
+        author=ines,
+        data=NetworkPostCreate(
+            kind="case",
+            title="Síncope de esfuerzo en deportista joven",
+            text="Varón de unos 20 años, síncope corriendo, ECG basal normal. ¿Qué pediríais?",
+            topic="cardiologia",
+            anonymous=True,
+        ),
+    )
+    messages.send(
+        db=db,
+        sender=ines,
+        recipient_id=carlos.id,
+        text="Carlos, ¿te viene bien comentar el caso de hiponatremia el jueves?",
     )
 
 

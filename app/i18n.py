@@ -167,6 +167,7 @@ LABELS: dict[str, str] = {
     "question": N_("question"),
     "network_post": N_("network post"),
     "network_comment": N_("network comment"),
+    "direct_message": N_("direct message"),
     "channel_comment": N_("comment on a published post"),
     "post_approval": N_("post awaiting approval"),
     "health_claim": N_("health claim"),

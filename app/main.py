@@ -25,6 +25,7 @@ from app.groups import routes as group_routes
 from app.groups import thread_routes as group_thread_routes
 from app.jobs import routes as job_routes
 from app.middleware import RequestGuard
+from app.network import people_routes as network_people_routes
 from app.network import routes as network_routes
 from app.newsletters import routes as newsletter_routes
 from app.notifications import routes as notification_routes
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
         group_thread_routes,
         question_routes,
         network_routes,
+        network_people_routes,
         moderation_routes,
         job_routes,
         contact_routes,

@@ -14,7 +14,16 @@ from app.channels.models import Channel, OutboxComment, OutboxMessage
 from app.followups.models import FollowUpEnrolment, FollowUpMessage, FollowUpSequence
 from app.groups.models import GroupMembership, GroupPost, GroupReaction, SupportGroup
 from app.jobs.models import JobRun
-from app.network.models import Follow, NetworkComment, NetworkPost
+from app.network.models import (  # noqa: F401
+    ClinicianProfile,
+    DirectMessage,
+    Follow,
+    NetworkComment,
+    NetworkPost,
+    NetworkReaction,
+    PollOption,
+    PollVote,
+)
 from app.notifications.models import Notification
 from app.posts.models import (
     CommentReply,

@@ -17,9 +17,9 @@ from app.notifications import service as notifications
 from app.settings import get_settings
 from moderation.models import OPEN_STATUSES, Reviewable, ReviewEvent, ReviewStatus
 
-# Network posts and comments discuss real patients among clinicians: until a reviewer has decided,
+# Network posts, comments and direct messages discuss real patients among clinicians: until a reviewer has decided,
 # what identifies a patient is shown only to administrators (and to the author, who wrote it).
-MASKED_KINDS = frozenset({"network_post", "network_comment"})
+MASKED_KINDS = frozenset({"network_post", "network_comment", "direct_message"})
 MASK = "[•••]"
 _NAME = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
 IDENTIFIERS = re.compile(

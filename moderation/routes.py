@@ -13,6 +13,7 @@ from app.audit import service as audit
 from app.clock import utcnow
 from app.deps import MAX_ID, AdminUser, CurrentUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.i18n import N_
 from app.settings import get_settings
 from moderation import desk, review, scoring, strikes, versions
 from moderation.model import LABELS
@@ -30,6 +31,7 @@ def _reviewer(db: SessionDep, user: CurrentUser) -> User:
 
 
 Reviewer = Annotated[User, Depends(_reviewer)]
+ANONYMOUS = N_("Anonymous clinician")
 FormStr = Annotated[str, Form()]
 # Scoring costs CPU in proportion to the text: one call scores at most this much.
 MAX_SCORE_TEXTS = 50
@@ -47,7 +49,10 @@ def _form_number(value: object) -> int | None:
 
 
 def _shown(item, ctx: dict, viewer: User) -> tuple[str, dict]:
-    """The item's text and context as viewer may read them (identifiers masked until decided)."""
+    """The item's text and context as viewer may read them (identifiers masked until decided; the
+    author of an anonymous case named to administrators only)."""
+    if ctx.get("anonymous") and viewer.role != Role.admin and item.author_id != viewer.id:
+        ctx = {**ctx, "author": ANONYMOUS}
     if not desk.masked_for(item, viewer):
         return item.text, ctx
     thread = [(who, desk.mask(text), status) for who, text, status in ctx.get("thread", [])]
@@ -125,7 +130,9 @@ def review_item(request: Request, db: SessionDep, user: Reviewer, item_id: PathI
         "labels": review.labels_of(db, item),
         "actions": review.KINDS[item.kind].actions if item.kind in review.KINDS else (),
         "all_labels": LABELS,
-        "author_strikes": strikes.active_counts(db, [item.author_id]).get(item.author_id, 0)
+        "author_strikes": 0
+        if ctx.get("author") == ANONYMOUS
+        else strikes.active_counts(db, [item.author_id]).get(item.author_id, 0)
         if item.author_id
         else 0,
     }

@@ -51,7 +51,15 @@ WEB_TESTS = Path(__file__).parent / "web"
 
 # Role checks answer the same on either database: the access matrix (one test per route) runs on
 # SQLite only, which keeps the suite within its time; every route's own tests run on both.
-SQLITE_ONLY = {"test_route_answers_each_role_as_designed"}
+SQLITE_ONLY = {
+    "test_route_answers_each_role_as_designed",
+    # The clinician network's role and visibility checks over HTTP; its queries run on both.
+    "test_profiles_are_edited_by_their_clinician_and_refused_to_other_roles",
+    "test_an_anonymous_case_names_its_author_to_administrators_only",
+    "test_a_held_anonymous_case_is_anonymous_in_the_review_queue_too",
+    "test_a_vote_over_the_api_answers_the_results",
+    "test_only_verified_clinicians_send_and_read_messages",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

@@ -202,6 +202,27 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/network/posts/{post_id}"): network(200, anon=401),
     ("POST", "/api/network/posts/{post_id}/comments"): network(422, anon=401),
     ("POST", "/api/network/follows"): network(422, anon=401),
+    ("POST", "/network/posts/{post_id}/useful"): network(303),
+    ("POST", "/network/posts/{post_id}/vote"): network(422),
+    ("POST", "/api/network/posts/{post_id}/useful"): network(200, anon=401),
+    ("POST", "/api/network/posts/{post_id}/vote"): network(422, anon=401),
+    # Profiles, the directory and direct messages: {user_id} is another verified clinician.
+    ("GET", "/network/people"): network(200),
+    ("GET", "/network/people/{user_id}"): network(200),
+    ("GET", "/network/profile"): network(200),
+    ("POST", "/network/profile"): network(303),
+    ("GET", "/api/network/people"): network(200, anon=401),
+    ("GET", "/api/network/people/{user_id}"): network(200, anon=401),
+    ("POST", "/api/network/profile"): network(200, anon=401),
+    ("GET", "/messages"): network(200),
+    ("GET", "/messages/{user_id}"): network(200),
+    ("POST", "/messages/{user_id}"): network(422),
+    ("GET", "/api/messages"): network(200, anon=401),
+    ("GET", "/api/messages/{user_id}"): network(200, anon=401),
+    ("POST", "/api/messages/{user_id}"): network(422, anon=401),
+    # Who wrote each anonymous case: administrators only.
+    ("GET", "/admin/network/anonymous"): admin_only(200),
+    ("GET", "/api/admin/network/anonymous"): admin_only(200, anon=401),
     # The question is the matrix patient's own, not yet answered: others cannot see it.
     ("GET", "/questions"): same(200, anon=303),
     ("POST", "/questions/similar"): same(200, anon=303),
@@ -445,7 +466,18 @@ def _community(admin_id: int, clinician_id: int, patient_id: int) -> dict[str, i
         strike = db.exec(
             sqlmodel.select(Strike).where(Strike.reviewable_id == removed_item.id)
         ).one()
+        # A verified colleague to write to; it never logs in, so its hash need not be real.
+        colleague = User(
+            username=f"m-colleague-{uuid.uuid4().hex[:6]}",
+            display_name="Dra. Colega",
+            role=Role.clinician,
+            password_hash="-",
+            clinician_verified=True,
+        )
+        db.add(colleague)
+        db.flush()
         return {
+            "colleague_id": colleague.id,
             "strike_id": strike.id,
             "group_id": group.id,
             "group_post_id": thread.id,
@@ -461,6 +493,14 @@ def _post_id_for(path: str, ids: dict[str, int], publishing_post_id: int) -> int
     if path.startswith(("/network", "/api/network")):
         return ids["network_post_id"]
     return publishing_post_id
+
+
+def _user_id_for(path: str, ids: dict[str, int], target_id: int, patient_id: int) -> int:
+    if "/groups/" in path:
+        return patient_id
+    if path.startswith(("/network/people", "/api/network/people", "/messages", "/api/messages")):
+        return ids["colleague_id"]
+    return target_id
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
@@ -484,7 +524,7 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             )
             post_id = post.id
         url = path.format(
-            user_id=target.id if "/groups/" not in path else clients["patient"][2].id,
+            user_id=_user_id_for(path, ids, target.id, clients["patient"][2].id),
             token_id=token_id,
             session_id=2**31 - 1,
             channel_id=outbox.id,

@@ -71,6 +71,7 @@ NAV: list[NavItem] = [
     NavItem(N_("Local mailbox"), "mailbox", STAFF, clinician_must_be_verified=True, in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),
     NavItem(N_("Audit log"), "audit_page", frozenset({Role.admin}), in_menu=False),
+    NavItem(N_("Anonymous cases"), "admin_anonymous_cases", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("My account"), "account", EVERYONE),
 ]
 

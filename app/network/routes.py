@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.deps import MAX_ID, NetworkUser, PathId, SessionDep
 from app.errors import InvalidInput
+from app.network import cases
 from app.network import service as network
 from app.network.models import FollowIn, NetworkPostCreate, NetworkPostPublic
 from app.settings import get_settings
@@ -18,7 +19,8 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/network", tags=["network"])
 
 
-def _form_post(form: dict) -> NetworkPostCreate:
+def _form_post(form) -> NetworkPostCreate:
+    """The post form (a FormData: poll options repeat) as the schema."""
     starts_at = None
     if form.get("starts_date"):
         try:
@@ -35,9 +37,12 @@ def _form_post(form: dict) -> NetworkPostCreate:
         for k, v in form.items()
         if k in ("place", "hours", "contact", "topic")
     }
+    poll = [str(v) for v in form.getlist("poll")]
     return NetworkPostCreate.model_validate(
         {
             "kind": form.get("kind"),
+            "anonymous": form.get("anonymous") == "on",
+            "poll": poll or None,
             "title": form.get("title", ""),
             "text": form.get("text", ""),
             "starts_at": starts_at,
@@ -61,7 +66,7 @@ def network_feed(
         db=db, viewer=user, cursor=cursor, q=q, topic=topic, kind=kind, follows=(people, topics)
     )
     context = {
-        "posts": network.public(db, rows),
+        "posts": cases.public(db, rows, user),
         "next_cursor": next_cursor,
         "filters": {"q": q, "topic": topic, "kind": kind},
         "waiting": [] if cursor else network.waiting(db=db, viewer=user),
@@ -75,7 +80,7 @@ def network_feed(
 
 @pages.post("/network/posts", name="network_post_create")
 async def network_post_create(request: Request, db: SessionDep, user: NetworkUser):
-    form = dict(await request.form())
+    form = await request.form()
     post = network.create(db=db, author=user, data=_form_post(form))
     return RedirectResponse(f"/network/posts/{post.id}", status_code=303)
 
@@ -86,9 +91,11 @@ def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: P
     comments = network.comments(db=db, viewer=user, post=post)
     people, topics = network.following(db, user)
     context = {
-        "post": network.public(db, [post])[0],
+        "post": cases.public(db, [post], user)[0],
         "comments": comments,
         "authors": {u.id: u for u in network.authors_of(db, comments)},
+        # The anonymous author's own comments stay anonymous too.
+        "hidden_author": None if cases.sees_author(user, post) else post.author_id,
         "mine": post.author_id == user.id,
         "followed_people": set(people),
         "followed_topics": topics,
@@ -98,7 +105,7 @@ def network_post(request: Request, db: SessionDep, user: NetworkUser, post_id: P
 
 @pages.post("/network/posts/{post_id}/edit", name="network_post_edit")
 async def network_post_edit(request: Request, db: SessionDep, user: NetworkUser, post_id: PathId):
-    form = dict(await request.form())
+    form = await request.form()
     network.update(db=db, viewer=user, post_id=post_id, data=_form_post(form))
     return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
 
@@ -148,17 +155,17 @@ def api_feed(
     rows, next_cursor = network.browse(
         db=db, viewer=user, cursor=cursor, q=q, topic=topic, kind=kind
     )
-    return FeedPage(items=network.public(db, rows), next_cursor=next_cursor)
+    return FeedPage(items=cases.public(db, rows, user), next_cursor=next_cursor)
 
 
 @api.post("/posts", response_model=NetworkPostPublic, status_code=201)
 def api_post_create(db: SessionDep, user: NetworkUser, data: NetworkPostCreate):
-    return network.public(db, [network.create(db=db, author=user, data=data)])[0]
+    return cases.public(db, [network.create(db=db, author=user, data=data)], user)[0]
 
 
 @api.get("/posts/{post_id}", response_model=NetworkPostPublic)
 def api_post(db: SessionDep, user: NetworkUser, post_id: PathId):
-    return network.public(db, [network.get(db=db, viewer=user, post_id=post_id)])[0]
+    return cases.public(db, [network.get(db=db, viewer=user, post_id=post_id)], user)[0]
 
 
 @api.post("/posts/{post_id}/comments", status_code=201)
@@ -173,3 +180,37 @@ def api_follow(db: SessionDep, user: NetworkUser, data: FollowIn):
         db=db, viewer=user, user_id=data.user_id, topic=data.topic, on=data.following
     )
     return {"following": on}
+
+
+@pages.post("/network/posts/{post_id}/useful", name="network_useful")
+def network_useful(db: SessionDep, user: NetworkUser, post_id: PathId):
+    cases.toggle_useful(db=db, viewer=user, post_id=post_id)
+    return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
+
+
+@pages.post("/network/posts/{post_id}/vote", name="network_vote")
+def network_vote(
+    db: SessionDep,
+    user: NetworkUser,
+    post_id: PathId,
+    option_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+):
+    cases.vote(db=db, viewer=user, post_id=post_id, option_id=option_id)
+    return RedirectResponse(f"/network/posts/{post_id}", status_code=303)
+
+
+class VoteIn(BaseModel):
+    option_id: int = Field(ge=1, le=MAX_ID)
+
+
+@api.post("/posts/{post_id}/useful")
+def api_useful(db: SessionDep, user: NetworkUser, post_id: PathId):
+    """Toggle: the first call marks the post useful, the next one unmarks it."""
+    return {"useful": cases.toggle_useful(db=db, viewer=user, post_id=post_id)}
+
+
+@api.post("/posts/{post_id}/vote", response_model=NetworkPostPublic)
+def api_vote(db: SessionDep, user: NetworkUser, post_id: PathId, data: VoteIn):
+    """One vote per clinician; a second vote changes nothing. Answers the post with its results."""
+    cases.vote(db=db, viewer=user, post_id=post_id, option_id=data.option_id)
+    return cases.public(db, [network.get(db=db, viewer=user, post_id=post_id)], user)[0]

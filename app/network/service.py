@@ -1,6 +1,6 @@
 """The clinician network: a feed of followed people and topics first, keyset-paginated, and search."""
 
-from sqlalchemy import delete, func, not_
+from sqlalchemy import and_, delete, func, not_
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, or_, select
 
@@ -16,7 +16,7 @@ from app.network.models import (
     NetworkKind,
     NetworkPost,
     NetworkPostCreate,
-    NetworkPostPublic,
+    PollOption,
 )
 from app.notifications import service as notifications
 from app.search import match_all
@@ -30,7 +30,8 @@ PAGE_SIZE = 20
 NOT_APPLICABLE = frozenset({"unsafe_consultation", "emergency"})
 
 
-def _require(viewer: User) -> None:
+def require(viewer: User) -> None:
+    """Only verified clinicians reach the network (a 404 for anyone else, as a hint would leak)."""
     if not viewer.is_verified_clinician:
         raise NotFound("not found")
 
@@ -63,17 +64,23 @@ def _apply_screening(db: Session, post: NetworkPost | NetworkComment, kind: str,
 
 def create(*, db: Session, author: User, data: NetworkPostCreate) -> NetworkPost:
     """A case, event or job; a case that seems to identify a patient waits until fixed."""
-    _require(author)
+    require(author)
     _check(data)
+    if data.poll and data.kind != NetworkKind.case:
+        raise InvalidInput("only a case can carry a poll", field="poll")
+    if data.anonymous and data.kind != NetworkKind.case:
+        raise InvalidInput("only a case can be posted anonymously", field="anonymous")
     post = NetworkPost(
         author_id=author.id,
-        **data.model_dump(exclude={"title", "text"}),
+        **data.model_dump(exclude={"title", "text", "poll"}),
         title=data.title.strip(),
         text=data.text.strip(),
         search_text=normalise(f"{data.title} {data.text} {data.topic or ''}"),
     )
     db.add(post)
     db.flush()
+    for position, option in enumerate(data.poll or []):
+        db.add(PollOption(post_id=post.id, position=position, text=option))
     _apply_screening(db, post, "network_post", author)
     audit.record(
         db,
@@ -95,7 +102,7 @@ def update(*, db: Session, viewer: User, post_id: int, data: NetworkPostCreate) 
     if post.status == ContentStatus.removed:
         raise Conflict("this post was removed")
     _check(data)
-    for name, value in data.model_dump().items():
+    for name, value in data.model_dump(exclude={"poll", "anonymous"}).items():
         setattr(post, name, value.strip() if name in ("title", "text") else value)
     post.search_text = normalise(f"{post.title} {post.text} {post.topic or ''}")
     db.flush()
@@ -116,7 +123,7 @@ def _readable(viewer: User):
 
 
 def get(*, db: Session, viewer: User, post_id: int) -> NetworkPost:
-    _require(viewer)
+    require(viewer)
     post = db.exec(select(NetworkPost).where(NetworkPost.id == post_id, _readable(viewer))).first()
     if post is None or (post.status == ContentStatus.removed and post.author_id != viewer.id):
         raise NotFound("no such post")
@@ -141,11 +148,12 @@ def feed(
     The cursor is (phase, last id): every page is an index range scan below the last id seen,
     so the 50th page costs what the first does.
     """
-    _require(viewer)
+    require(viewer)
     people, topics = follows if follows is not None else following(db, viewer)
     # Topic is often empty: coalesce, or NOT(topic IN ...) would be NULL and drop those posts.
+    # An anonymous case is never "by someone you follow": its place in the feed would name them.
     followed = or_(
-        col(NetworkPost.author_id).in_(people or [-1]),
+        and_(col(NetworkPost.author_id).in_(people or [-1]), not_(col(NetworkPost.anonymous))),
         func.coalesce(NetworkPost.topic, "").in_(topics or ["-"]),
     )
     phase, last_id = pagination.decode(cursor, int, int) or (0 if people or topics else 1, None)
@@ -179,7 +187,7 @@ def search(
     cursor: str | None = None,
 ) -> tuple[list[NetworkPost], str | None]:
     """Visible posts whose text holds every word of q, optionally of one topic or kind."""
-    _require(viewer)
+    require(viewer)
     query = select(NetworkPost).where(NetworkPost.status == ContentStatus.visible)
     query = match_all(query, NetworkPost.search_text, q)
     if topic:
@@ -281,7 +289,7 @@ def follow(
     on: bool = True,
 ) -> bool:
     """Follow a clinician or a topic (or stop, with on=False); the same request twice changes nothing."""
-    _require(viewer)
+    require(viewer)
     topic = (topic or "").strip().lower().lstrip("#") or None
     if (user_id is None) == (topic is None):
         raise InvalidInput("follow either a clinician or a topic", field="user_id")
@@ -304,27 +312,16 @@ def follow(
     return on
 
 
-def public(db: Session, posts: list[NetworkPost]) -> list[NetworkPostPublic]:
-    ids = {p.author_id for p in posts}
-    people = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(ids)))} if ids else {}
-    return [
-        NetworkPostPublic(
-            **p.model_dump(exclude={"search_text", "author_id"}),
-            author_id=p.author_id,
-            author=people[p.author_id].display_name,
-            specialty=people[p.author_id].specialty,
-        )
-        for p in posts
-    ]
-
-
 def _context(db: Session, target) -> dict:
     post = db.get(NetworkPost, getattr(target, "post_id", None) or target.id)
     author = db.get(User, target.author_id)
+    hidden = post.anonymous and target.author_id == post.author_id
     return {
         "where": Message("clinician network ({kind})", kind=post.kind),
         "link": f"/network/posts/{post.id}",
         "author": author.display_name if author else "?",
+        # Reviewers who are not administrators read "an anonymous clinician" instead.
+        "anonymous": hidden,
         "title": post.title,
         "thread": [],
     }
