@@ -16,6 +16,7 @@ from app.groups.models import GroupMembership, GroupPost, GroupReaction, Support
 from app.jobs.models import JobRun
 from app.network.models import Follow, NetworkComment, NetworkPost
 from app.notifications.models import Notification
+from app.planning.models import PostingSlot
 from app.posts.models import (
     CommentReply,
     Delivery,
@@ -66,6 +67,7 @@ __all__ = [
     "OutboxComment",
     "OutboxMessage",
     "Post",
+    "PostingSlot",
     "PostChannel",
     "PostMedia",
     "Question",
