@@ -90,6 +90,8 @@ def channel_filter(show: str) -> int | None:
 
 def _posts(db: Session, lower: datetime, upper: datetime, show: str, zone, entries) -> None:
     """Deliveries in the range (one entry per post and time), then recurrences not laid out yet."""
+    if show in (SMS, EMAIL):
+        return
     channel_id = channel_filter(show)
     grouped: dict[tuple[int, datetime], Entry] = {}
     query = (
@@ -131,6 +133,8 @@ def _posts(db: Session, lower: datetime, upper: datetime, show: str, zone, entri
 
 def _outreach(db: Session, lower: datetime, upper: datetime, show: str, zone, entries) -> None:
     """SMS campaigns at their time, newsletters when they were sent out."""
+    if show not in ("", SMS, EMAIL):
+        return  # a channel's posts only
     if show in ("", SMS):
         campaigns = db.exec(
             select(Campaign).where(
