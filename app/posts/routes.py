@@ -184,9 +184,12 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
 def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
     delivered = posts.deliveries_of(db=db, post=post)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
+    targets = posts.targets(db=db, post=post)
+    channel_ids = [c.id for _t, c in targets]
     context = {
         "post": post,
-        "targets": posts.targets(db=db, post=post),
+        "targets": targets,
+        "best": best_time.heat_maps(db=db, channel_ids=channel_ids, now=utcnow()),
         "deliveries": delivered,
         "charts": charts,
         "can_edit": user.role in (Role.admin, Role.marketing),

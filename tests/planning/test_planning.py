@@ -1,7 +1,7 @@
 """The posting schedule, "Add to queue", best hours, moving a planned post and the calendar."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
