@@ -1,8 +1,9 @@
 """When a channel's posts get the most engagement, from the figures the metrics job stored.
 
 Each published post counts once, with its latest snapshot: its interactions (reactions, comments,
-shares, likes, replies...; not impressions or views, which measure reach) go to the weekday and hour,
-in practice time, at which it went out. The best hour is only named with enough history behind it.
+shares, likes, replies...; not impressions or views, which measure reach) go to the weekday
+and hour, in practice time, at which it went out. The best hour is only named with enough
+history behind it.
 """
 
 from dataclasses import dataclass, field
@@ -54,8 +55,13 @@ def interactions(values: dict) -> int:
 
 def _latest_per_delivery(db: Session, channel_ids: list[int], now: datetime):
     rows = db.exec(
-        select(Delivery.id, Delivery.channel_id, Delivery.sent_at, MetricSnapshot.at,
-               MetricSnapshot.values)
+        select(
+            Delivery.id,
+            Delivery.channel_id,
+            Delivery.sent_at,
+            MetricSnapshot.at,
+            MetricSnapshot.values,
+        )
         .join(MetricSnapshot, col(MetricSnapshot.delivery_id) == Delivery.id)
         .where(
             col(Delivery.channel_id).in_(channel_ids),

@@ -1,4 +1,4 @@
-"""The calendar: posts, SMS campaigns and newsletters laid out by local day, for a month or a week."""
+"""The calendar: posts, SMS campaigns and newsletters laid out by local day, a month or a week."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -151,7 +151,9 @@ def _outreach(db: Session, lower: datetime, upper: datetime, show: str, zone, en
             select(Newsletter).where(Newsletter.queued_at >= lower, Newsletter.queued_at < upper)
         )
         for n in sent:
-            entry = Entry(n.id, n.queued_at, n.subject, str(n.status), ["E-mail"], kind="newsletter")
+            entry = Entry(
+                n.id, n.queued_at, n.subject, str(n.status), ["E-mail"], kind="newsletter"
+            )
             entries[n.queued_at.astimezone(zone).date()].append(entry)
 
 

@@ -11,7 +11,10 @@ from app.clock import utcnow
 from app.posts.models import Delivery, DeliveryStatus, MetricSnapshot, Post, PostChannel, PostStatus
 from app.settings import get_settings
 
-TEXT = "Consejo de salud de la semana: camina 30 minutos al día. / Weekly health tip: walk 30 minutes a day."
+TEXT = (
+    "Consejo de salud de la semana: camina 30 minutos al día. / "
+    "Weekly health tip: walk 30 minutes a day."
+)
 # (weekday, local hour, interactions): Tuesdays at ten do best, as many practices find.
 PATTERN = [(1, 10, 42), (3, 18, 25), (0, 9, 12), (5, 12, 8)]
 
@@ -44,4 +47,5 @@ def load(db: Session, author: User) -> None:
             db.flush()
             likes = interactions + (week * 3) % 7
             values = {"likes": likes, "comments": likes // 6, "shares": likes // 9}
-            db.add(MetricSnapshot(delivery_id=delivery.id, at=sent + timedelta(days=2), values=values))
+            read_at = sent + timedelta(days=2)
+            db.add(MetricSnapshot(delivery_id=delivery.id, at=read_at, values=values))

@@ -124,8 +124,9 @@ async def slot_add(request: Request, db: SessionDep, user: MarketingUser):
         )
     except DomainError as error:
         db.rollback()
+        message = error.translated(translator(request_locale(request)))
         return _schedule(
-            request, db, error.status_code, error=error.translated(translator(request_locale(request))), form=dict(form), weekdays=weekdays
+            request, db, error.status_code, error=message, form=dict(form), weekdays=weekdays
         )
     flash(request, "{n} posting time(s) added.", n=added)
     return _see(f"/schedule#channel-{channel_id}")

@@ -1,4 +1,4 @@
-"""The posting schedule: weekly slots per channel and the next free one for a post ("Add to queue")."""
+"""The posting schedule: weekly slots per channel and the next free one ("Add to queue")."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,8 +18,12 @@ MAX_ID = 2**31 - 1
 HORIZON = timedelta(weeks=8)  # how far ahead the queue looks for a free slot
 LEAD = timedelta(minutes=1)  # a slot closer than this to now is already gone
 # A delivery in these states holds its moment on its channel; a failed one went nowhere.
-HOLDING = (DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.published,
-           DeliveryStatus.uncertain)
+HOLDING = (
+    DeliveryStatus.pending,
+    DeliveryStatus.sending,
+    DeliveryStatus.published,
+    DeliveryStatus.uncertain,
+)
 
 
 def parse_minute(text: str) -> int:
