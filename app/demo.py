@@ -10,6 +10,7 @@ from app.accounts.models import Role, User, UserCreate
 from app.appointments import service as appointments
 from app.appointments.schemas import AppointmentIn
 from app.channels import service as channels
+from app.planning import demo as planning_demo
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
 from app.followups import service as followups
@@ -126,6 +127,7 @@ def load(db: Session) -> list[dict]:
     outreach_demo.load(db, admin=users["admin"], clinician=users["clinician"])
     _load_followups(db, users)
     _load_newsletters(db, users)
+    planning_demo.load(db, author=users["marketing"])
     return [
         {
             "username": s["username"],

@@ -30,6 +30,7 @@ from app.network import routes as network_routes
 from app.newsletters import routes as newsletter_routes
 from app.notifications import routes as notification_routes
 from app.outreach import routes as outreach_routes
+from app.planning import routes as planning_routes
 from app.posts import routes as post_routes
 from app.questions import routes as question_routes
 from app.settings import get_settings
@@ -98,6 +99,7 @@ def create_app() -> FastAPI:
         audit_routes,
         channel_routes,
         post_routes,
+        planning_routes,
         notification_routes,
         group_routes,
         group_thread_routes,

@@ -25,6 +25,7 @@ from app.network.models import (  # noqa: F401
     PollVote,
 )
 from app.notifications.models import Notification
+from app.planning.models import PostingSlot
 from app.posts.models import (
     CommentReply,
     Delivery,
@@ -76,6 +77,7 @@ __all__ = [
     "OutboxComment",
     "OutboxMessage",
     "Post",
+    "PostingSlot",
     "PostChannel",
     "PostMedia",
     "PostReviewVersion",

@@ -59,6 +59,13 @@ SQLITE_ONLY = {
     "test_a_held_anonymous_case_is_anonymous_in_the_review_queue_too",
     "test_a_vote_over_the_api_answers_the_results",
     "test_only_verified_clinicians_send_and_read_messages",
+    # Planning: pages and time arithmetic; moving, held slots and best hours run on both.
+    "test_next_free_slot_crosses_days_and_keeps_local_time_across_dst",
+    "test_channels_without_a_shared_time_cannot_be_queued",
+    "test_add_to_queue_keeps_the_approval_gate",
+    "test_schedule_page_adds_and_removes_times",
+    "test_calendar_shows_posts_campaigns_and_newsletters_with_a_filter",
+    "test_compose_opens_on_the_clicked_day",
 }
 
 

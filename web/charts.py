@@ -102,3 +102,12 @@ def grouped_bars(groups: list[tuple[str, list[int]]], *, width: int = BARS_WIDTH
             labels.append((LEFT + index * slot + slot / 2, label))
     ticks = [(baseline - plot_height * i / 4, top * i // 4) for i in range(5)]
     return Chart(width, BARS_HEIGHT, bars, labels, ticks, baseline, LEFT)
+
+
+def heat_style(value: float, top: float) -> str:
+    """An inline style colouring a heat-map cell from pale (little) to deep teal (the most),
+    with text dark or light enough to stay readable on it."""
+    share = value / top if top > 0 else 0.0
+    lightness = round(96 - 66 * share)
+    ink = "#fff" if lightness < 55 else "#1d2733"
+    return f"background:hsl(180,55%,{lightness}%);color:{ink}"

@@ -26,6 +26,12 @@ NAV: list[NavItem] = [
     NavItem(N_("Home"), "home", EVERYONE),
     NavItem(N_("Posts"), "post_list", STAFF, clinician_must_be_verified=True),
     NavItem(N_("Calendar"), "calendar", STAFF, clinician_must_be_verified=True),
+    NavItem(
+        N_("Posting schedule"),
+        "posting_schedule",
+        frozenset({Role.admin, Role.marketing}),
+        in_menu=False,
+    ),
     NavItem(N_("Groups"), "group_list", EVERYONE),
     NavItem(N_("Questions"), "question_list", EVERYONE),
     NavItem(N_("Network"), "network_feed", CLINICIANS, clinician_must_be_verified=True),

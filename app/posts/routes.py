@@ -1,5 +1,6 @@
 """Compose, review, schedule and follow posts: pages for staff and the posts API."""
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -7,10 +8,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.models import Role
 from app.channels import service as channels
+from app.clock import utcnow
 from app.deps import ClinicianUser, MarketingUser, PathId, PostViewer, SessionDep
 from app.errors import DomainError, InvalidInput
 from app.i18n import translator
-from app.posts import calendar as calendar_view
+from app.planning import best_time
+from app.planning import service as planning
 from app.posts import approvals  # noqa: F401 - posts awaiting approval join the review queue
 from app.posts import comments, importer, media, publish, review_versions
 from app.posts import service as posts
@@ -60,8 +63,10 @@ def _channel_form(form) -> tuple[list[str], dict[str, str]]:
 
 
 def _compose(request: Request, db, status: int = 200, post: Post | None = None, **extra):
+    usable = channels.list_channels(db=db, usable_only=True)
     context = {
-        "channels": channels.list_channels(db=db, usable_only=True),
+        "channels": usable,
+        "best": best_time.heat_maps(db=db, channel_ids=[c.id for c in usable], now=utcnow()),
         "post": post,
         "form": {},
         "chosen": [],
@@ -95,8 +100,31 @@ def post_list(
 
 
 @pages.get("/posts/new", name="post_new")
-def post_new(request: Request, db: SessionDep, _user: MarketingUser):
-    return _compose(request, db)
+def post_new(request: Request, db: SessionDep, _user: MarketingUser, date: str = ""):
+    """The compose form; a day clicked on the calendar comes as ?date=YYYY-MM-DD."""
+    try:
+        day = dt.date.fromisoformat(date.strip()).isoformat() if date else ""
+    except ValueError:
+        day = ""  # a mangled link opens the form without a date rather than an error
+    return _compose(request, db, form={"date": day} if day else {})
+
+
+def _saved(request: Request, form, post: Post) -> None:
+    if not form.get("queue"):
+        flash(request, "Post saved.")
+        return
+    zone = get_settings().zone
+    when = f"{post.scheduled_at.astimezone(zone):%Y-%m-%d %H:%M}"
+    flash(request, "Added to the queue: {when} ({zone}).", when=when, zone=zone.key)
+    if post.status == PostStatus.awaiting_approval:
+        flash(request, "A clinician must approve it before it goes out.", "info")
+
+
+def _queued(db, form, data, post_id: int | None = None):
+    """With "Add to queue", the time is the channels' next free posting slot."""
+    if form.get("queue"):
+        planning.queue(db=db, data=data, now=utcnow(), post_id=post_id)
+    return data
 
 
 @pages.post("/posts/preview", name="post_preview")
@@ -136,7 +164,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
     form = await request.form()
     chosen, overrides = _channel_form(form)
     try:
-        data = post_from_form(dict(form), chosen, overrides)
+        data = _queued(db, form, post_from_form(dict(form), chosen, overrides))
         post = posts.create(db=db, author=user, data=data)
         await _save_media(db, post.id, form)
     except DomainError as error:
@@ -150,7 +178,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
             overrides=overrides,
             error=message,
         )
-    flash(request, "Post saved.")
+    _saved(request, form, post)
     return _see(f"/posts/{post.id}")
 
 
@@ -158,9 +186,12 @@ def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
     delivered = posts.deliveries_of(db=db, post=post)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
     can_review = user.is_verified_clinician and post.status == PostStatus.awaiting_approval
+    targets = posts.targets(db=db, post=post)
+    channel_ids = [c.id for _t, c in targets]
     context = {
         "post": post,
-        "targets": posts.targets(db=db, post=post),
+        "targets": targets,
+        "best": best_time.heat_maps(db=db, channel_ids=channel_ids, now=utcnow()),
         "deliveries": delivered,
         "charts": charts,
         "can_edit": user.role in (Role.admin, Role.marketing),
@@ -255,7 +286,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
         posts.update(
             db=db,
             post=post,
-            data=post_from_form(dict(form), chosen, overrides),
+            data=_queued(db, form, post_from_form(dict(form), chosen, overrides), post.id),
             actor=user,
             expected_version=version,
         )
@@ -272,7 +303,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
             overrides=overrides,
             error=message,
         )
-    flash(request, "Post saved.")
+    _saved(request, form, post)
     return _see(f"/posts/{post.id}")
 
 
@@ -417,22 +448,6 @@ def delivery_resolve(
         return post
 
     return _action(request, db, user, post_id, resolve)
-
-
-@pages.get("/calendar", name="calendar")
-def calendar_page(
-    request: Request, db: SessionDep, _user: PostViewer, month: str = "", week: str = ""
-):
-    try:
-        view = calendar_view.build(db=db, month=month, week=week)
-    except (ValueError, OverflowError):
-        raise InvalidInput(
-            "use month=YYYY-MM or week=YYYY-Www, between {first} and {last}",
-            field="month",
-            first=calendar_view.FIRST_YEAR,
-            last=calendar_view.LAST_YEAR,
-        ) from None
-    return render(request, "posts/calendar.html", {"view": view})
 
 
 @pages.get("/posts-import", name="post_import_form")

@@ -98,3 +98,78 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.preventDefault();
   });
 })();
+// Calendar: a click on a day's empty space opens a new post for that day; a planned post dragged
+// to another day is moved there (the server checks the role and that it was not sent). Without
+// JavaScript the "+" link and each post's Move form do the same.
+(function () {
+  function calendar(node) {
+    return node && node.closest && node.closest("table.calendar");
+  }
+  function showError(text) {
+    var box = document.getElementById("flash");
+    if (!box) return;
+    var note = document.createElement("div");
+    note.className = "flash error";
+    note.setAttribute("role", "alert");
+    note.setAttribute("data-testid", "flash");
+    var p = document.createElement("p");
+    p.textContent = text;
+    note.appendChild(p);
+    box.replaceChildren(note);
+  }
+  function move(url, day, back) {
+    var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+    var body = new URLSearchParams({ date: day, back: back, csrf_token: token });
+    return fetch(url, { method: "POST", body: body, headers: { "X-CSRF-Token": token }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          if (!response.ok) {
+            var alert = page.querySelector("main [role=alert]");
+            showError(alert ? alert.textContent : String(response.status));
+            return;
+          }
+          ["main", "flash"].forEach(function (id) {
+            var fresh = page.getElementById(id), here = document.getElementById(id);
+            if (fresh && here) here.innerHTML = fresh.innerHTML;
+          });
+        });
+      });
+  }
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var item = event.target.closest && event.target.closest("[data-move]");
+    if (!item || !calendar(item)) return;
+    dragged = item;
+    item.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.getAttribute("data-move"));
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    document.querySelectorAll("td.drop").forEach(function (td) { td.classList.remove("drop"); });
+  });
+  document.addEventListener("dragover", function (event) {
+    var cell = dragged && event.target.closest && event.target.closest("td[data-day]");
+    if (!cell || !calendar(cell)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    document.querySelectorAll("td.drop").forEach(function (td) { if (td !== cell) td.classList.remove("drop"); });
+    cell.classList.add("drop");
+  });
+  document.addEventListener("drop", function (event) {
+    var cell = dragged && event.target.closest && event.target.closest("td[data-day]");
+    if (!cell || !calendar(cell)) return;
+    event.preventDefault();
+    var item = dragged;
+    cell.classList.remove("drop");
+    if (item.closest("td[data-day]") === cell) return;
+    move(item.getAttribute("data-move"), cell.getAttribute("data-day"), calendar(cell).getAttribute("data-back") || "");
+  });
+  document.addEventListener("click", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-new]");
+    if (!cell || !calendar(cell) || event.target.closest("a, button, details, form, input, label")) return;
+    window.location.href = cell.getAttribute("data-new");
+  });
+})();
