@@ -38,7 +38,10 @@ def _published(db: Session, viewer: User, post_id: int) -> NetworkPost:
 def toggle_useful(*, db: Session, viewer: User, post_id: int) -> bool:
     """Mark the post useful, or unmark it if already marked; whether it is marked now."""
     post = _published(db, viewer, post_id)
-    if insert_missing(db, NetworkReaction, post_id=post.id, user_id=viewer.id):
+    mine = (col(NetworkReaction.post_id) == post.id, col(NetworkReaction.user_id) == viewer.id)
+    if db.exec(select(NetworkReaction.id).where(*mine)).first() is None:
+        # Two clicks at once still store one reaction (the pair is unique).
+        insert_missing(db, NetworkReaction, post_id=post.id, user_id=viewer.id)
         return True
     db.exec(
         delete(NetworkReaction).where(
@@ -54,7 +57,12 @@ def vote(*, db: Session, viewer: User, post_id: int, option_id: int) -> bool:
     option = db.get(PollOption, option_id)
     if option is None or option.post_id != post.id:
         raise InvalidInput("choose one of the poll's options", field="option_id")
-    return insert_missing(db, PollVote, post_id=post.id, option_id=option.id, user_id=viewer.id)
+    voted = select(PollVote.id).where(PollVote.post_id == post.id, PollVote.user_id == viewer.id)
+    if db.exec(voted).first() is not None:
+        return False
+    # Two votes at once still store one (the pair is unique): the first one counts.
+    insert_missing(db, PollVote, post_id=post.id, option_id=option.id, user_id=viewer.id)
+    return True
 
 
 def _counts(db: Session, ids: list[int], viewer: User) -> tuple[dict, set]:
