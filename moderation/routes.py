@@ -240,10 +240,14 @@ def api_queue(db: SessionDep, user: Reviewer, kind: str = ""):
             ),
             "reasons": _reasons_shown(item, user),
             "created_at": item.created_at,
-            "context": ctx,
+            "context": {k: v for k, v in ctx.items() if k in API_CONTEXT},
         }
         for item, _text, ctx in _rows(db, review.queue(db, viewer=user, kind=kind or None), user)
     ]
+
+
+# What of an item's context the API shows: words and links (the pages also draw a post's diff).
+API_CONTEXT = ("where", "link", "author", "thread", "title", "kind_label")
 
 
 def _reasons_shown(item, viewer: User) -> dict:

@@ -25,7 +25,6 @@ def _context(db: Session, post: Post) -> dict:
         "link": f"/posts/{post.id}",
         "author": author.display_name if author else "?",
         "thread": [],
-        "post": post,
         "changes": review_versions.changes_since_review(db, post),
     }
 

@@ -152,3 +152,5 @@ def test_home_counts_the_approvals_and_the_item_page_shows_the_diff(login_as, ma
     page = client.get(f"/review/{item_id}").text
     assert '<ins><span class="skip">[added: </span> (OMS)' in page
     assert "Falta la fuente" in page and 'value="reject"' in page
+    [listed] = [i for i in client.get("/api/review").json() if i["kind"] == "post_approval"]
+    assert listed["target_id"] == post_id and listed["context"]["link"] == f"/posts/{post_id}"
