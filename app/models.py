@@ -25,6 +25,7 @@ from app.posts.models import (
     PostChannel,
     PostMedia,
 )
+from app.posts.thread_models import PostPart, ThreadPartSend
 from app.questions.models import Answer, Question
 from app.newsletters.models import (  # noqa: F401
     EmailEvent,
@@ -68,7 +69,9 @@ __all__ = [
     "Post",
     "PostChannel",
     "PostMedia",
+    "PostPart",
     "Question",
+    "ThreadPartSend",
     "RecoveryCode",
     "ReviewEvent",
     "ReviewSignal",

@@ -20,6 +20,7 @@ from app.posts.checks import (
     check,
     check_link,
     check_texts,
+    check_thread,
     parse_schedule,
 )
 from app.posts.models import (
@@ -32,6 +33,7 @@ from app.posts.models import (
     PostPublic,
     PostStatus,
 )
+from app.posts import threads
 from app.settings import get_settings
 from moderation import scoring
 from moderation.models import ModerationLabel
@@ -115,6 +117,10 @@ def _reset_schedule(db: Session, post: Post) -> None:
     ).first()
     if sending:
         raise Conflict("this post is being sent right now; try again in a minute")
+    if threads.any_sent(db=db, post_id=post.id):
+        raise Conflict(
+            "part of this thread is already on X: it cannot be changed; add a part to continue it"
+        )
     db.exec(
         delete(Delivery).where(
             Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending
@@ -156,9 +162,10 @@ def require_approval(post: Post, attempted: str) -> None:
         raise ApprovalRequired(post, attempted)
 
 
-def _screen(post: Post, texts: list[tuple[Channel, str]]) -> None:
+def _screen(post: Post, texts: list[tuple[Channel, str]], parts: list[str] = ()) -> None:
     """Score every text the post will publish; the flags and their reasons stay on the post."""
-    results = scoring.score(list(dict.fromkeys([post.text, *(text for _c, text in texts)])))
+    every = [post.text, *(text for _c, text in texts), *parts]
+    results = scoring.score(list(dict.fromkeys(every)))
     flags = sorted({flag for result in results for flag in result.flags})
     post.moderation_flags = flags or None
     if flags:
@@ -190,10 +197,12 @@ def create(*, db: Session, author: User, data: PostCreate, checked: Checked | No
         scheduled_at=when,
         recurrence=rule.to_dict() if rule else None,
     )
-    _screen(post, texts)
+    parts = check_thread(data, rule)
+    _screen(post, texts, parts)
     db.add(post)
     db.flush()
     _set_targets(db, post, texts)
+    threads.replace_parts(db=db, post=post, texts=parts)
     db.flush()
     post.status = status_after_change(post)
     _reset_schedule(db, post)
@@ -224,6 +233,11 @@ def update(
     texts = channel_texts(db, data)
     check_texts(texts, data.link)
     when, rule = parse_schedule(data)
+    parts = check_thread(data, rule)
+    if threads.any_sent(db=db, post_id=post.id):
+        raise Conflict(
+            "part of this thread is already on X: it cannot be changed; add a part to continue it"
+        )
     # After a rejection or a flag the claim stays: the author cannot talk the post out of review.
     claim_kept = post.needs_clinician and post.health_claim and not data.health_claim
     if claim_kept:
@@ -242,8 +256,9 @@ def update(
     post.review_comment = None
     post.version += 1
     post.updated_at = utcnow()
-    _screen(post, texts)
+    _screen(post, texts, parts)
     _set_targets(db, post, texts)
+    threads.replace_parts(db=db, post=post, texts=parts)
     db.flush()
     post.status = status_after_change(post)
     _reset_schedule(db, post)
@@ -395,6 +410,7 @@ def cancel(*, db: Session, post: Post, actor: User) -> Post:
     post.status = PostStatus.cancelled
     post.next_run_at = None
     post.version += 1
+    threads.cancel_resumable(db=db, post_id=post.id)
     db.exec(
         delete(Delivery).where(
             Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending
@@ -503,4 +519,5 @@ def public_view(*, db: Session, post: Post) -> PostPublic:
         **post.model_dump(),
         channels=[c.name for _t, c in targets(db=db, post=post)],
         deliveries=deliveries,
+        parts=[p.text for p in threads.parts_of(db=db, post_id=post.id)],
     )
