@@ -51,7 +51,7 @@ def _mark_sending(job, position: int) -> None:
                 ThreadPartSend.post_id == job.post_id,
                 ThreadPartSend.channel_id == job.channel.id,
                 ThreadPartSend.position == position,
-                ThreadPartSend.state == PartState.failed,
+                ThreadPartSend.state != PartState.sent,
             )
             .values(delivery_id=job.delivery_id, **values)
         ).rowcount
