@@ -184,13 +184,11 @@ def review_part(
         labels = "" if approve else ";".join(part.moderation_flags)
         db.add(ModerationLabel(text=part.text, labels=labels, decided_by=clinician.id))
     if part.author_id:
-        verdict = Message(
-            "Part {n} of post #{id} was approved by {name}"
+        values = {"n": part.position, "id": post.id, "name": clinician.display_name}
+        verdict = (
+            Message("Part {n} of post #{id} was approved by {name}", **values)
             if approve
-            else "Part {n} of post #{id} was rejected by {name}",
-            n=part.position,
-            id=post.id,
-            name=clinician.display_name,
+            else Message("Part {n} of post #{id} was rejected by {name}", **values)
         )
         notifications.notify(
             db=db,
