@@ -51,7 +51,18 @@ WEB_TESTS = Path(__file__).parent / "web"
 
 # Role checks answer the same on either database: the access matrix (one test per route) runs on
 # SQLite only, which keeps the suite within its time; every route's own tests run on both.
-SQLITE_ONLY = {"test_route_answers_each_role_as_designed"}
+SQLITE_ONLY = {
+    "test_route_answers_each_role_as_designed",
+    # Threads: the claim, resume and cancel paths run on both; pages and the rest on SQLite.
+    "test_compose_saves_the_parts_and_the_edit_page_shows_them",
+    "test_the_preview_shows_an_x_card_per_part_and_the_facebook_page_post",
+    "test_a_live_part_with_a_claim_is_approved_by_a_clinician_only",
+    "test_a_failed_part_stops_the_rest_and_the_post_names_it",
+    "test_a_part_whose_answer_was_lost_is_found_on_x_not_sent_again",
+    "test_a_live_part_with_a_health_claim_waits_for_a_clinician",
+    "test_a_thread_part_over_280_or_a_repeating_thread_is_refused",
+    "test_the_real_x_client_chains_each_part_to_the_one_before",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
