@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.channels import gateway
 from app.channels.models import Channel
-from app.i18n import Message
 from app.delivery.engine import Failure
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
 from app.posts.thread_models import PostPart

@@ -58,12 +58,12 @@ def public_address(address: str) -> bool:
 
 
 class _Meta(HTMLParser):
-    """og: properties and the <title>, until the head ends."""
+    """og: properties and the <title>."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.meta: dict[str, str] = {}
-        self.title, self._in_title, self.done = "", False, False
+        self.title, self._in_title = "", False
 
     def handle_starttag(self, tag, attrs):
         values = {k.lower(): (v or "") for k, v in attrs}
@@ -73,8 +73,6 @@ class _Meta(HTMLParser):
                 self.meta[key] = values.get("content", "").strip()
         elif tag == "title":
             self._in_title = True
-        elif tag == "body":
-            self.done = True
 
     def handle_endtag(self, tag):
         if tag == "title":

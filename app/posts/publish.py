@@ -7,7 +7,6 @@ from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput
 from app.posts.models import Delivery, DeliveryStatus, Post, PostCreate, PostStatus
-from app.posts.threads import parts_of, sendable
 from app.posts.service import (
     ask_clinicians,
     create,
@@ -15,6 +14,7 @@ from app.posts.service import (
     status_after_change,
     targets,
 )
+from app.posts.threads import parts_of, sendable
 
 ALREADY_PUBLISHED = (
     "this post is already published on its channels; to send it again, publish it again as a "

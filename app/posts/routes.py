@@ -301,7 +301,12 @@ def post_part_review(
             raise InvalidInput("choose approve or reject", field="decision")
         part = threads.get_part(db=db, post=post, part_id=part_id)
         threads.review_part(
-            db=db, post=post, part=part, clinician=user, approve=decision == "approve", comment=comment
+            db=db,
+            post=post,
+            part=part,
+            clinician=user,
+            approve=decision == "approve",
+            comment=comment,
         )
         return post
 

@@ -10,10 +10,10 @@ from app.audit import service as audit
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.i18n import Message, join
+from app.i18n import Message
 from app.notifications import service as notifications
+from app.posts import threads
 from app.posts.checks import (
-    problem_text,
     PAST_TOLERANCE,
     Checked,
     channel_texts,
@@ -33,7 +33,6 @@ from app.posts.models import (
     PostPublic,
     PostStatus,
 )
-from app.posts import threads
 from app.settings import get_settings
 from moderation import scoring
 from moderation.models import ModerationLabel

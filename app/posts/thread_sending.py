@@ -150,13 +150,19 @@ def send(job) -> Published:
                 delivery_id=job.delivery_id,
             )
             row = ThreadPartSend(
-                post_id=job.post_id, channel_id=job.channel.id, position=position,
-                delivery_id=job.delivery_id, state=PartState.sent,
-                remote_id=result.remote_id, remote_url=result.url,
+                post_id=job.post_id,
+                channel_id=job.channel.id,
+                position=position,
+                delivery_id=job.delivery_id,
+                state=PartState.sent,
+                remote_id=result.remote_id,
+                remote_url=result.url,
             )
         previous = row.remote_id
         if own is None and row.delivery_id == job.delivery_id:
             own = Published(row.remote_id, row.remote_url)
     if own is None:
-        raise ChannelError(ErrorKind.final, "nothing of this thread was left to send", code="thread")
+        raise ChannelError(
+            ErrorKind.final, "nothing of this thread was left to send", code="thread"
+        )
     return own

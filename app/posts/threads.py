@@ -54,7 +54,9 @@ def any_sent(*, db: Session, post_id: int) -> bool:
 def replace_parts(*, db: Session, post: Post, texts: list[str]) -> None:
     """Set the parts written with the post (before anything of the thread went out)."""
     if texts and post.recurrence:
-        raise InvalidInput("a thread cannot repeat; remove the repetition or the parts", field="parts")
+        raise InvalidInput(
+            "a thread cannot repeat; remove the repetition or the parts", field="parts"
+        )
     for part in parts_of(db=db, post_id=post.id):
         db.delete(part)
     db.flush()
@@ -167,7 +169,9 @@ def review_part(
     if part.status != PartStatus.awaiting_approval:
         raise Conflict("this part is not waiting for approval")
     if not approve and not (comment and comment.strip()):
-        raise InvalidInput("say why the post is rejected, so the author can fix it", field="comment")
+        raise InvalidInput(
+            "say why the post is rejected, so the author can fix it", field="comment"
+        )
     part.status = PartStatus.approved if approve else PartStatus.rejected
     part.reviewed_by, part.reviewed_at = clinician.id, utcnow()
     part.review_comment = (comment or "").strip()[:1000] or None

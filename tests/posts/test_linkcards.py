@@ -30,7 +30,9 @@ def test_the_card_has_the_pages_open_graph_title_description_and_image():
     def handler(request):
         if request.url.path == "/gripe.png":
             return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
-        return httpx.Response(200, content=PAGE, headers={"content-type": "text/html; charset=utf-8"})
+        return httpx.Response(
+            200, content=PAGE, headers={"content-type": "text/html; charset=utf-8"}
+        )
 
     cards, seen = fetcher(handler)
     card = cards.card("https://clinica.example/gripe")
@@ -50,16 +52,31 @@ def test_the_card_has_the_pages_open_graph_title_description_and_image():
 
 def test_without_open_graph_the_title_is_the_pages_title():
     page = b"<html><head><title> Horario de verano </title></head></html>"
-    cards, _seen = fetcher(lambda r: httpx.Response(200, content=page, headers={"content-type": "text/html"}))
+    cards, _seen = fetcher(
+        lambda r: httpx.Response(200, content=page, headers={"content-type": "text/html"})
+    )
     card = cards.card("http://clinica.example/")
     assert (card.title, card.image) == ("Horario de verano", None)
 
 
 @pytest.mark.parametrize(
-    "address", ["127.0.0.1", "10.1.2.3", "192.168.1.9", "169.254.169.254", "::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"]
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.1.9",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "100.64.0.1",
+    ],
 )
 def test_loopback_private_and_link_local_addresses_are_never_fetched(address):
-    cards, seen = fetcher(lambda r: httpx.Response(200, content=PAGE, headers={"content-type": "text/html"}), [address])
+    cards, seen = fetcher(
+        lambda r: httpx.Response(200, content=PAGE, headers={"content-type": "text/html"}),
+        [address],
+    )
     assert cards.card("https://intranet.example/") is None
     assert not any(isinstance(s, httpx.Request) for s in seen)
     assert public_address("93.184.215.14") and not public_address(address)
@@ -93,12 +110,16 @@ def test_a_page_that_does_not_answer_in_time_gives_no_card():
 
 def test_anything_but_an_html_page_is_ignored():
     cards, _seen = fetcher(
-        lambda r: httpx.Response(200, content=b"%PDF-1.7", headers={"content-type": "application/pdf"})
+        lambda r: httpx.Response(
+            200, content=b"%PDF-1.7", headers={"content-type": "application/pdf"}
+        )
     )
     assert cards.card("https://clinica.example/folleto.pdf") is None
 
 
 def test_only_the_first_part_of_a_huge_page_is_read():
     huge = b"<html><head><title>Big</title></head><body>" + b"x" * 3_000_000
-    cards, _seen = fetcher(lambda r: httpx.Response(200, content=huge, headers={"content-type": "text/html"}))
+    cards, _seen = fetcher(
+        lambda r: httpx.Response(200, content=huge, headers={"content-type": "text/html"})
+    )
     assert cards.card("https://clinica.example/big").title == "Big"

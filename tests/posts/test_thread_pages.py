@@ -58,7 +58,7 @@ def test_the_preview_shows_an_x_card_per_part_and_the_facebook_page_post(
 
 
 def test_a_live_part_with_a_claim_is_approved_by_a_clinician_only(
-    login_as, fake_x, new_post, x_channel
+    login_as, fake_x, new_post, x_channel  # noqa: F811 - the imported fixture
 ):
     post_id = thread_post(new_post, x_channel)
     tick()
@@ -75,10 +75,15 @@ def test_a_live_part_with_a_claim_is_approved_by_a_clinician_only(
         part = db.exec(select(PostPart).where(PostPart.post_id == post_id)).all()[-1]
     assert part.status == PartStatus.awaiting_approval
     review = f"/posts/{post_id}/parts/{part.id}/review"
-    assert marketer.post(review, data={"csrf_token": m_csrf, "decision": "approve"}).status_code == 403
+    assert (
+        marketer.post(review, data={"csrf_token": m_csrf, "decision": "approve"}).status_code == 403
+    )
     shown = clinician.get(f"/posts/{post_id}").text
     assert 'id="part-4"' in shown and review in shown
-    assert clinician.post(review, data={"csrf_token": c_csrf, "decision": "approve"}).status_code == 303
+    assert (
+        clinician.post(review, data={"csrf_token": c_csrf, "decision": "approve"}).status_code
+        == 303
+    )
     tick()
     assert fake_x.tweets[-1][1:] == ("Parte cuatro: alivia el dolor", fake_x.tweets[2][0])
     again = clinician.post(review, data={"csrf_token": c_csrf, "decision": "approve"})

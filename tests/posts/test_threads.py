@@ -12,10 +12,9 @@ from app.channels import gateway
 from app.clock import utcnow
 from app.database import session_scope
 from app.delivery import engine
-from app.errors import Conflict, InvalidInput
-from app.posts import outbound
+from app.errors import Conflict, InvalidInput, PermissionDenied
+from app.posts import outbound, threads
 from app.posts import service as posts
-from app.posts import threads
 from app.posts.models import Delivery, DeliveryStatus, Post, PostCreate, PostStatus
 from app.posts.thread_models import PartState, PartStatus, ThreadPartSend
 from connectors.base import ChannelError, ErrorKind, Published
@@ -156,7 +155,11 @@ def test_a_live_part_with_a_health_claim_waits_for_a_clinician(
         post = db.get(Post, post_id)
         assert post.status == PostStatus.done
         part = threads.add_part(
-            db=db, post=post, text="Parte cuatro: reduce el dolor", health_claim=True, actor=marketer
+            db=db,
+            post=post,
+            text="Parte cuatro: reduce el dolor",
+            health_claim=True,
+            actor=marketer,
         )
         assert (part.position, part.status) == (4, PartStatus.awaiting_approval)
     tick()
@@ -164,9 +167,13 @@ def test_a_live_part_with_a_health_claim_waits_for_a_clinician(
     with session_scope() as db:
         post = db.get(Post, post_id)
         part = threads.parts_of(db=db, post_id=post_id)[-1]
-        with pytest.raises(Exception):
-            threads.review_part(db=db, post=post, part=part, clinician=marketer, approve=True, comment="")
-        threads.review_part(db=db, post=post, part=part, clinician=clinician, approve=True, comment="")
+        with pytest.raises(PermissionDenied):
+            threads.review_part(
+                db=db, post=post, part=part, clinician=marketer, approve=True, comment=""
+            )
+        threads.review_part(
+            db=db, post=post, part=part, clinician=clinician, approve=True, comment=""
+        )
         assert post.status == PostStatus.scheduled
     tick()
     assert fake_x.tweets[-1][1:] == ("Parte cuatro: reduce el dolor", fake_x.tweets[2][0])
