@@ -62,6 +62,7 @@ SQLITE_ONLY = {
     "test_a_live_part_with_a_health_claim_waits_for_a_clinician",
     "test_a_thread_part_over_280_or_a_repeating_thread_is_refused",
     "test_the_real_x_client_chains_each_part_to_the_one_before",
+    "test_a_post_that_went_out_alone_continues_as_a_thread_without_resending_it",
 }
 
 

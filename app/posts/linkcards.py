@@ -26,6 +26,7 @@ MAX_IMAGE_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3
 CACHE_SIZE = 256
 CACHE_SECONDS = 3600
+MISS_SECONDS = 300  # a page that gave no card is tried again sooner
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
@@ -111,7 +112,8 @@ class CardFetcher:
         except (Refused, httpx.HTTPError, OSError, ValueError, UnicodeError):
             card = None
         with self.lock:
-            self.cache[url] = (time.monotonic() + CACHE_SECONDS, card)
+            keep = CACHE_SECONDS if card is not None else MISS_SECONDS
+            self.cache[url] = (time.monotonic() + keep, card)
             while len(self.cache) > CACHE_SIZE:
                 self.cache.popitem(last=False)
         return card

@@ -219,6 +219,7 @@ def continue_thread(*, db: Session, post: Post) -> int:
     added = 0
     now = utcnow()
     for channel_id in _published_on_x(db, post):
+        _seed_first_part(db, post, channel_id)
         sent = set(
             db.exec(
                 select(ThreadPartSend.position).where(
@@ -236,6 +237,42 @@ def continue_thread(*, db: Session, post: Post) -> int:
         post.status = PostStatus.scheduled
         db.add(post)
     return added
+
+
+def _seed_first_part(db: Session, post: Post, channel_id: int) -> None:
+    """A post that went out alone is part 1 of the thread it becomes: recorded as sent, so
+    continuing it never sends it again."""
+    known = db.exec(
+        select(ThreadPartSend.id).where(
+            ThreadPartSend.post_id == post.id,
+            ThreadPartSend.channel_id == channel_id,
+            ThreadPartSend.position == 1,
+        )
+    ).first()
+    if known is not None:
+        return
+    first = db.exec(
+        select(Delivery)
+        .where(
+            Delivery.post_id == post.id,
+            Delivery.channel_id == channel_id,
+            Delivery.status == DeliveryStatus.published,
+        )
+        .order_by(Delivery.sent_at, Delivery.id)
+    ).first()
+    db.add(
+        ThreadPartSend(
+            post_id=post.id,
+            channel_id=channel_id,
+            position=1,
+            delivery_id=first.id,
+            state=PartState.sent,
+            remote_id=first.remote_id,
+            remote_url=first.remote_url,
+            sent_at=first.sent_at,
+        )
+    )
+    db.flush()
 
 
 def sends_of(*, db: Session, post_id: int) -> dict[tuple[int, int], ThreadPartSend]:

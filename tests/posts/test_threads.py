@@ -221,3 +221,22 @@ def test_the_real_x_client_chains_each_part_to_the_one_before(new_post, x_channe
         {"text": PARTS[1], "reply": {"in_reply_to_tweet_id": "1851"}},
     ]
     assert delivery(post_id).remote_id == "1850"
+
+
+def test_a_post_that_went_out_alone_continues_as_a_thread_without_resending_it(
+    fake_x, new_post, x_channel, marketer
+):
+    post_id = new_post([x_channel], text="Empezamos la cirugía")
+    tick()
+    with session_scope() as db:
+        threads.add_part(
+            db=db,
+            post=db.get(Post, post_id),
+            text="Primer paso",
+            health_claim=False,
+            actor=marketer,
+        )
+    tick()
+    first, second = fake_x.tweets
+    assert fake_x.calls == ["Empezamos la cirugía", "Primer paso"]
+    assert second[1:] == ("Primer paso", first[0])
