@@ -169,6 +169,16 @@ def db_url(database_url, tmp_path, monkeypatch) -> Iterator[str]:
         _truncate_postgresql(url)
 
 
+@pytest.fixture(autouse=True)
+def no_link_cards_from_the_internet():
+    """Compose previews fetch link cards; in tests no name resolves unless a test says so."""
+    from app.posts import linkcards
+
+    linkcards.use(linkcards.CardFetcher(resolver=lambda host, port: []))
+    yield
+    linkcards.use(None)
+
+
 @pytest.fixture
 def db(db_url):
     """A session whose work is committed when the test leaves the block it uses."""

@@ -57,11 +57,13 @@ def link_of(link: str | None, text: str) -> str | None:
 
 
 def _part(kind: str, draft: Draft, number: int | None = None) -> Part:
-    count = weighted_length(draft.body) if kind == "x" else len(draft.body)
+    """X shows the link in the text and counts it as 23; the others show it as a card."""
+    shown = draft.body if kind == "x" else draft.text
+    count = weighted_length(shown) if kind == "x" else len(shown)
     problems = [problem_text(p) for p in registry.validate(kind, draft)]
     if number is not None and not draft.text.strip():
         problems = [Message("part {n}: write its text or remove it", n=number)]
-    return Part(draft.body, count, registry.limits(kind).max_text, problems)
+    return Part(shown, count, registry.limits(kind).max_text, problems)
 
 
 def _parts(kind: str, text: str, link: str | None, further: list[str]) -> list[Part]:

@@ -37,20 +37,17 @@ def test_the_preview_shows_an_x_card_per_part_and_the_facebook_page_post(
             resolver=lambda host, port: ["93.184.215.14"], transport=httpx.MockTransport(handler)
         )
     )
-    try:
-        marketer, _user, csrf = login_as(Role.marketing, locale="es")
-        page = marketer.post(
-            "/posts/preview",
-            headers={"X-CSRF-Token": csrf},
-            data={
-                "text": "Parte uno",
-                "link": "https://clinica.example/gripe",
-                "channels": [str(x_channel.id), str(fb_channel.id)],
-                "parts": PARTS,
-            },
-        ).text
-    finally:
-        linkcards.use(None)
+    marketer, _user, csrf = login_as(Role.marketing, locale="es")
+    page = marketer.post(
+        "/posts/preview",
+        headers={"X-CSRF-Token": csrf},
+        data={
+            "text": "Parte uno",
+            "link": "https://clinica.example/gripe",
+            "channels": [str(x_channel.id), str(fb_channel.id)],
+            "parts": PARTS,
+        },
+    ).text
     assert page.count('data-testid="tweet"') == 3
     assert page.count('data-testid="preview-facebook"') == 1
     assert page.count("Campaña de la gripe") == 2  # the link card on both networks
@@ -58,7 +55,10 @@ def test_the_preview_shows_an_x_card_per_part_and_the_facebook_page_post(
 
 
 def test_a_live_part_with_a_claim_is_approved_by_a_clinician_only(
-    login_as, fake_x, new_post, x_channel  # noqa: F811 - the imported fixture
+    login_as,
+    fake_x,  # noqa: F811 - the imported fixture
+    new_post,
+    x_channel,
 ):
     post_id = thread_post(new_post, x_channel)
     tick()
