@@ -115,6 +115,7 @@ LABELS: dict[str, str] = {
     "failed": N_("failed"),
     "uncertain": N_("uncertain"),
     "sent": N_("sent"),
+    "ready": N_("ready to send"),
     # recurrence
     "weekly": N_("weekly"),
     "monthly": N_("monthly"),

@@ -36,6 +36,7 @@ from app.posts.models import (
     PostMedia,
     PostReviewVersion,
 )
+from app.posts.thread_models import PostPart, ThreadPartSend
 from app.questions.models import Answer, Question
 from app.newsletters.models import (  # noqa: F401
     EmailEvent,
@@ -81,7 +82,9 @@ __all__ = [
     "PostChannel",
     "PostMedia",
     "PostReviewVersion",
+    "PostPart",
     "Question",
+    "ThreadPartSend",
     "RecoveryCode",
     "ReviewEvent",
     "ReviewSignal",

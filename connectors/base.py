@@ -57,6 +57,8 @@ class Draft:
     # A key unique to this outbound message; a channel that can store it echoes it back when asked
     # what was published, so a lost claim is matched to its own message and no other.
     reference: str | None = None
+    # The channel's id of the message this one answers (the previous part of a thread on X).
+    reply_to: str | None = None
 
     @property
     def body(self) -> str:

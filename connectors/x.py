@@ -266,7 +266,10 @@ class XConnector:
         media_ids = [self._call(lambda m=m: self.upload(m), sending=False) for m in draft.media]
         response = self._call(
             lambda: self.client.create_tweet(
-                text=draft.body, media_ids=media_ids or None, user_auth=self.user_auth
+                text=draft.body,
+                media_ids=media_ids or None,
+                in_reply_to_tweet_id=draft.reply_to,
+                user_auth=self.user_auth,
             ),
             sending=True,
         )

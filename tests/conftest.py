@@ -66,6 +66,16 @@ SQLITE_ONLY = {
     "test_schedule_page_adds_and_removes_times",
     "test_calendar_shows_posts_campaigns_and_newsletters_with_a_filter",
     "test_compose_opens_on_the_clicked_day",
+    # Threads: the claim, resume and cancel paths run on both; pages and the rest on SQLite.
+    "test_compose_saves_the_parts_and_the_edit_page_shows_them",
+    "test_the_preview_shows_an_x_card_per_part_and_the_facebook_page_post",
+    "test_a_live_part_with_a_claim_is_approved_by_a_clinician_only",
+    "test_a_failed_part_stops_the_rest_and_the_post_names_it",
+    "test_a_part_whose_answer_was_lost_is_found_on_x_not_sent_again",
+    "test_a_live_part_with_a_health_claim_waits_for_a_clinician",
+    "test_a_thread_part_over_280_or_a_repeating_thread_is_refused",
+    "test_the_real_x_client_chains_each_part_to_the_one_before",
+    "test_a_post_that_went_out_alone_continues_as_a_thread_without_resending_it",
 }
 
 
@@ -170,6 +180,16 @@ def db_url(database_url, tmp_path, monkeypatch) -> Iterator[str]:
     settings.get_settings.cache_clear()
     if url.startswith("postgresql"):
         _truncate_postgresql(url)
+
+
+@pytest.fixture(autouse=True)
+def no_link_cards_from_the_internet():
+    """Compose previews fetch link cards; in tests no name resolves unless a test says so."""
+    from app.posts import linkcards
+
+    linkcards.use(linkcards.CardFetcher(resolver=lambda host, port: []))
+    yield
+    linkcards.use(None)
 
 
 @pytest.fixture

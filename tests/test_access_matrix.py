@@ -129,6 +129,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/posts/{post_id}/resume"): marketing(409),
     ("POST", "/posts/{post_id}/cancel"): marketing(303),
     ("POST", "/posts/{post_id}/deliveries/{delivery_id}/resolve"): marketing(422),
+    # A draft on the outbox is no thread published on X: nothing to continue.
+    ("POST", "/posts/{post_id}/parts"): marketing(409),
+    ("POST", "/posts/{post_id}/parts/{part_id}/review"): clinician_only(422),
     ("POST", "/posts/{post_id}/comments/check"): viewers(303),
     ("POST", "/posts/{post_id}/comments/{comment_id}/reply"): viewers(404),
     ("POST", "/posts/{post_id}/replies/{reply_id}/resend"): viewers(404),
@@ -537,6 +540,7 @@ def test_route_answers_each_role_as_designed(clients, make_user, method, path):
             delivery_id=1,
             comment_id=1,
             reply_id=1,
+            part_id=1,
             group_id=ids["group_id"],
             question_id=ids["question_id"],
             item_id=ids["item_id"],

@@ -15,6 +15,7 @@ from app.channels.models import ChannelKind, ChannelStatus
 from app.errors import Conflict, InvalidInput
 from app.groups.models import REACTIONS, GroupRole, MembershipStatus, Visibility
 from app.i18n import LABELS, Message, label, translator
+from app.posts.thread_models import PartState, PartStatus
 from app.locale.update import extract, po_path
 from app.network.models import NetworkKind
 from app.notifications import service as notifications
@@ -99,7 +100,7 @@ def test_translations_keep_the_placeholders_of_their_message():
 def test_every_value_users_see_has_a_label_in_both_languages():
     values = [*Role, *PostStatus, *DeliveryStatus, *ChannelStatus, *ChannelKind, *ContentStatus]
     values += [*ReviewStatus, *ReplyState, *Visibility, *GroupRole, *MembershipStatus, *NetworkKind]
-    values += [*REACTIONS, *MODERATION_LABELS, *ACTIONS, *FREQUENCIES]
+    values += [*REACTIONS, *MODERATION_LABELS, *ACTIONS, *FREQUENCIES, *PartStatus, *PartState]
     values += ["group_post", "question", "network_post", "network_comment", "channel_comment"]
     values += ["classifier", "rule", "report", "clinician", "fixed", "appeal"]
     assert sorted({str(v) for v in values} - set(LABELS)) == []

@@ -119,4 +119,16 @@ def check(*, db: Session, data: PostCreate) -> Checked:
     texts = channel_texts(db, data)
     check_texts(texts, data.link)
     when, rule = parse_schedule(data)
+    check_thread(data, rule)
     return Checked(data, texts, when, rule)
+
+
+def check_thread(data: PostCreate, rule: Rule | None) -> list[str]:
+    """A thread's further parts, each within one post on X; a thread does not repeat."""
+    from app.posts.threads import check_parts  # it builds on this module
+
+    if data.parts and rule is not None:
+        raise InvalidInput(
+            "a thread cannot repeat; remove the repetition or the parts", field="parts"
+        )
+    return check_parts(data.parts)

@@ -8,7 +8,7 @@ message another delivery holds is never taken, and when several could be this de
 decides (uncertain).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, update
@@ -18,10 +18,12 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.channels import gateway
 from app.channels.models import Channel
-from app.i18n import Message
 from app.delivery.engine import Failure
+from app.i18n import Message
 from app.notifications import service as notifications
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostMedia, PostStatus
+from app.posts.thread_models import PostPart
+from app.posts.threads import joined, sendable
 from app.settings import get_settings
 from connectors.base import ChannelError, Draft, ErrorKind, Media, Published
 from scheduler.recurrence import Rule, latest_due, next_after
@@ -40,6 +42,8 @@ class Job:
     attempts: int
     post_id: int
     author_id: int
+    # A thread on X: (position, draft) of each part to send, the first included; empty otherwise.
+    parts: list[tuple[int, Draft]] = field(default_factory=list)
 
 
 def claim(*, db: Session, worker: str, now: datetime, limit: int) -> list[int]:
@@ -112,9 +116,14 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
         media.setdefault(item.post_id, []).append(
             Media(item.filename, item.mime_type, media_loader(item))
         )
+    parts: dict[int, list[PostPart]] = {}
+    for part in db.exec(
+        select(PostPart).where(col(PostPart.post_id).in_(post_ids)).order_by(PostPart.position)
+    ):
+        parts.setdefault(part.post_id, []).append(part)
     for channel in channels_by_id.values():
         db.expunge(channel)
-    return [
+    jobs = [
         Job(
             delivery.id,
             worker,
@@ -133,6 +142,17 @@ def load_jobs(*, db: Session, ids: list[int], worker: str, media_loader) -> list
         )
         for delivery, post in rows
     ]
+    return [_as_thread(job, parts.get(job.post_id, [])) for job in jobs]
+
+
+def _as_thread(job: Job, parts: list[PostPart]) -> Job:
+    """On X a post with parts goes out as a thread; elsewhere its parts follow its text."""
+    if not parts:
+        return job
+    if job.channel.kind != "x":
+        return replace(job, draft=replace(job.draft, text=joined(job.draft.text, parts)))
+    further = [(p.position, Draft(p.text)) for p in sendable(parts)]
+    return replace(job, parts=[(1, job.draft), *further])
 
 
 def reference(delivery_id: int) -> str:

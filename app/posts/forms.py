@@ -62,8 +62,13 @@ def schema_error(error: ValidationError) -> InvalidInput:
     return InvalidInput("{name}: this value is not valid", field=field, name=field)
 
 
-def post_from_form(form: dict, channel_ids: list[str], overrides: dict[str, str]) -> PostCreate:
-    """Build the PostCreate a form describes; errors name the field."""
+def post_from_form(
+    form: dict, channel_ids: list[str], overrides: dict[str, str], parts: list[str] = ()
+) -> PostCreate:
+    """Build the PostCreate a form describes (a part box left empty is no part); errors name the
+    field."""
+    if len(parts) > 24:
+        raise InvalidInput("a thread has at most {n} parts", field="parts", n=25)
     try:
         return PostCreate(
             text=form.get("text", ""),
@@ -73,6 +78,7 @@ def post_from_form(form: dict, channel_ids: list[str], overrides: dict[str, str]
             scheduled_at=local_moment(form.get("date", ""), form.get("time", "")),
             health_claim=form.get("health_claim") in ("on", "true", "1"),
             recurrence=recurrence_from(form),
+            parts=[p for p in parts if p.strip()],
         )
     except ValidationError as error:
         raise schema_error(error) from None

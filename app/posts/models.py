@@ -262,6 +262,8 @@ class PostCreate(SQLModel):
     scheduled_at: datetime | None = None
     health_claim: bool = False
     recurrence: dict[str, Any] | None = None
+    # A thread on X: the parts after the first (the text), each within one post.
+    parts: list[str] = Field(default_factory=list, max_length=24)
 
     _check_link = field_validator("link")(web_link)
 
@@ -293,3 +295,4 @@ class PostPublic(SQLModel):
     version: int
     channels: list[str]
     deliveries: list[DeliveryPublic]
+    parts: list[str] = []

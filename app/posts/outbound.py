@@ -8,7 +8,7 @@ from app.channels import gateway
 from app.clock import utcnow
 from app.database import get_engine, session_scope
 from app.delivery import engine
-from app.posts import deliveries, media
+from app.posts import deliveries, media, thread_sending
 from app.settings import get_settings
 from connectors.base import ChannelError, Published
 
@@ -45,7 +45,8 @@ class PostDeliveries:
             return deliveries.still_wanted_many(conn=conn, jobs=jobs)
 
     def needs_reconcile(self, job: deliveries.Job) -> bool:
-        return job.needs_reconcile
+        # A thread's parts carry their own state: each is looked up by the thread's sending.
+        return job.needs_reconcile and not job.parts
 
     def attempts(self, job: deliveries.Job) -> int:
         return job.attempts
@@ -61,6 +62,8 @@ class PostDeliveries:
             raise engine.Undecided(undecided.error) from None
 
     def send(self, job: deliveries.Job) -> Published:
+        if job.parts:
+            return thread_sending.send(job)
         return gateway.call(job.channel, lambda c: c.publish(job.draft))
 
     def record_sent(

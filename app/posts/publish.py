@@ -14,6 +14,7 @@ from app.posts.service import (
     status_after_change,
     targets,
 )
+from app.posts.threads import parts_of, sendable
 
 ALREADY_PUBLISHED = (
     "this post is already published on its channels; to send it again, publish it again as a "
@@ -99,6 +100,7 @@ def publish_again(*, db: Session, post: Post, actor: User, confirmed: bool) -> P
         channels=[t.channel_id for t, _c in chosen],
         channel_texts={str(t.channel_id): t.text_override for t, _c in chosen if t.text_override},
         health_claim=post.health_claim,
+        parts=[p.text for p in sendable(parts_of(db=db, post_id=post.id))],
     )
     copy = create(db=db, author=actor, data=data)
     if post.needs_clinician and copy.status != PostStatus.awaiting_approval:

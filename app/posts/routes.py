@@ -15,16 +15,16 @@ from app.i18n import translator
 from app.planning import best_time
 from app.planning import service as planning
 from app.posts import approvals  # noqa: F401 - posts awaiting approval join the review queue
-from app.posts import comments, importer, media, publish, review_versions
+from app.posts import comments, importer, media, publish, review_versions, threads
 from app.posts import service as posts
 from app.posts.api import api  # noqa: F401 - app.main mounts each feature's pages and api
 from app.posts.forms import local_moment, post_from_form, whole_number
 from app.posts.models import Post, PostStatus
+from app.posts.preview_routes import channel_form as _channel_form
+from app.posts.preview_routes import form_parts as _parts
+from app.posts.preview_routes import pages as preview_pages
 from app.posts.webhooks import router as webhooks
 from app.settings import get_settings
-from connectors import registry
-from connectors.base import Draft
-from connectors.xtext import weighted_length
 from scheduler.metrics import series
 from web.charts import line_chart
 from web.flash import flash
@@ -32,6 +32,7 @@ from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)
 pages.include_router(webhooks)
+pages.include_router(preview_pages)
 
 
 def _see(url: str) -> RedirectResponse:
@@ -52,16 +53,6 @@ def _refused(request: Request, db, error: DomainError, actor) -> str:
     return _message(request, error)
 
 
-def _channel_form(form) -> tuple[list[str], dict[str, str]]:
-    chosen = [str(v) for v in form.getlist("channels")]
-    overrides = {
-        key.removeprefix("text_"): str(value)
-        for key, value in form.items()
-        if key.startswith("text_") and str(value).strip()
-    }
-    return chosen, overrides
-
-
 def _compose(request: Request, db, status: int = 200, post: Post | None = None, **extra):
     usable = channels.list_channels(db=db, usable_only=True)
     context = {
@@ -71,6 +62,7 @@ def _compose(request: Request, db, status: int = 200, post: Post | None = None, 
         "form": {},
         "chosen": [],
         "overrides": {},
+        "parts": [],
         "zone": get_settings().timezone,
         **extra,
     }
@@ -127,30 +119,6 @@ def _queued(db, form, data, post_id: int | None = None):
     return data
 
 
-@pages.post("/posts/preview", name="post_preview")
-async def post_preview(request: Request, db: SessionDep, _user: MarketingUser):
-    form = await request.form()
-    chosen, overrides = _channel_form(form)
-    link = str(form.get("link", "")).strip() or None
-    previews = []
-    for channel in channels.list_channels(db=db, usable_only=True):
-        if str(channel.id) not in chosen:
-            continue
-        text = overrides.get(str(channel.id)) or str(form.get("text", ""))
-        draft = Draft(text, link=link)
-        count = weighted_length(draft.body) if channel.kind == "x" else len(text)
-        previews.append(
-            {
-                "channel": channel,
-                "text": draft.body if channel.kind == "x" else text,
-                "count": count,
-                "limit": registry.limits(channel.kind).max_text,
-                "problems": [posts.problem_text(p) for p in registry.validate(channel.kind, draft)],
-            }
-        )
-    return render(request, "posts/_preview.html", {"previews": previews})
-
-
 async def _save_media(db, post_id: int, form) -> None:
     for upload in form.getlist("images"):
         if isinstance(upload, str) or not getattr(upload, "filename", ""):
@@ -164,7 +132,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
     form = await request.form()
     chosen, overrides = _channel_form(form)
     try:
-        data = _queued(db, form, post_from_form(dict(form), chosen, overrides))
+        data = _queued(db, form, post_from_form(dict(form), chosen, overrides, _parts(form)))
         post = posts.create(db=db, author=user, data=data)
         await _save_media(db, post.id, form)
     except DomainError as error:
@@ -176,6 +144,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
             form=dict(form),
             chosen=chosen,
             overrides=overrides,
+            parts=_parts(form),
             error=message,
         )
     _saved(request, form, post)
@@ -184,6 +153,7 @@ async def post_create(request: Request, db: SessionDep, user: MarketingUser):
 
 def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
     delivered = posts.deliveries_of(db=db, post=post)
+    parts = threads.parts_of(db=db, post_id=post.id)
     charts = {d.id: line_chart(series(db, d.id)) for d, _c in delivered if d.status == "published"}
     can_review = user.is_verified_clinician and post.status == PostStatus.awaiting_approval
     targets = posts.targets(db=db, post=post)
@@ -203,6 +173,11 @@ def _detail(request: Request, db, user, post: Post, status: int = 200, **extra):
         "next_run": posts.next_occurrence(db=db, post=post),
         "comments": comments.of_post(db, post_id=post.id),
         "any_published": bool(charts),
+        "parts": parts,
+        "thread_rows": [(p.position, p.text, p) for p in parts],
+        "part_sends": threads.sends_of(db=db, post_id=post.id),
+        "can_continue": threads.can_continue(db=db, post=post),
+        "can_review_parts": user.is_verified_clinician,
         "form": {},
         **extra,
     }
@@ -273,6 +248,7 @@ def post_edit(request: Request, db: SessionDep, _user: MarketingUser, post_id: P
         form=form,
         chosen=[str(t.channel_id) for t, _c in targets],
         overrides={str(t.channel_id): t.text_override for t, _c in targets if t.text_override},
+        parts=[p.text for p in threads.parts_of(db=db, post_id=post.id) if not p.live],
     )
 
 
@@ -286,7 +262,9 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
         posts.update(
             db=db,
             post=post,
-            data=_queued(db, form, post_from_form(dict(form), chosen, overrides), post.id),
+            data=_queued(
+                db, form, post_from_form(dict(form), chosen, overrides, _parts(form)), post.id
+            ),
             actor=user,
             expected_version=version,
         )
@@ -301,6 +279,7 @@ async def post_update(request: Request, db: SessionDep, user: MarketingUser, pos
             form=dict(form),
             chosen=chosen,
             overrides=overrides,
+            parts=_parts(form),
             error=message,
         )
     _saved(request, form, post)
@@ -317,6 +296,57 @@ def _action(request: Request, db, user, post_id: PathId, action, form: dict | No
         post = posts.get(db=db, post_id=post_id)
         return _detail(request, db, user, post, error.status_code, error=message, form=form or {})
     return _see(f"/posts/{getattr(target, 'id', post_id)}")
+
+
+@pages.post("/posts/{post_id}/parts", name="post_part_add")
+def post_part_add(
+    request: Request,
+    db: SessionDep,
+    user: MarketingUser,
+    post_id: PathId,
+    text: Annotated[str, Form()] = "",
+    health_claim: Annotated[str, Form()] = "",
+):
+    """Continue a published thread with a new part (a health claim waits for a clinician)."""
+
+    def add(post: Post) -> Post:
+        claim = health_claim in ("on", "true", "1")
+        threads.add_part(db=db, post=post, text=text, health_claim=claim, actor=user)
+        return post
+
+    response = _action(request, db, user, post_id, add, form={"part_text": text})
+    if isinstance(response, RedirectResponse):
+        flash(request, "Part added.")
+    return response
+
+
+@pages.post("/posts/{post_id}/parts/{part_id}/review", name="post_part_review")
+def post_part_review(
+    request: Request,
+    db: SessionDep,
+    user: ClinicianUser,
+    post_id: PathId,
+    part_id: PathId,
+    decision: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+):
+    """A verified clinician approves or rejects a part added to a published thread."""
+
+    def review(post: Post) -> Post:
+        if decision not in ("approve", "reject"):
+            raise InvalidInput("choose approve or reject", field="decision")
+        part = threads.get_part(db=db, post=post, part_id=part_id)
+        threads.review_part(
+            db=db,
+            post=post,
+            part=part,
+            clinician=user,
+            approve=decision == "approve",
+            comment=comment,
+        )
+        return post
+
+    return _action(request, db, user, post_id, review, form={"part_comment": comment})
 
 
 @pages.post("/posts/{post_id}/submit", name="post_submit")

@@ -10,16 +10,17 @@ from app.audit import service as audit
 from app.channels.models import Channel
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.i18n import Message, join
+from app.i18n import Message
 from app.notifications import service as notifications
+from app.posts import threads
 from app.posts.checks import (
-    problem_text,
     PAST_TOLERANCE,
     Checked,
     channel_texts,
     check,
     check_link,
     check_texts,
+    check_thread,
     parse_schedule,
 )
 from app.posts import review_versions
@@ -119,6 +120,10 @@ def _reset_schedule(db: Session, post: Post) -> None:
     ).first()
     if sending:
         raise Conflict("this post is being sent right now; try again in a minute")
+    if threads.any_sent(db=db, post_id=post.id):
+        raise Conflict(
+            "part of this thread is already on X: it cannot be changed; add a part to continue it"
+        )
     db.exec(
         delete(Delivery).where(
             Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending
@@ -160,9 +165,10 @@ def require_approval(post: Post, attempted: str) -> None:
         raise ApprovalRequired(post, attempted)
 
 
-def _screen(post: Post, texts: list[tuple[Channel, str]]) -> None:
+def _screen(post: Post, texts: list[tuple[Channel, str]], parts: list[str] = ()) -> None:
     """Score every text the post will publish; the flags and their reasons stay on the post."""
-    results = scoring.score(list(dict.fromkeys([post.text, *(text for _c, text in texts)])))
+    every = [post.text, *(text for _c, text in texts), *parts]
+    results = scoring.score(list(dict.fromkeys(every)))
     flags = sorted({flag for result in results for flag in result.flags})
     post.moderation_flags = flags or None
     if flags:
@@ -194,10 +200,12 @@ def create(*, db: Session, author: User, data: PostCreate, checked: Checked | No
         scheduled_at=when,
         recurrence=rule.to_dict() if rule else None,
     )
-    _screen(post, texts)
+    parts = check_thread(data, rule)
+    _screen(post, texts, parts)
     db.add(post)
     db.flush()
     _set_targets(db, post, texts)
+    threads.replace_parts(db=db, post=post, texts=parts)
     db.flush()
     post.status = status_after_change(post)
     _reset_schedule(db, post)
@@ -227,6 +235,11 @@ def update(
     texts = channel_texts(db, data)
     check_texts(texts, data.link)
     when, rule = parse_schedule(data)
+    parts = check_thread(data, rule)
+    if threads.any_sent(db=db, post_id=post.id):
+        raise Conflict(
+            "part of this thread is already on X: it cannot be changed; add a part to continue it"
+        )
     # After a rejection or a flag the claim stays: the author cannot talk the post out of review.
     claim_kept = post.needs_clinician and post.health_claim and not data.health_claim
     if claim_kept:
@@ -245,8 +258,9 @@ def update(
     post.review_comment = None
     post.version += 1
     post.updated_at = utcnow()
-    _screen(post, texts)
+    _screen(post, texts, parts)
     _set_targets(db, post, texts)
+    threads.replace_parts(db=db, post=post, texts=parts)
     db.flush()
     post.status = status_after_change(post)
     _reset_schedule(db, post)
@@ -422,6 +436,7 @@ def cancel(*, db: Session, post: Post, actor: User) -> Post:
     post.status = PostStatus.cancelled
     post.next_run_at = None
     post.version += 1
+    threads.cancel_resumable(db=db, post_id=post.id)
     db.exec(
         delete(Delivery).where(
             Delivery.post_id == post.id, Delivery.status == DeliveryStatus.pending
@@ -531,4 +546,5 @@ def public_view(*, db: Session, post: Post) -> PostPublic:
         **post.model_dump(),
         channels=[c.name for _t, c in targets(db=db, post=post)],
         deliveries=deliveries,
+        parts=[p.text for p in threads.parts_of(db=db, post_id=post.id)],
     )

@@ -171,5 +171,28 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     var cell = event.target.closest && event.target.closest("td[data-new]");
     if (!cell || !calendar(cell) || event.target.closest("a, button, details, form, input, label")) return;
     window.location.href = cell.getAttribute("data-new");
+
+// Compose: add and remove the parts of a thread; the preview (htmx) follows each change.
+(function () {
+  function renumber(box) {
+    Array.prototype.forEach.call(box.querySelectorAll("[data-part]"), function (part, index) {
+      part.querySelector("[data-part-number]").textContent = index + 2;
+      part.querySelector("[data-part-count]").id = "part-count-" + (index + 2);
+    });
+    box.closest("form").dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-part]");
+    var remove = event.target.closest("[data-remove-part]");
+    if (add) {
+      var box = document.getElementById("parts");
+      box.appendChild(document.getElementById("part-template").content.cloneNode(true));
+      renumber(box);
+      box.lastElementChild.querySelector("textarea").focus();
+    } else if (remove) {
+      var parts = remove.closest("#parts");
+      remove.closest("[data-part]").remove();
+      renumber(parts);
+    }
   });
 })();
