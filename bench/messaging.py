@@ -238,6 +238,11 @@ def main() -> None:
     parser.add_argument(
         "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    parser.add_argument(
+        "--bare",
+        default="aiohttp,httpx",
+        help="bare clients to measure, comma-separated (aiohttp, httpx; empty for none)",
+    )
     parser.add_argument("--drain", help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -292,7 +297,8 @@ def main() -> None:
     )
     try:
         bare = min(args.count, 10000)
-        for name, client in (("aiohttp", bare_aiohttp), ("httpx.AsyncClient", bare_httpx)):
+        clients = {"aiohttp": ("aiohttp", bare_aiohttp), "httpx": ("httpx.AsyncClient", bare_httpx)}
+        for name, client in (clients[key] for key in args.bare.split(",") if key):
             try:
                 rate = asyncio.run(client(server, bare, args.concurrency))
             except Exception as error:  # noqa: BLE001 - report it and go on with the next client

@@ -83,6 +83,7 @@ def _owned(job: SmsJob):
 
 
 _RELEASED = {"claimed_by": None, "lease_until": None}
+_MARKED = "sms_marked_sent"  # a connection's info: the ids `record_sent_many` wrote in its transaction
 
 
 class SmsMessages:
@@ -270,7 +271,20 @@ class SmsMessages:
         leaves the claims to run out and be looked up)."""
         with self._db() as db:
             conn = db.connection()
-            return [self.record_sent(job, result, conn, reconciled=False) for job, result in sent]
+            # One statement writes the common case for the whole batch; `record_sent` then settles
+            # each message in the same transaction (the rest take the full path one by one).
+            conn.info[_MARKED] = service.mark_sent_many(
+                conn,
+                [(job.message_id, job.claim, result) for job, result in sent],
+                provider=self.adapter.kind,
+                now=utcnow(),
+            )
+            try:
+                return [
+                    self.record_sent(job, result, conn, reconciled=False) for job, result in sent
+                ]
+            finally:
+                del conn.info[_MARKED]
 
     def record_sent(self, job: SmsJob, result: SentSms, conn, *, reconciled: bool) -> bool:
         """Write success, in `conn`'s transaction when given; False when the claim was lost."""
@@ -278,6 +292,8 @@ class SmsMessages:
         if conn is None:
             with self._db() as db:
                 return self._record_sent(db, job, result, now, reconciled=reconciled)
+        if job.message_id in conn.info.get(_MARKED, ()):
+            return True  # written by `record_sent_many`'s statement, in this transaction
         provider = self.adapter.kind
         if service.mark_sent(
             conn, message_id=job.message_id, claim=job.claim, sent=result, provider=provider, now=now
