@@ -162,8 +162,17 @@ class SmsMessages:
 
     def load(self, *, ids: list[int], claim: str) -> list[SmsJob]:
         with self._db() as db:
-            rows = db.exec(
-                select(OutboundSms).where(
+            # Plain rows, not ORM objects: only what the send and its decisions need.
+            rows = db.execute(
+                select(
+                    OutboundSms.id,
+                    OutboundSms.to_phone,
+                    OutboundSms.body,
+                    OutboundSms.claimed_at,
+                    OutboundSms.created_at,
+                    OutboundSms.attempts,
+                    OutboundSms.needs_reconcile,
+                ).where(
                     col(OutboundSms.id).in_(ids),
                     OutboundSms.claimed_by == claim,
                     OutboundSms.status == SmsStatus.sending,
