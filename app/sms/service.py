@@ -74,9 +74,11 @@ def queue(
     return message
 
 
-def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
+def still_wanted(
+    db: Session, message: OutboundSms, now: datetime, consent: Decision | None = None
+) -> Decision:
     """Re-checked by the engine just before it sends: appointment still on, campaign not paused,
-    person not opted out."""
+    person not opted out (`consent`: `contacts.may_send`'s answer when the caller read it)."""
     if message.status not in CLAIMABLE:
         return Decision(False, f"the message is {message.status}")
     if message.kind == SmsKind.reminder and message.appointment_id is not None:
@@ -112,6 +114,8 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
         if message.purpose != Purpose.service:
             return Decision(False, "the contact no longer exists")
         return Decision(True, N_("answer to the person's own message"))
+    if consent is not None:
+        return consent
     return contacts.may_send(db, contact, MessageChannel.sms, message.purpose, now)
 
 
@@ -130,10 +134,18 @@ def still_wanted_many(
         db.exec(select(ReminderPlan).where(col(ReminderPlan.id).in_(plan_ids))).all()
     contact_ids = {m.contact_id for m in messages if m.contact_id is not None}
     contact_ids |= {a.contact_id for a in appointments_read}
-    if contact_ids:
-        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()
-    # Read once, the rows stay in the session: `still_wanted` finds them without a query.
-    return {m.id: still_wanted(db, m, now) for m in messages}
+    people = (
+        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all() if contact_ids else []
+    )
+    # Read once, the rows stay in the session: `still_wanted` finds them without a query; the
+    # suppressions and consent of the messages' contacts are read for the whole batch too.
+    by_id = {contact.id: contact for contact in people}
+    asked = [m for m in messages if m.contact_id in by_id]
+    consents = contacts.may_send_many(
+        db, [(by_id[m.contact_id], m.purpose) for m in asked], MessageChannel.sms, now
+    )
+    consent = {m.id: decision for m, decision in zip(asked, consents, strict=True)}
+    return {m.id: still_wanted(db, m, now, consent.get(m.id)) for m in messages}
 
 
 # The common case of `record_sent` in one statement: the claim's holder writes the provider's first
