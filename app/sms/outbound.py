@@ -83,7 +83,8 @@ def _owned(job: SmsJob):
 
 
 _RELEASED = {"claimed_by": None, "lease_until": None}
-_MARKED = "sms_marked_sent"  # a connection's info: the ids `record_sent_many` wrote in its transaction
+# In a connection's info: the ids `record_sent_many` wrote in the connection's transaction.
+_MARKED = "sms_marked_sent"
 
 
 class SmsMessages:
