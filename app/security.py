@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,9 +13,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from app.settings import get_settings
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps login timing equal for unknown names.
-_DUMMY_HASH = _hasher.hash("carepost-dummy-password")
 TOKEN_PREFIX = "cp_"
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps login timing equal for unknown
+    names; made on first use, not by every process that imports this module (delivery workers)."""
+    return _hasher.hash("carepost-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +30,8 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str | None) -> bool:
     """True when password matches; always does the same work, even with no hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        verified = _hasher.verify(password_hash or _dummy_hash(), password)
+        return verified and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -146,14 +146,22 @@ def drain(server: str) -> None:
     route_twilio_to(server)
     from scheduler.dispatcher import tick
 
+    started = time.perf_counter()
     while tick(budget_seconds=3600).claimed:
         pass
+    sending = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"{usage.ru_maxrss / 1024:.0f} {usage.ru_utime + usage.ru_stime:.1f}", flush=True)
+    print(
+        f"{usage.ru_maxrss / 1024:.0f} {usage.ru_utime + usage.ru_stime:.1f} {sending:.2f}",
+        flush=True,
+    )
 
 
-def run_workers(url: str, workers: int, server: str, env_extra: dict) -> tuple[float, float, float]:
-    """(wall seconds, the largest worker's peak memory in MB, the workers' CPU seconds)."""
+def run_workers(
+    url: str, workers: int, server: str, env_extra: dict
+) -> tuple[float, float, float, float]:
+    """(wall seconds, the largest worker's peak memory in MB, the workers' CPU seconds, the
+    longest time a worker spent sending, from its first claim to its end: start-up excluded)."""
     env = {**os.environ, "DATABASE_URL": url, **env_extra}
     started = time.perf_counter()
     procs = [
@@ -168,7 +176,8 @@ def run_workers(url: str, workers: int, server: str, env_extra: dict) -> tuple[f
     reports = [proc.communicate()[0].split() for proc in procs]
     elapsed = time.perf_counter() - started
     peak_mb = max(float(report[0]) for report in reports)
-    return elapsed, peak_mb, sum(float(report[1]) for report in reports)
+    cpu = sum(float(report[1]) for report in reports)
+    return elapsed, peak_mb, cpu, max(float(report[2]) for report in reports)
 
 
 def delays_of(url: str) -> list[float]:
@@ -238,6 +247,12 @@ def main() -> None:
     parser.add_argument(
         "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    parser.add_argument(
+        "--bare",
+        default="aiohttp,aiohttp-uvloop,httpx",
+        help="bare clients to measure, comma-separated (aiohttp, aiohttp-uvloop, httpx; empty "
+        "for none)",
+    )
     parser.add_argument("--drain", help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -259,7 +274,7 @@ def main() -> None:
     try:
         prepare_database(url, args.count)
         database.get_engine().dispose()
-        elapsed, peak_mb, cpu = run_workers(
+        elapsed, peak_mb, cpu, sending = run_workers(
             url,
             args.workers,
             server,
@@ -280,7 +295,7 @@ def main() -> None:
     print(
         f"{args.count} SMS due at once, PostgreSQL, {args.workers} worker(s), "
         f"{args.concurrency} in flight each, Twilio-shaped server answering after "
-        f"{args.delay * 1000:.0f} ms"
+        f"{args.delay * 1000:.0f} ms; load average before: {os.getloadavg()[0]:.1f}"
     )
     if len(delays) != args.count:
         print(f"  only {len(delays)} of {args.count} sent")
@@ -288,20 +303,33 @@ def main() -> None:
         f"  engine + twilio SDK: {args.count / elapsed:8.0f} SMS/s   lateness p50 "
         f"{percentile(delays, 50):6.2f} s   p99 {percentile(delays, 99):6.2f} s   "
         f"peak memory {peak_mb:.0f} MB a worker   (wall {elapsed:.1f} s, worker CPU "
-        f"{1000 * cpu / args.count:.2f} ms an SMS)"
+        f"{1000 * cpu / args.count:.2f} ms an SMS, start-up included)"
+    )
+    print(
+        f"  once started:        {args.count / sending:8.0f} SMS/s   (the worker's {sending:.1f} s "
+        f"from its first claim to its end; wall above includes its start-up)"
     )
     try:
         bare = min(args.count, 10000)
-        for name, client in (("aiohttp", bare_aiohttp), ("httpx.AsyncClient", bare_httpx)):
+        clients = {
+            "aiohttp": ("aiohttp", bare_aiohttp, None),
+            "aiohttp-uvloop": ("aiohttp on uvloop", bare_aiohttp, "uvloop"),
+            "httpx": ("httpx.AsyncClient", bare_httpx, None),
+        }
+        for name, client, loop in (clients[key] for key in args.bare.split(",") if key):
             try:
-                rate = asyncio.run(client(server, bare, args.concurrency))
+                factory = __import__(loop).new_event_loop if loop else None
+                with asyncio.Runner(loop_factory=factory) as runner:
+                    rate = runner.run(client(server, bare, args.concurrency))
             except Exception as error:  # noqa: BLE001 - report it and go on with the next client
                 print(f"  bare {name}: failed ({type(error).__name__})")
                 continue
             print(
                 f"  bare {name}, {args.concurrency} in flight: {rate:8.0f} requests/s   "
-                f"(engine: {100 * args.count / elapsed / rate:.0f} % of it)"
+                f"(engine: {100 * args.count / elapsed / rate:.0f} % of it, "
+                f"{100 * args.count / sending / rate:.0f} % once started)"
             )
+        print(f"  load average after: {os.getloadavg()[0]:.1f}")
     finally:
         server_process.terminate()
 

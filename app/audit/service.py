@@ -90,6 +90,28 @@ def record_system(
     )
 
 
+def record_system_many(
+    conn: Connection, *, action: str, object_type: str, object_ids: list[int | str], **detail: Any
+) -> None:
+    """`record_system` for many objects with the same detail, in one batched INSERT."""
+    if not object_ids:
+        return
+    at, detail = utcnow(), clean_detail(detail)
+    conn.execute(
+        _SYSTEM_EVENT,
+        [
+            {
+                "at": at,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "detail": detail,
+            }
+            for object_id in object_ids
+        ],
+    )
+
+
 def list_events(
     db: Session,
     *,

@@ -300,6 +300,56 @@ def may_send(
     if active_suppression(db=db, address=address, channel=channel, now=now) is not None:
         return Decision(False, N_("the address is suppressed"))
     choice = latest_choice(db=db, contact_id=contact.id, purpose=purpose, channel=channel, now=now)
+    return _consented(purpose, choice)
+
+
+def may_send_many(
+    db: Session, asked: list[tuple[Contact, Purpose]], channel: MessageChannel, now: datetime
+) -> list[Decision]:
+    """`may_send` for many (contact, purpose) at once: their suppressions and consent records read
+    in one query each (the engine's batched send-time check)."""
+    addresses = {address_of(contact, channel) for contact, _purpose in asked} - {None, ""}
+    suppressed = set(
+        db.exec(
+            select(Suppression.address).where(
+                col(Suppression.address).in_(addresses),
+                Suppression.channel == channel,
+                col(Suppression.created_at) <= now,
+                (col(Suppression.lifted_at).is_(None)) | (col(Suppression.lifted_at) > now),
+            )
+        ).all()
+        if addresses
+        else []
+    )
+    contact_ids = {contact.id for contact, purpose in asked if purpose != Purpose.service}
+    latest: dict[tuple[int, Purpose], ConsentRecord] = {}
+    records = select(ConsentRecord).where(
+        col(ConsentRecord.contact_id).in_(contact_ids),
+        ConsentRecord.channel == channel,
+        col(ConsentRecord.at) <= now,
+    )
+    for record in db.exec(records) if contact_ids else []:
+        key = (record.contact_id, record.purpose)
+        known = latest.get(key)
+        # `latest_choice`'s order: the latest `at`, then the highest id.
+        if known is None or (record.at, record.id) > (known.at, known.id):
+            latest[key] = record
+    decisions = []
+    for contact, purpose in asked:
+        address = address_of(contact, channel)
+        if purpose == Purpose.service:
+            decisions.append(Decision(True, N_("answer to the person's own message")))
+        elif not address:
+            decisions.append(Decision(False, N_("no address for this channel")))
+        elif address in suppressed:
+            decisions.append(Decision(False, N_("the address is suppressed")))
+        else:
+            decisions.append(_consented(purpose, latest.get((contact.id, purpose))))
+    return decisions
+
+
+def _consented(purpose: Purpose, choice: ConsentRecord | None) -> Decision:
+    """The consent part of `may_send`, given the person's latest choice for the purpose."""
     if choice is not None and choice.action == ConsentAction.withdrawn:
         return Decision(False, N_("the person opted out"))
     if LEGAL_BASIS[purpose] == LegalBasis.consent and choice is None:

@@ -37,15 +37,26 @@ PACE_WINDOW = 0.1  # with a rate limit, re-check only what may go out in the nex
 DB_THREADS = 4  # claims, checks, records and failures of one kind at once
 
 
+try:  # an optional dependency: a faster event loop, the same behaviour
+    from uvloop import new_event_loop
+except ImportError:  # pragma: no cover - asyncio's own loop
+    new_event_loop = None
+
+
+def _run(coroutine) -> Any:
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(coroutine)
+
+
 def run(coroutine) -> Any:
-    """Run the coroutine to its end from synchronous code, in a thread of its own when this one
-    already runs an event loop."""
+    """Run the coroutine to its end from synchronous code (on uvloop when it is installed), in a
+    thread of its own when this one already runs an event loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)
+        return _run(coroutine)
     with ThreadPoolExecutor(1, thread_name_prefix="engine-loop") as own:
-        return own.submit(asyncio.run, coroutine).result()
+        return own.submit(_run, coroutine).result()
 
 
 def still_wanted_many(kind, jobs: list[Any]) -> list[Any]:

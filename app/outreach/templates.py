@@ -15,7 +15,6 @@ from app.i18n import N_, Message, translator
 from app.notifications import service as notifications
 from app.outreach.models import MessageTemplate, TemplateKind, TemplateStatus
 from app.settings import get_settings
-from moderation import scoring
 
 PLACEHOLDERS: dict[TemplateKind, tuple[str, ...]] = {
     TemplateKind.results_ready: ("nombre", "centro"),
@@ -64,6 +63,9 @@ def check_placeholders(text: str, kind: TemplateKind, field: str) -> None:
 def screen(texts: list[str], field: str = "text_es") -> list[str]:
     """The moderation classifier's flags for the texts; health data or misinformation is refused
     (flags meant for what patients write, such as emergency, only inform the approver)."""
+    # Imported here: the classifier loads scikit-learn, which the delivery workers never need.
+    from moderation import scoring
+
     results = scoring.score(texts)
     for flag, reason in REFUSED.items():
         found = [r for result in results for r in result.reasons.get(flag, [])]

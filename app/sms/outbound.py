@@ -83,6 +83,8 @@ def _owned(job: SmsJob):
 
 
 _RELEASED = {"claimed_by": None, "lease_until": None}
+# In a connection's info: the ids `record_sent_many` wrote in the connection's transaction.
+_MARKED = "sms_marked_sent"
 
 
 class SmsMessages:
@@ -161,8 +163,17 @@ class SmsMessages:
 
     def load(self, *, ids: list[int], claim: str) -> list[SmsJob]:
         with self._db() as db:
-            rows = db.exec(
-                select(OutboundSms).where(
+            # Plain rows, not ORM objects: only what the send and its decisions need.
+            rows = db.execute(
+                select(
+                    OutboundSms.id,
+                    OutboundSms.to_phone,
+                    OutboundSms.body,
+                    OutboundSms.claimed_at,
+                    OutboundSms.created_at,
+                    OutboundSms.attempts,
+                    OutboundSms.needs_reconcile,
+                ).where(
                     col(OutboundSms.id).in_(ids),
                     OutboundSms.claimed_by == claim,
                     OutboundSms.status == SmsStatus.sending,
@@ -270,7 +281,20 @@ class SmsMessages:
         leaves the claims to run out and be looked up)."""
         with self._db() as db:
             conn = db.connection()
-            return [self.record_sent(job, result, conn, reconciled=False) for job, result in sent]
+            # One statement writes the common case for the whole batch; `record_sent` then settles
+            # each message in the same transaction (the rest take the full path one by one).
+            conn.info[_MARKED] = service.mark_sent_many(
+                conn,
+                [(job.message_id, job.claim, result) for job, result in sent],
+                provider=self.adapter.kind,
+                now=utcnow(),
+            )
+            try:
+                return [
+                    self.record_sent(job, result, conn, reconciled=False) for job, result in sent
+                ]
+            finally:
+                del conn.info[_MARKED]
 
     def record_sent(self, job: SmsJob, result: SentSms, conn, *, reconciled: bool) -> bool:
         """Write success, in `conn`'s transaction when given; False when the claim was lost."""
@@ -278,6 +302,8 @@ class SmsMessages:
         if conn is None:
             with self._db() as db:
                 return self._record_sent(db, job, result, now, reconciled=reconciled)
+        if job.message_id in conn.info.get(_MARKED, ()):
+            return True  # written by `record_sent_many`'s statement, in this transaction
         provider = self.adapter.kind
         if service.mark_sent(
             conn, message_id=job.message_id, claim=job.claim, sent=result, provider=provider, now=now

@@ -16,12 +16,13 @@ Delivery reports come through the webhooks as `apply_status` (forward-only, idem
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, update
+from sqlalchemy import Connection, bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from app.appointments import service as appointments
 from app.appointments.models import EXPECTED, Appointment, AppointmentStatus, ReminderPlan
 from app.audit import service as audit
+from app.clock import UTCDateTime
 from app.contacts import service as contacts
 from app.contacts.models import Contact, Language, MessageChannel, Purpose, SuppressionReason
 from app.contacts.service import Decision
@@ -73,9 +74,11 @@ def queue(
     return message
 
 
-def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
+def still_wanted(
+    db: Session, message: OutboundSms, now: datetime, consent: Decision | None = None
+) -> Decision:
     """Re-checked by the engine just before it sends: appointment still on, campaign not paused,
-    person not opted out."""
+    person not opted out (`consent`: `contacts.may_send`'s answer when the caller read it)."""
     if message.status not in CLAIMABLE:
         return Decision(False, f"the message is {message.status}")
     if message.kind == SmsKind.reminder and message.appointment_id is not None:
@@ -111,6 +114,8 @@ def still_wanted(db: Session, message: OutboundSms, now: datetime) -> Decision:
         if message.purpose != Purpose.service:
             return Decision(False, "the contact no longer exists")
         return Decision(True, N_("answer to the person's own message"))
+    if consent is not None:
+        return consent
     return contacts.may_send(db, contact, MessageChannel.sms, message.purpose, now)
 
 
@@ -129,10 +134,18 @@ def still_wanted_many(
         db.exec(select(ReminderPlan).where(col(ReminderPlan.id).in_(plan_ids))).all()
     contact_ids = {m.contact_id for m in messages if m.contact_id is not None}
     contact_ids |= {a.contact_id for a in appointments_read}
-    if contact_ids:
-        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()
-    # Read once, the rows stay in the session: `still_wanted` finds them without a query.
-    return {m.id: still_wanted(db, m, now) for m in messages}
+    people = (
+        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all() if contact_ids else []
+    )
+    # Read once, the rows stay in the session: `still_wanted` finds them without a query; the
+    # suppressions and consent of the messages' contacts are read for the whole batch too.
+    by_id = {contact.id: contact for contact in people}
+    asked = [m for m in messages if m.contact_id in by_id]
+    consents = contacts.may_send_many(
+        db, [(by_id[m.contact_id], m.purpose) for m in asked], MessageChannel.sms, now
+    )
+    consent = {m.id: decision for m, decision in zip(asked, consents, strict=True)}
+    return {m.id: still_wanted(db, m, now, consent.get(m.id)) for m in messages}
 
 
 # The common case of `record_sent` in one statement: the claim's holder writes the provider's first
@@ -186,6 +199,59 @@ def mark_sent(
             conn, action="sms.sent", object_type="sms", object_id=message_id, provider=provider
         )
     return bool(done)
+
+
+# `_SENT` for a whole batch on PostgreSQL: the rows' values travel as arrays, one statement.
+_SENT_MANY = text(
+    """
+    UPDATE outboundsms AS m
+    SET status = v.new_status, provider = :provider, provider_sid = v.sid,
+        provider_status = v.provider_status, sent_at = coalesce(m.sent_at, :now),
+        status_at = :now, error = NULL, error_code = NULL, claimed_by = NULL, lease_until = NULL,
+        needs_reconcile = false, next_attempt_at = NULL
+    FROM unnest(CAST(:ids AS integer[]), CAST(:claims AS varchar[]),
+                CAST(:statuses AS varchar[]), CAST(:sids AS varchar[]),
+                CAST(:provider_statuses AS varchar[]))
+         AS v(id, claim, new_status, sid, provider_status)
+    WHERE m.id = v.id AND m.claimed_by = v.claim AND m.status = 'sending'
+      AND m.provider_status IS NULL
+    RETURNING m.id
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def mark_sent_many(
+    conn: Connection, sent: list[tuple[int, str, SentSms]], *, provider: str, now: datetime
+) -> set[int]:
+    """`mark_sent` for a batch of (message id, claim, answer): the ids written; the others need
+    `record_sent` one by one (a report came first, or the claim was lost)."""
+    common = [(i, claim, s) for i, claim, s in sent if s.status in STATUS_RANK]
+    if conn.dialect.name != "postgresql":
+        return {
+            i
+            for i, claim, s in common
+            if mark_sent(conn, message_id=i, claim=claim, sent=s, provider=provider, now=now)
+        }
+    if not common:
+        return set()
+    done = conn.execute(
+        _SENT_MANY,
+        {
+            "ids": [i for i, _claim, _s in common],
+            "claims": [claim for _i, claim, _s in common],
+            "statuses": [str(FINAL_STATUS.get(s.status, SmsStatus.sent)) for _i, _c, s in common],
+            "sids": [s.remote_id[:64] for _i, _c, s in common],
+            "provider_statuses": [s.status for _i, _c, s in common],
+            "provider": provider,
+            "now": now,
+        },
+    ).scalars().all()
+    audit.record_system_many(
+        conn, action="sms.sent", object_type="sms", object_ids=done, provider=provider
+    )
+    return set(done)
+
+
 def _follow_up_on(db: Session, message_id: int) -> bool:
     """Whether the enrolment this follow-up step belongs to is still running."""
     status = db.exec(
