@@ -187,7 +187,12 @@ def sample_message(url: str) -> tuple[str, bytes]:
         from app.newsletters.models import OutboundEmail
 
         row = db.exec(select(OutboundEmail).limit(1)).one()
-        return row.to_address, kind._build(db, row)
+        claim = "bench-sample"
+        row.status, row.claimed_by = "sending", claim
+        db.flush()
+        [job] = kind.load(ids=[row.id], claim=claim)
+        db.rollback()
+        return row.to_address, kind.build(job).message
 
 
 def bare(port: int, n: int, threads: int, to: str, message: bytes) -> float:

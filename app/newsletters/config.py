@@ -11,7 +11,9 @@ from app.audit import service as audit
 from app.channels import crypto
 from app.clock import utcnow
 from app.errors import InvalidInput
+from app.newsletters import signing
 from app.newsletters.models import EmailSettings, SmtpSecurity
+from app.newsletters.signing import Signer
 from app.newsletters.schemas import EmailSettingsIn
 from connectors.email import SmtpConfig
 
@@ -65,6 +67,14 @@ def dkim_key(row: EmailSettings) -> bytes | None:
     if not (row.dkim_key_encrypted and row.dkim_selector):
         return None
     return crypto.decrypt(row.dkim_key_encrypted)["key"].encode()
+
+
+def signer(row: EmailSettings) -> Signer | None:
+    """The practice's DKIM signer, its key parsed once per process; None without a key."""
+    key = dkim_key(row)
+    if key is None:
+        return None
+    return signing.signer(key, row.dkim_selector or "", sender_domain(row))
 
 
 def sender_domain(row: EmailSettings) -> str:
