@@ -186,12 +186,14 @@ def sample_message(url: str) -> tuple[str, bytes]:
 
         from app.newsletters.models import OutboundEmail
 
+        from app.newsletters.outbound import EmailJob
+
         row = db.exec(select(OutboundEmail).limit(1)).one()
-        claim = "bench-sample"
-        row.status, row.claimed_by = "sending", claim
-        db.flush()
-        [job] = kind.load(ids=[row.id], claim=claim)
-        db.rollback()
+        kind._newsletter(db, row.newsletter_id)
+        job = EmailJob(
+            row.id, "sample", row.to_address, row.token, row.kind, "es", "Paciente 0",
+            row.newsletter_id, None, 1, False,
+        )  # fmt: skip
         return row.to_address, kind.build(job).message
 
 

@@ -76,14 +76,17 @@ class EmailMessages:
         adapter: SmtpConnector | MailboxConnector,
         practice: EmailSettings,
         *,
-        concurrency: int = 4,
+        threads: int = 4,
+        concurrency: int = 200,
         connections: int = 8,
     ):
         self.adapter = adapter
         self.practice = practice
         self.signer = config.signer(practice)
         self.base_url = get_settings().public_url
-        self.concurrency = concurrency
+        # `threads` SMTP connections, each carrying message after message; `concurrency` messages
+        # claimed and in flight, so the database is read and written in chunks, not one by one.
+        self.threads, self.concurrency = threads, max(threads, concurrency)
         self.limiter = (
             engine.RateLimiter(practice.rate_per_second) if practice.rate_per_second > 0 else None
         )
@@ -370,7 +373,8 @@ def _from_settings() -> EmailMessages | None:
     return EmailMessages(
         connector(practice),
         practice,
-        concurrency=settings.dispatch_threads,
+        threads=settings.dispatch_threads,
+        concurrency=max(200, settings.dispatch_batch_size),
         connections=settings.dispatch_threads,
     )
 
