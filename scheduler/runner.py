@@ -106,8 +106,16 @@ def review_job() -> None:
         log.info("review: escalated %s stale items, %s overdue emergencies", count, overdue)
 
 
+def email_inbox_job() -> None:
+    from app.clock import utcnow
+    from app.newsletters.inbox import read_mailbox
+
+    read_mailbox(now=utcnow())
+
+
 JOBS = {
     "dispatch": dispatch_job,
+    "email_inbox": email_inbox_job,
     "metrics": metrics_job,
     "comments": comments_job,
     "review": review_job,
@@ -121,6 +129,7 @@ def _add_jobs(scheduler) -> None:
         "metrics": {"minutes": max(1, settings.metrics_refresh_minutes // 4)},
         "comments": {"minutes": 1},
         "review": {"minutes": 10},
+        "email_inbox": {"minutes": 5},
     }
     for name, job in JOBS.items():
         # coalesce + one instance: a slow round never runs twice at once; missed rounds collapse.

@@ -29,11 +29,13 @@ def current(db: Session) -> EmailSettings:
 def save(*, db: Session, data: EmailSettingsIn, actor: User) -> EmailSettings:
     """Store the settings; an empty password or key field keeps the one stored."""
     row = db.get(EmailSettings, SETTINGS_ID) or EmailSettings(id=SETTINGS_ID)
-    values = data.model_dump(exclude={"password", "dkim_private_key"})
+    values = data.model_dump(exclude={"password", "dkim_private_key", "imap_password"})
     for name, value in values.items():
         setattr(row, name, value)
     if data.password:
         row.password_encrypted = crypto.encrypt({"password": data.password})
+    if data.imap_password:
+        row.imap_password_encrypted = crypto.encrypt({"password": data.imap_password})
     if data.dkim_private_key:
         _public_key(data.dkim_private_key.encode())  # refuses a key that cannot be read
         row.dkim_key_encrypted = crypto.encrypt({"key": data.dkim_private_key})
@@ -61,6 +63,23 @@ def smtp_config(row: EmailSettings) -> SmtpConfig | None:
         password=password,
         helo_name=sender_domain(row) or "localhost",
     )
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    username: str
+    password: str
+    folder: str
+
+
+def imap_config(row: EmailSettings) -> ImapConfig | None:
+    """The bounce mailbox to read; None until its host, user and password are set."""
+    if not (row.imap_host and row.imap_username and row.imap_password_encrypted):
+        return None
+    password = crypto.decrypt(row.imap_password_encrypted)["password"]
+    return ImapConfig(row.imap_host, row.imap_port, row.imap_username, password, row.imap_folder)
 
 
 def dkim_key(row: EmailSettings) -> bytes | None:
