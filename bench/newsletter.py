@@ -186,8 +186,15 @@ def sample_message(url: str) -> tuple[str, bytes]:
 
         from app.newsletters.models import OutboundEmail
 
+        from app.newsletters.outbound import EmailJob
+
         row = db.exec(select(OutboundEmail).limit(1)).one()
-        return row.to_address, kind._build(db, row)
+        kind._newsletter(db, row.newsletter_id)
+        job = EmailJob(
+            row.id, "sample", row.to_address, row.token, row.kind, "es", "Paciente 0",
+            row.newsletter_id, None, 1, False,
+        )  # fmt: skip
+        return row.to_address, kind.build(job).message
 
 
 def bare(port: int, n: int, threads: int, to: str, message: bytes) -> float:

@@ -117,8 +117,16 @@ def digest_job() -> None:
         log.info("digest: %s weekly digests", sent)
 
 
+def email_inbox_job() -> None:
+    from app.clock import utcnow
+    from app.newsletters.inbox import read_mailbox
+
+    read_mailbox(now=utcnow())
+
+
 JOBS = {
     "dispatch": dispatch_job,
+    "email_inbox": email_inbox_job,
     "metrics": metrics_job,
     "comments": comments_job,
     "review": review_job,
@@ -135,6 +143,7 @@ def _add_jobs(scheduler) -> None:
         "review": {"minutes": 10},
         # Each member's digest comes a week after the last one; the round only finds who is due.
         "digest": {"hours": 6},
+        "email_inbox": {"minutes": 5},
     }
     for name, job in JOBS.items():
         # coalesce + one instance: a slow round never runs twice at once; missed rounds collapse.

@@ -295,32 +295,50 @@ def may_send(
     if purpose == Purpose.service:
         return Decision(True, N_("answer to the person's own message"))
     address = address_of(contact, channel)
+    suppressed = bool(address) and (
+        active_suppression(db=db, address=address, channel=channel, now=now) is not None
+    )
+    choice = latest_choice(db=db, contact_id=contact.id, purpose=purpose, channel=channel, now=now)
+    return _decision(address, suppressed, choice, purpose)
+
+
+def _decision(
+    address: str | None, suppressed: bool, choice: ConsentRecord | None, purpose: Purpose
+) -> Decision:
+    """`may_send`'s answer, given the address, its suppression and the person's latest choice."""
     if not address:
         return Decision(False, N_("no address for this channel"))
-    if active_suppression(db=db, address=address, channel=channel, now=now) is not None:
+    if suppressed:
         return Decision(False, N_("the address is suppressed"))
-    choice = latest_choice(db=db, contact_id=contact.id, purpose=purpose, channel=channel, now=now)
-    return _consented(purpose, choice)
+    if choice is not None and choice.action == ConsentAction.withdrawn:
+        return Decision(False, N_("the person opted out"))
+    if LEGAL_BASIS[purpose] == LegalBasis.consent and choice is None:
+        return Decision(False, N_("no recorded opt-in"))
+    return Decision(True, N_("opted in") if choice else N_("care relationship"))
+
+
+def suppressed_addresses(
+    *, db: Session, addresses: set[str], channel: MessageChannel, now: datetime
+) -> set[str]:
+    """Which of these addresses are suppressed now (one query for a batch)."""
+    if not addresses:
+        return set()
+    query = select(Suppression.address).where(
+        col(Suppression.address).in_(addresses),
+        Suppression.channel == channel,
+        col(Suppression.created_at) <= now,
+        (col(Suppression.lifted_at).is_(None)) | (col(Suppression.lifted_at) > now),
+    )
+    return set(db.exec(query))
 
 
 def may_send_many(
     db: Session, asked: list[tuple[Contact, Purpose]], channel: MessageChannel, now: datetime
 ) -> list[Decision]:
-    """`may_send` for many (contact, purpose) at once: their suppressions and consent records read
-    in one query each (the engine's batched send-time check)."""
+    """`may_send` for many (contact, purpose) at once, in the same order: their suppressions and
+    consent records read in one query each (the engine's batched send-time check)."""
     addresses = {address_of(contact, channel) for contact, _purpose in asked} - {None, ""}
-    suppressed = set(
-        db.exec(
-            select(Suppression.address).where(
-                col(Suppression.address).in_(addresses),
-                Suppression.channel == channel,
-                col(Suppression.created_at) <= now,
-                (col(Suppression.lifted_at).is_(None)) | (col(Suppression.lifted_at) > now),
-            )
-        ).all()
-        if addresses
-        else []
-    )
+    suppressed = suppressed_addresses(db=db, addresses=addresses, channel=channel, now=now)
     contact_ids = {contact.id for contact, purpose in asked if purpose != Purpose.service}
     latest: dict[tuple[int, Purpose], ConsentRecord] = {}
     records = select(ConsentRecord).where(
@@ -336,25 +354,21 @@ def may_send_many(
             latest[key] = record
     decisions = []
     for contact, purpose in asked:
-        address = address_of(contact, channel)
         if purpose == Purpose.service:
             decisions.append(Decision(True, N_("answer to the person's own message")))
-        elif not address:
-            decisions.append(Decision(False, N_("no address for this channel")))
-        elif address in suppressed:
-            decisions.append(Decision(False, N_("the address is suppressed")))
-        else:
-            decisions.append(_consented(purpose, latest.get((contact.id, purpose))))
+            continue
+        address = address_of(contact, channel)
+        choice = latest.get((contact.id, purpose))
+        decisions.append(_decision(address, address in suppressed, choice, purpose))
     return decisions
 
 
-def _consented(purpose: Purpose, choice: ConsentRecord | None) -> Decision:
-    """The consent part of `may_send`, given the person's latest choice for the purpose."""
-    if choice is not None and choice.action == ConsentAction.withdrawn:
-        return Decision(False, N_("the person opted out"))
-    if LEGAL_BASIS[purpose] == LegalBasis.consent and choice is None:
-        return Decision(False, N_("no recorded opt-in"))
-    return Decision(True, N_("opted in") if choice else N_("care relationship"))
+def may_send_to(
+    db: Session, people: list[Contact], channel: MessageChannel, purpose: Purpose, now: datetime
+) -> dict[int, Decision]:
+    """`may_send_many` for one purpose, by contact id (a segment, a campaign's audience)."""
+    decisions = may_send_many(db, [(contact, purpose) for contact in people], channel, now)
+    return {contact.id: d for contact, d in zip(people, decisions, strict=True)}
 
 
 def opt_ins(

@@ -64,6 +64,7 @@ class OutboundKind(Protocol):
     Optional attributes: `uses_connection = False` when the kind opens its own short transactions
     (`still_wanted`, `match` and `record_sent` are then given no connection);
     `concurrency`, the messages a worker keeps in flight for this kind (default: dispatch_threads);
+    `threads`, how many blocking sends run at once (default: concurrency);
     `limiter`, a RateLimiter spacing sends to the provider's rate;
     `send_async(job)`, a coroutine sending one message (else `send` runs in a thread of its own),
     with `close_async()` awaited when a round ends;

@@ -117,9 +117,11 @@ class Flow:
         self.limiter: engine.RateLimiter | None = getattr(kind, "limiter", None)
         self.db = ThreadPoolExecutor(DB_THREADS, thread_name_prefix=f"{kind.name}-db")
         self.own_senders = senders is None and self.send_async is None
-        # A blocking send needs a thread of its own while it waits on the provider.
+        # A blocking send needs a thread of its own while it waits on the provider; a kind whose
+        # threads each hold a connection (SMTP) says how many (`threads`), the rest wait their turn.
         if self.own_senders:
-            senders = ThreadPoolExecutor(concurrency, thread_name_prefix=kind.name)
+            threads = getattr(kind, "threads", None) or concurrency
+            senders = ThreadPoolExecutor(min(threads, concurrency), thread_name_prefix=kind.name)
         self.senders = senders
         # Messages that may have gone out are looked up and settled a few at a time, in claim order.
         self.careful = ThreadPoolExecutor(

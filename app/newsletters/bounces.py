@@ -18,16 +18,19 @@ from app.contacts.models import (
     Purpose,
     SuppressionReason,
 )
-from app.newsletters import config
+from app.errors import NotFound
+from app.newsletters import audience, config
 from app.newsletters.models import EmailEvent, EmailEventKind, OutboundEmail
 
 _VERP = re.compile(r"bounces\+([A-Za-z0-9_-]{16,32})@")
+_UNSUBSCRIBE = re.compile(r"unsubscribe\+([A-Za-z0-9_-]{16,32})@")
+_RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Envelope-To")
 MAX_BYTES = 1_000_000
 
 
 def _token(mail: Message, raw: bytes) -> str | None:
     """The VERP token in the address the bounce was sent to (or anywhere in the returned headers)."""
-    for header in ("Delivered-To", "X-Original-To", "To", "Envelope-To"):
+    for header in _RECIPIENT_HEADERS:
         found = _VERP.search(str(mail.get(header, "")))
         if found:
             return found.group(1)
@@ -42,9 +45,31 @@ def is_complaint(mail: Message) -> bool:
     )
 
 
+def _unsubscribe_token(mail: Message) -> str | None:
+    """The token of an e-mail sent to the List-Unsubscribe mailto (unsubscribe+TOKEN@…)."""
+    for header in _RECIPIENT_HEADERS:
+        found = _UNSUBSCRIBE.search(str(mail.get(header, "")))
+        if found:
+            return found.group(1)
+    return None
+
+
+def _unsubscribe(db: Session, token: str, now) -> str:
+    """A person wrote to the List-Unsubscribe address: the same withdrawal as the one-click link."""
+    try:
+        audience.unsubscribe(db=db, token=token, now=now, ip=None, how="e-mail unsubscribe")
+    except NotFound:
+        return "ignored"
+    return "unsubscribe"
+
+
 def handle(*, db: Session, raw: bytes, now) -> str:
-    """Read one returned message; returns what it was (hard_bounce, soft_bounce, complaint, ignored)."""
+    """Read one message that came back: a bounce, a complaint, or an e-mail to the unsubscribe
+    address; returns what it was (hard_bounce, soft_bounce, complaint, unsubscribe, ignored)."""
     mail = message_from_bytes(raw[:MAX_BYTES], policy=compat32)
+    unsubscribing = _unsubscribe_token(mail)
+    if unsubscribing and not is_complaint(mail):
+        return _unsubscribe(db, unsubscribing, now)
     token = _token(mail, raw[:MAX_BYTES])
     row = (
         db.exec(select(OutboundEmail).where(OutboundEmail.token == token)).first()

@@ -11,7 +11,9 @@ from app.audit import service as audit
 from app.channels import crypto
 from app.clock import utcnow
 from app.errors import InvalidInput
+from app.newsletters import signing
 from app.newsletters.models import EmailSettings, SmtpSecurity
+from app.newsletters.signing import Signer
 from app.newsletters.schemas import EmailSettingsIn
 from connectors.email import SmtpConfig
 
@@ -27,11 +29,13 @@ def current(db: Session) -> EmailSettings:
 def save(*, db: Session, data: EmailSettingsIn, actor: User) -> EmailSettings:
     """Store the settings; an empty password or key field keeps the one stored."""
     row = db.get(EmailSettings, SETTINGS_ID) or EmailSettings(id=SETTINGS_ID)
-    values = data.model_dump(exclude={"password", "dkim_private_key"})
+    values = data.model_dump(exclude={"password", "dkim_private_key", "imap_password"})
     for name, value in values.items():
         setattr(row, name, value)
     if data.password:
         row.password_encrypted = crypto.encrypt({"password": data.password})
+    if data.imap_password:
+        row.imap_password_encrypted = crypto.encrypt({"password": data.imap_password})
     if data.dkim_private_key:
         _public_key(data.dkim_private_key.encode())  # refuses a key that cannot be read
         row.dkim_key_encrypted = crypto.encrypt({"key": data.dkim_private_key})
@@ -61,10 +65,35 @@ def smtp_config(row: EmailSettings) -> SmtpConfig | None:
     )
 
 
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    username: str
+    password: str
+    folder: str
+
+
+def imap_config(row: EmailSettings) -> ImapConfig | None:
+    """The bounce mailbox to read; None until its host, user and password are set."""
+    if not (row.imap_host and row.imap_username and row.imap_password_encrypted):
+        return None
+    password = crypto.decrypt(row.imap_password_encrypted)["password"]
+    return ImapConfig(row.imap_host, row.imap_port, row.imap_username, password, row.imap_folder)
+
+
 def dkim_key(row: EmailSettings) -> bytes | None:
     if not (row.dkim_key_encrypted and row.dkim_selector):
         return None
     return crypto.decrypt(row.dkim_key_encrypted)["key"].encode()
+
+
+def signer(row: EmailSettings) -> Signer | None:
+    """The practice's DKIM signer, its key parsed once per process; None without a key."""
+    key = dkim_key(row)
+    if key is None:
+        return None
+    return signing.signer(key, row.dkim_selector or "", sender_domain(row))
 
 
 def sender_domain(row: EmailSettings) -> str:

@@ -38,6 +38,12 @@ class EmailSettings(SQLModel, table=True):
     rate_per_second: float = 10.0
     rate_per_hour: int = 0  # 0: no hourly cap
     soft_bounce_limit: int = 3
+    # The mailbox bounces, complaints and unsubscribe e-mails arrive in, read over IMAP with TLS.
+    imap_host: str | None = Field(default=None, max_length=255)
+    imap_port: int = 993
+    imap_username: str | None = Field(default=None, max_length=255)
+    imap_password_encrypted: str | None = Field(default=None, sa_column=Column(Text))
+    imap_folder: str = Field(default="INBOX", max_length=120)
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -157,6 +163,15 @@ class EmailEvent(SQLModel, table=True):
     outbound_id: int = Field(foreign_key="outboundemail.id", index=True)
     newsletter_id: int | None = Field(default=None, foreign_key="newsletter.id")
     kind: EmailEventKind = Field(sa_type=enum_type(EmailEventKind))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReturnedMail(SQLModel, table=True):
+    """A message read from the bounce mailbox, by its digest: read twice, it is handled once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True)
+    outcome: str = Field(max_length=20)
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

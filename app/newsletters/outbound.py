@@ -37,13 +37,19 @@ from connectors.mailbox import MailboxConnector
 log = logging.getLogger("carepost.email")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmailJob:
+    """What a worker holds of a claimed e-mail; the message itself is built just before sending."""
+
     message_id: int
     claim: str
-    outgoing: OutgoingEmail
-    header_id: str  # the Message-ID header, by which a lost claim is looked up
+    to: str
+    token: str  # also the Message-ID's left part, by which a lost claim is looked up
+    kind: EmailKind
+    language: str
+    name: str  # the contact's, for the greeting
     newsletter_id: int | None
+    signup_token: str | None
     attempts: int
     needs_reconcile: bool
 
@@ -70,14 +76,17 @@ class EmailMessages:
         adapter: SmtpConnector | MailboxConnector,
         practice: EmailSettings,
         *,
-        concurrency: int = 4,
+        threads: int = 4,
+        concurrency: int = 200,
         connections: int = 8,
     ):
         self.adapter = adapter
         self.practice = practice
-        self.dkim_key = config.dkim_key(practice)
+        self.signer = config.signer(practice)
         self.base_url = get_settings().public_url
-        self.concurrency = concurrency
+        # `threads` SMTP connections, each carrying message after message; `concurrency` messages
+        # claimed and in flight, so the database is read and written in chunks, not one by one.
+        self.threads, self.concurrency = threads, max(threads, concurrency)
         self.limiter = (
             engine.RateLimiter(practice.rate_per_second) if practice.rate_per_second > 0 else None
         )
@@ -170,31 +179,31 @@ class EmailMessages:
             )
         return self._rendered[newsletter_id]
 
-    def _build(self, db, row: OutboundEmail) -> bytes:
-        if row.kind == EmailKind.confirmation:
-            signup = db.get(NewsletterSignup, row.signup_id)
-            url = f"{self.base_url}/n/confirm/{signup.token}"
-            page = render.confirmation(self.practice, language=row.language, url=url)
+    def build(self, job: EmailJob) -> OutgoingEmail:
+        """The whole message for one recipient (in a sending thread, not the database's)."""
+        if job.kind == EmailKind.confirmation:
+            url = f"{self.base_url}/n/confirm/{job.signup_token}"
+            page = render.confirmation(self.practice, language=job.language, url=url)
             subject, html_part, text_part = page.subject, page.html, page.text
         else:
-            contact = db.get(Contact, row.contact_id) if row.contact_id else None
             subject, html_part, text_part = render.personal(
-                self._newsletter(db, row.newsletter_id),
-                name=contact.name if contact else "",
-                token=row.token,
+                self._rendered[job.newsletter_id],
+                name=job.name,
+                token=job.token,
                 base_url=self.base_url,
             )
-        return render.message(
+        raw = render.message(
             self.practice,
-            to=row.to_address,
+            to=job.to,
             subject=subject,
             html_part=html_part,
             text_part=text_part,
-            token=row.token,
+            token=job.token,
             base_url=self.base_url,
-            dkim_key=self.dkim_key,
-            list_headers=row.kind != EmailKind.confirmation,
+            signer=self.signer,
+            list_headers=job.kind != EmailKind.confirmation,
         )
+        return OutgoingEmail(render.return_path(self.practice, job.token), job.to, raw)
 
     def load(self, *, ids: list[int], claim: str) -> list[EmailJob]:
         with self._db() as db:
@@ -205,40 +214,75 @@ class EmailMessages:
                     OutboundEmail.status == EmailStatus.sending,
                 )
             ).all()
-            domain = config.sender_domain(self.practice)
+            contact_ids = {r.contact_id for r in rows if r.contact_id}
+            names = dict(
+                db.exec(
+                    select(Contact.id, Contact.name).where(col(Contact.id).in_(contact_ids))
+                ).all()
+            )
+            signup_ids = {r.signup_id for r in rows if r.signup_id}
+            signups = dict(
+                db.exec(
+                    select(NewsletterSignup.id, NewsletterSignup.token).where(
+                        col(NewsletterSignup.id).in_(signup_ids)
+                    )
+                ).all()
+            )
+            for newsletter_id in {r.newsletter_id for r in rows if r.newsletter_id}:
+                self._newsletter(db, newsletter_id)
             return [
                 EmailJob(
                     row.id,
                     claim,
-                    OutgoingEmail(
-                        render.return_path(self.practice, row.token),
-                        row.to_address,
-                        self._build(db, row),
-                    ),
-                    f"<{row.token}@{domain}>",
+                    row.to_address,
+                    row.token,
+                    row.kind,
+                    str(row.language),
+                    names.get(row.contact_id, "") if row.contact_id else "",
                     row.newsletter_id,
+                    signups.get(row.signup_id) if row.signup_id else None,
                     row.attempts,
                     row.needs_reconcile,
                 )
-                for row in rows
+                for row in sorted(rows, key=lambda r: r.id)
             ]
 
-    def still_wanted(self, job: EmailJob, conn) -> bool:
-        """Opt-in and suppression read now; the row is marked handed over in the same transaction."""
+    def _owned_rows(self, db, jobs: list[EmailJob]) -> list[OutboundEmail]:
+        by_id = {job.message_id: job for job in jobs}
+        rows = db.exec(
+            select(OutboundEmail)
+            .where(
+                col(OutboundEmail.id).in_(by_id),
+                col(OutboundEmail.claimed_by).in_({job.claim for job in jobs}),
+                OutboundEmail.status == EmailStatus.sending,
+            )
+            .with_for_update()
+        ).all()
+        # A row under another claim was lost (its lease ran out and another worker took it).
+        return [row for row in rows if row.claimed_by == by_id[row.id].claim]
+
+    def still_wanted_many(self, jobs: list[EmailJob]) -> list[EmailJob]:
+        """Opt-in and suppression read now for a chunk about to be sent; the wanted rows are marked
+        handed over in the same transaction, the others skipped."""
         now = utcnow()
         with self._db() as db:
-            row = db.exec(select(OutboundEmail).where(*_owned(job)).with_for_update()).first()
-            if row is None:
-                return False  # the claim was lost (its lease ran out and another worker took it)
-            decision = service.still_wanted(db, row, now)
-            if not decision:
-                row.status, row.error = EmailStatus.skipped, str(decision.reason)[:300]
-                row.claimed_by, row.lease_until = None, None
+            rows = self._owned_rows(db, jobs)
+            decisions = service.still_wanted_many(db, rows, now)
+            wanted = set()
+            for row in rows:
+                decision = decisions[row.id]
+                if decision:
+                    row.handed_at = now
+                    wanted.add(row.id)
+                else:
+                    row.status, row.error = EmailStatus.skipped, str(decision.reason)[:300]
+                    row.claimed_by, row.lease_until = None, None
                 db.add(row)
-                return False
-            row.handed_at = now
-            db.add(row)
-            return True
+        return [job for job in jobs if job.message_id in wanted]
+
+    def still_wanted(self, job: EmailJob, conn) -> bool:
+        """`still_wanted_many` for one message (the careful path)."""
+        return bool(self.still_wanted_many([job]))
 
     def needs_reconcile(self, job: EmailJob) -> bool:
         return job.needs_reconcile
@@ -255,25 +299,32 @@ class EmailMessages:
                 "and SMTP cannot be asked; check the server's log before sending it again",
                 code="ambiguous",
             )
-        found = finder(job.outgoing.to, job.header_id)
+        domain = config.sender_domain(self.practice)
+        found = finder(job.to, f"<{job.token}@{domain}>")
         return [found] if found else []
 
     def match(self, job: EmailJob, found: list[SentEmail], conn) -> SentEmail | None:
         return found[0]  # the Message-ID names this row and no other
 
     def send(self, job: EmailJob) -> SentEmail:
-        return self.adapter.send(job.outgoing)
+        return self.adapter.send(self.build(job))
 
-    def record_sent(self, job: EmailJob, result: SentEmail, conn, *, reconciled: bool) -> bool:
+    def record_sent_many(self, sent: list[tuple[EmailJob, SentEmail]]) -> list[bool]:
+        """What the server accepted, written in one transaction (a crash before it commits leaves
+        the claims to run out: handed over, they are looked up, never resent blindly)."""
         now = utcnow()
         with self._db() as db:
-            row = db.exec(select(OutboundEmail).where(*_owned(job)).with_for_update()).first()
-            if row is None:
-                return False
-            row.claimed_by, row.lease_until = None, None
-            row.needs_reconcile, row.next_attempt_at = False, None
-            service.record_sent(db, row, result, now)
-            return True
+            rows = {row.id: row for row in self._owned_rows(db, [job for job, _ in sent])}
+            for job, result in sent:
+                row = rows.get(job.message_id)
+                if row is not None:
+                    row.claimed_by, row.lease_until = None, None
+                    row.needs_reconcile, row.next_attempt_at = False, None
+                    service.record_sent(db, row, result, now)
+        return [job.message_id in rows for job, _ in sent]
+
+    def record_sent(self, job: EmailJob, result: SentEmail, conn, *, reconciled: bool) -> bool:
+        return self.record_sent_many([(job, result)])[0]
 
     def record_failure(self, job: EmailJob, error: ChannelError, failure: engine.Failure) -> str:
         with self._db() as db:
@@ -322,7 +373,8 @@ def _from_settings() -> EmailMessages | None:
     return EmailMessages(
         connector(practice),
         practice,
-        concurrency=settings.dispatch_threads,
+        threads=settings.dispatch_threads,
+        concurrency=max(200, settings.dispatch_batch_size),
         connections=settings.dispatch_threads,
     )
 

@@ -1,22 +1,22 @@
 """A newsletter as recipients receive it: Markdown to HTML in the practice's template with inlined CSS,
 a plain-text part, the compliance headers (RFC 8058 one-click unsubscribe) and a DKIM signature."""
 
+import binascii
 import html
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.header import Header
 from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
 import css_inline
-import dkim
 from markdown_it import MarkdownIt
 
 from app.clock import utcnow
 from app.i18n import translator
 from app.newsletters import tokens
 from app.newsletters.models import EmailSettings
+from app.newsletters.signing import Signer
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 _LINK = re.compile(r'href="(https?://[^"]+)"')
@@ -154,6 +154,23 @@ def confirmation(practice: EmailSettings, *, language: str, url: str) -> Rendere
     )
 
 
+def _header(name: str, value: str) -> bytes:
+    """One header line, RFC 2047-encoded when it is not plain ASCII, folded when long."""
+    if value.isascii() and len(name) + len(value) < 76:
+        return f"{name}: {value}\r\n".encode()
+    encoded = Header(value, "utf-8" if not value.isascii() else "us-ascii", header_name=name)
+    return f"{name}: {encoded.encode(linesep=chr(13) + chr(10))}\r\n".encode()
+
+
+def _part(subtype: str, content: str) -> bytes:
+    lines = content.replace("\r\n", "\n").encode()
+    body = binascii.b2a_qp(lines, istext=True).replace(b"\n", b"\r\n")
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode() + body
+
+
 def message(
     practice: EmailSettings,
     *,
@@ -163,38 +180,50 @@ def message(
     text_part: str,
     token: str,
     base_url: str,
-    dkim_key: bytes | None,
+    signer: Signer | None,
     list_headers: bool,
 ) -> bytes:
-    """The whole message: headers, both parts, and the DKIM signature over the List-* headers."""
+    """The whole message: headers, both parts, and the DKIM signature over the List-* headers.
+
+    Written out directly rather than through `email.message` (some 8 ms a message there): the
+    structure is fixed, only names, addresses and links change from one recipient to the next.
+    """
     domain = practice.from_address.rpartition("@")[2].lower()
-    mail = EmailMessage(policy=SMTP)
-    mail["From"] = formataddr((practice.from_name, practice.from_address))
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail["Date"] = format_datetime(utcnow())
-    mail["Message-ID"] = f"<{token}@{domain}>"
+    # A quoted-printable body never holds "=_", so this boundary cannot occur in a part.
+    boundary = f"=_cp_{token}"
+    head = [
+        f"From: {formataddr((practice.from_name, practice.from_address), 'utf-8')}\r\n".encode(),
+        _header("To", to),
+        _header("Subject", subject),
+        f"Date: {format_datetime(utcnow())}\r\nMessage-ID: <{token}@{domain}>\r\n".encode(),
+    ]
     if practice.reply_to:
-        mail["Reply-To"] = practice.reply_to
+        head.append(_header("Reply-To", practice.reply_to))
     if list_headers:
-        mail["List-Id"] = f"<newsletter.{domain}>"
-        mail["List-Unsubscribe"] = (
-            f"<{base_url}/u/{token}>, <mailto:{unsubscribe_address(practice, token)}?subject=unsubscribe>"
+        mailto = f"mailto:{unsubscribe_address(practice, token)}?subject=unsubscribe"
+        head.append(
+            f"List-Id: <newsletter.{domain}>\r\n"
+            f"List-Unsubscribe: <{base_url}/u/{token}>,\r\n <{mailto}>\r\n"
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n".encode()
         )
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    mail.set_content(text_part)
-    mail.add_alternative(html_part, subtype="html")
-    raw = mail.as_bytes()
-    if dkim_key is None:
-        return raw
-    signature = dkim.sign(
-        raw,
-        practice.dkim_selector.encode(),
-        domain.encode(),
-        dkim_key,
-        include_headers=SIGNED_HEADERS,
+    head.append(
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode()
     )
-    return signature + raw
+    delimiter = f"--{boundary}\r\n".encode()
+    raw = b"".join(
+        [
+            *head,
+            delimiter,
+            _part("plain", text_part),
+            b"\r\n" + delimiter,
+            _part("html", html_part),
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    if signer is None:
+        return raw
+    return signer.header(raw, SIGNED_HEADERS) + raw
 
 
 def return_path(practice: EmailSettings, token: str) -> str:

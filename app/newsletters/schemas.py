@@ -26,6 +26,11 @@ class EmailSettingsIn(BaseModel):
     rate_per_second: float = Field(default=10.0, gt=0, le=1000)
     rate_per_hour: int = Field(default=0, ge=0, le=10_000_000)
     soft_bounce_limit: int = Field(default=3, ge=1, le=20)
+    imap_host: str | None = Field(default=None, max_length=255, pattern=HOST_PATTERN)
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_username: str | None = Field(default=None, max_length=255)
+    imap_password: str | None = Field(default=None, max_length=500)
+    imap_folder: str = Field(default="INBOX", min_length=1, max_length=120, pattern=r"^[^\r\n\"]+$")
 
     @field_validator(
         "host",
@@ -34,6 +39,9 @@ class EmailSettingsIn(BaseModel):
         "reply_to",
         "dkim_selector",
         "dkim_private_key",
+        "imap_host",
+        "imap_username",
+        "imap_password",
         mode="before",
     )
     @classmethod

@@ -177,6 +177,36 @@ def still_wanted(db: Session, row: OutboundEmail, now: datetime) -> contacts.Dec
     return contacts.Decision(suppressed is None, "the address is suppressed")
 
 
+def still_wanted_many(
+    db: Session, rows: list[OutboundEmail], now: datetime
+) -> dict[int, contacts.Decision]:
+    """`still_wanted` for a batch: contacts, suppressions and consent read in one query each."""
+    contact_ids = {r.contact_id for r in rows if r.kind == EmailKind.newsletter and r.contact_id}
+    people = {
+        c.id: c for c in db.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))
+    }
+    allowed = contacts.may_send_to(
+        db, list(people.values()), MessageChannel.email, Purpose.newsletters, now
+    )
+    others = {r.to_address for r in rows if r.kind != EmailKind.newsletter}
+    suppressed = contacts.suppressed_addresses(
+        db=db, addresses=others, channel=MessageChannel.email, now=now
+    )
+    decisions = {}
+    for row in rows:
+        if row.kind != EmailKind.newsletter:
+            decisions[row.id] = contacts.Decision(
+                row.to_address not in suppressed, "the address is suppressed"
+            )
+            continue
+        contact = people.get(row.contact_id)
+        if contact is None or (contact.email or "").lower() != row.to_address.lower():
+            decisions[row.id] = contacts.Decision(False, "the contact's address changed")
+        else:
+            decisions[row.id] = allowed[contact.id]
+    return decisions
+
+
 def record_sent(db: Session, row: OutboundEmail, result: SentEmail, now: datetime) -> None:
     row.status, row.sent_at, row.remote_id = EmailStatus.sent, now, result.remote_id[:120]
     row.error = row.smtp_code = None

@@ -149,6 +149,31 @@ def test_a_complaint_suppresses_and_withdraws_the_consent(practice, app):
     assert suppressed() == ["complaint"] and choices() == ["granted", "withdrawn"]
 
 
+def unsubscribe_mail(to: str) -> bytes:
+    """What a mail client sends for the List-Unsubscribe mailto, as the server delivers it."""
+    return (
+        f"Delivered-To: {to}\r\nFrom: Lucía <lucia@example.org>\r\nTo: {to}\r\n"
+        "Subject: unsubscribe\r\n\r\n\r\n"
+    ).encode()
+
+
+def test_an_email_to_the_list_unsubscribe_mailto_withdraws_the_consent(practice, smtp, app):
+    sent_to_lucia(practice)
+    header = " ".join(smtp.received[0].message["List-Unsubscribe"].split())
+    to = re.search(r"<mailto:([^?>]+)\?subject=unsubscribe>", header).group(1)
+    with TestClient(app) as relay:
+        hook = f"/webhooks/email/bounces/{tokens.token('bounce webhook')}"
+        assert relay.post(hook, content=unsubscribe_mail(to)).text == "unsubscribe"
+        assert not may_mail() and choices() == ["granted", "withdrawn"]
+        assert relay.post(hook, content=unsubscribe_mail(to)).text == "unsubscribe"
+        forged = unsubscribe_mail("unsubscribe+" + "A" * 22 + "@mail.clinica.example")
+        assert relay.post(hook, content=forged).text == "ignored"
+    assert choices() == ["granted", "withdrawn"]  # once
+    with session_scope() as db:
+        record = db.exec(select(ConsentRecord).order_by(ConsentRecord.id.desc())).first()
+    assert record.form == "e-mail unsubscribe"
+
+
 def test_settings_page_shows_dns_records_and_keeps_secrets_encrypted(practice, login_as):
     client, _user, _csrf = login_as(Role.admin)
     page = client.get("/email/settings").text

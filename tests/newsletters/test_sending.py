@@ -98,7 +98,7 @@ def test_a_lost_claim_never_handed_over_is_sent_again_and_one_handed_over_is_not
     rows = {r.id: r for r in outbound()}
     assert rows[jobs[0].message_id].status == EmailStatus.uncertain
     assert rows[jobs[1].message_id].status == EmailStatus.sent
-    assert [r.rcpt_tos for r in smtp.received] == [[jobs[1].outgoing.to]]
+    assert [r.rcpt_tos for r in smtp.received] == [[jobs[1].to]]
 
 
 def test_starttls_and_implicit_tls_carry_the_login_encrypted():
