@@ -3,6 +3,7 @@
 A new route fails test_every_route_is_in_the_matrix until its row is added here.
 """
 
+import shutil
 import uuid
 
 import pytest
@@ -401,23 +402,102 @@ def test_every_route_is_in_the_matrix(app):
     assert app_routes(app.routes) == set(MATRIX)
 
 
-@pytest.fixture
-def clients(app, make_user):
+ACCOUNTS = [
+    ("admin", Role.admin, False),
+    ("marketing", Role.marketing, False),
+    ("clinician", Role.clinician, True),
+    ("unverified", Role.clinician, False),
+    ("patient", Role.patient, False),
+]
+
+
+@pytest.fixture(scope="module")
+def seeded(database_url, tmp_path_factory):
+    """Built once per process: the matrix's accounts signed in (sessions live in the database), an
+    API token, an outbox with a message and the community objects. Each row starts from a copy of
+    this database file, so every row sees the same fresh state without paying for it again."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the access matrix runs on SQLite (see SQLITE_ONLY in tests/conftest.py)")
     from fastapi.testclient import TestClient
 
-    made = {}
-    for name, role, verified in [
-        ("admin", Role.admin, False),
-        ("marketing", Role.marketing, False),
-        ("clinician", Role.clinician, True),
-        ("unverified", Role.clinician, False),
-        ("patient", Role.patient, False),
-    ]:
-        user = make_user(role, verified=verified, username=f"m-{name}")
-        client = TestClient(app, follow_redirects=False)
-        made[name] = (client, login(client, user.username), user)
+    from app import database, settings
+    from app.main import create_app
+
+    folder = tmp_path_factory.mktemp("matrix")
+    path = folder / "seeded.db"
+    shutil.copy(database_url.removeprefix("sqlite:///"), path)
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in matrix_environment(path, folder).items():
+            env.setenv(key, value)
+        settings.get_settings.cache_clear()
+        database.get_engine.cache_clear()
+        app = create_app()
+        sessions, users = {}, {}
+        for name, role, verified in ACCOUNTS:
+            users[name] = _user(role, verified, f"m-{name}")
+            with TestClient(app, follow_redirects=False) as client:
+                csrf = login(client, users[name].username)
+                sessions[name] = (dict(client.cookies), csrf)
+        with session_scope() as db:
+            admin = accounts.get_by_username(db=db, username="m-admin")
+            token_id = accounts.create_token(db=db, user=admin, name="matrix")[0].id
+            outbox = channels.create(
+                db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=admin
+            )
+            outbox_id = outbox.id
+        message_id = DatabaseOutbox(get_engine()).add(outbox_id, "hola", None, 0)
+        ids = _community(users["admin"].id, users["clinician"].id, users["patient"].id)
+        ids |= {"token_id": token_id, "outbox_id": outbox_id, "message_id": message_id}
+        get_engine().dispose()
+        database.get_engine.cache_clear()
+        settings.get_settings.cache_clear()
+    return {"path": path, "sessions": sessions, "users": users, "ids": ids}
+
+
+def matrix_environment(path, folder) -> dict[str, str]:
+    """The same settings the db_url fixture gives every test."""
+    return {
+        "DATABASE_URL": f"sqlite:///{path}",
+        "CAREPOST_SECRET_KEY": "test-" + "k" * 40,
+        "CAREPOST_DATA_DIR": str(folder),
+        "CAREPOST_LOCALE": "en",
+        "CAREPOST_RUN_SCHEDULER": "false",
+        "CAREPOST_TWO_FACTOR_ROLES": "",
+    }
+
+
+def _user(role: Role, verified: bool, username: str):
+    from app.accounts.models import UserCreate
+    from tests.conftest import PASSWORD
+
+    data = UserCreate(
+        username=username,
+        display_name=username.title(),
+        role=role,
+        password=PASSWORD,
+        licence_number="28/1234" if role == Role.clinician else None,
+    )
+    with session_scope() as db:
+        return accounts.create_user(db=db, data=data, actor=None, verified=verified)
+
+
+@pytest.fixture
+def clients(seeded, db_url):
+    """This row's copy of the seeded database, and a signed-in client per role."""
+    from fastapi.testclient import TestClient
+
+    from app import database
+    from app.main import create_app
+
+    shutil.copy(seeded["path"], db_url.removeprefix("sqlite:///"))
+    database.get_engine.cache_clear()
+    app = create_app()
     anon = TestClient(app, follow_redirects=False)
-    made["anon"] = (anon, csrf_of(anon), None)
+    made = {"anon": (anon, csrf_of(anon), None)}
+    for name in ROLES[1:]:
+        cookies, csrf = seeded["sessions"][name]
+        client = TestClient(app, follow_redirects=False, cookies=cookies)
+        made[name] = (client, csrf, seeded["users"].get(name))
     yield made
     for client, _token, _user in made.values():
         client.close()
@@ -511,30 +591,25 @@ def _user_id_for(path: str, ids: dict[str, int], target_id: int, patient_id: int
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
-def test_route_answers_each_role_as_designed(clients, make_user, method, path):
+def test_route_answers_each_role_as_designed(clients, seeded, make_user, method, path):
+    ids = seeded["ids"]
+    token_id, message_id = ids["token_id"], ids["message_id"]
     with session_scope() as db:
         admin = accounts.get_by_username(db=db, username="m-admin")
-        token, _plain = accounts.create_token(db=db, user=admin, name="matrix")
-        token_id = token.id
-        outbox = channels.create(
-            db=db, kind=ChannelKind.outbox, name="Outbox", credentials={}, actor=admin
-        )
-    message_id = DatabaseOutbox(get_engine()).add(outbox.id, "hola", None, 0)
-    ids = _community(admin.id, clients["clinician"][2].id, clients["patient"][2].id)
     got = {}
     for role in ROLES:
         client, csrf, _user = clients[role]
         target = make_user(Role.clinician, licence_number="28/77")
         with session_scope() as db:
             post = posts.create(
-                db=db, author=admin, data=PostCreate(text="Horario", channels=[outbox.id])
+                db=db, author=admin, data=PostCreate(text="Horario", channels=[ids["outbox_id"]])
             )
             post_id = post.id
         url = path.format(
             user_id=_user_id_for(path, ids, target.id, clients["patient"][2].id),
             token_id=token_id,
             session_id=2**31 - 1,
-            channel_id=outbox.id,
+            channel_id=ids["outbox_id"],
             message_id=message_id,
             post_id=_post_id_for(path, ids, post_id),
             delivery_id=1,
