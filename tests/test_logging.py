@@ -111,6 +111,7 @@ def test_an_unhandled_error_logs_its_type_route_and_request_id_but_no_body(app, 
             f"{base}/api/forced-failure",
             json={"text": HEALTH_TEXT},
             headers={"Authorization": f"Bearer {token}"},
+            timeout=60,  # a bound for a busy machine, not a timing claim
         )
     assert response.status_code == 500
     request_id = response.json()["request_id"]

@@ -171,6 +171,8 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     var cell = event.target.closest && event.target.closest("td[data-new]");
     if (!cell || !calendar(cell) || event.target.closest("a, button, details, form, input, label")) return;
     window.location.href = cell.getAttribute("data-new");
+  });
+})();
 
 // Compose: add and remove the parts of a thread; the preview (htmx) follows each change.
 (function () {
