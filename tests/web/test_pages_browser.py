@@ -189,6 +189,7 @@ def leave_a_held_question(page, base: str) -> list[str]:
     """A dose question in the public group: held for a clinician, so the review queue has an item."""
     page.goto(base + "/groups")
     page.click("text=Diabetes tipo 2: apoyo")
+    page.fill("#new-thread input[name=title]", "Ibuprofen dose")
     page.fill("textarea[name=text]", f"How many mg of ibuprofen for my son of 3? ({unique_word()})")
     page.click("form:has(textarea[name=text]) button[type=submit]")
     page.wait_for_url(re.compile(r".*/groups/\d+/posts/\d+$"))
@@ -205,7 +206,19 @@ def save_a_draft(page, base: str) -> list[str]:
     return [page.url]
 
 
-PREPARE = {"patient": leave_a_held_question, "marketing": save_a_draft}
+def open_an_edited_thread(page, base: str) -> list[str]:
+    """The demo's edited conversation: its moderators (the admin) see its earlier versions."""
+    page.goto(base + "/groups")
+    page.click("text=Diabetes tipo 2: apoyo")
+    page.click("text=La receta de lentejas del taller")
+    return [page.url, *page.eval_on_selector_all("a[href$='/history']", "l => l.map(a => a.href)")]
+
+
+PREPARE = {
+    "patient": leave_a_held_question,
+    "marketing": save_a_draft,
+    "admin": open_an_edited_thread,
+}
 
 
 def create_unverified_clinician(browser, base: str) -> str:
