@@ -79,6 +79,33 @@ SQLITE_ONLY = {
 }
 
 
+# Where the database's behaviour cannot change the answer (pages, forms, translations, logging, the
+# classifier), the PostgreSQL half is left to a full run (CAREPOST_TEST_PG_EVERYWHERE=1); claims,
+# locks, concurrency, migrations, the API fuzz and every domain's services run on both.
+TESTS = Path(__file__).parent
+PG_SKIPPED = tuple(
+    TESTS / name
+    for name in (
+        "accounts/test_names.py",
+        "moderation",
+        "posts/test_bad_input.py",
+        "posts/test_links.py",
+        "posts/test_pages.py",
+        "test_i18n.py",
+        "test_logging.py",
+        "test_server.py",
+        "test_settings.py",
+    )
+)
+PG_EVERYWHERE = os.environ.get("CAREPOST_TEST_PG_EVERYWHERE", "") == "1"
+
+
+def _sqlite_is_enough(item) -> bool:
+    if PG_EVERYWHERE or "[postgresql" not in item.nodeid and "-postgresql" not in item.name:
+        return False
+    return any(item.path == p or p in item.path.parents for p in PG_SKIPPED)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Under xdist, the browser tests share one live server: they run on one worker together."""
@@ -86,7 +113,8 @@ def pytest_collection_modifyitems(config, items):
         dropped = [
             i
             for i in items
-            if getattr(i, "originalname", "") in SQLITE_ONLY and "postgresql" in i.name
+            if (getattr(i, "originalname", "") in SQLITE_ONLY and "postgresql" in i.name)
+            or _sqlite_is_enough(i)
         ]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
