@@ -193,6 +193,9 @@ def post_detail(request: Request, db: SessionDep, user: PostViewer, post_id: Pat
 def post_comments_check(db: SessionDep, _user: PostViewer, post_id: PathId):
     """Read the post's comments now instead of at the next round (and send what waits)."""
     posts.get(db=db, post_id=post_id)
+    # The round writes in sessions of its own: this request's pending writes (its session's
+    # last-seen time) are committed first, or on SQLite the round would wait on them.
+    db.commit()
     comments.run_round(post_id=post_id)
     return _see(f"/posts/{post_id}#comments")
 
