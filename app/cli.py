@@ -1,5 +1,6 @@
 """The carepost command: serve, demo, database, users and tokens."""
 
+import os
 import secrets
 import sys
 
@@ -128,6 +129,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from app import demo as demo_data
     from app.database import session_scope
 
+    if "CAREPOST_PUBLIC_URL" not in os.environ and not no_serve:
+        # The links the demo's mailbox and local phone show lead back to this server.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["CAREPOST_PUBLIC_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
     _prepare_database()
     _ensure_model()
     with session_scope() as db:

@@ -10,7 +10,6 @@ from app.accounts.models import Role, User, UserCreate
 from app.appointments import service as appointments
 from app.appointments.schemas import AppointmentIn
 from app.channels import service as channels
-from app.planning import demo as planning_demo
 from app.channels.models import Channel, ChannelKind
 from app.clock import utcnow
 from app.followups import service as followups
@@ -18,6 +17,7 @@ from app.followups.schemas import SequenceIn
 from app.groups import service as groups
 from app.groups.models import GroupRole, SupportGroup, Visibility
 from app.outreach import demo as outreach_demo
+from app.planning import demo as planning_demo
 from app.posts import service as posts
 from app.posts.models import Post, PostCreate
 from app.security import hash_password
@@ -391,6 +391,8 @@ def _load_survey(db: Session, users: dict[str, User]) -> None:
             options=options,
             actor=users["marketing"],
         )
+
+
 DEMO_FOLLOW_UP = SequenceIn(
     name="Tras una intervención",
     steps=[
@@ -420,6 +422,8 @@ def _load_followups(db: Session, users: dict[str, User]) -> None:
     now = utcnow()
     sequence = followups.save(db=db, data=DEMO_FOLLOW_UP, actor=users["admin"], now=now)
     followups.approve(db=db, sequence=sequence, actor=users["clinician"], now=now)
+
+
 def _load_newsletters(db: Session, users: dict[str, User]) -> None:
     """E-mail settings for the local mailbox and one newsletter ready to send, if none exist."""
     from app.newsletters import config

@@ -10,8 +10,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app import http_errors
 from app.accounts import routes as account_routes
-from app.analytics import routes as analytics_routes
 from app.accounts import two_factor_routes
+from app.analytics import routes as analytics_routes
 from app.appointments import routes as appointment_routes
 from app.audit import routes as audit_routes
 from app.calls import routes as call_routes

@@ -24,6 +24,14 @@ from app.network.models import (  # noqa: F401
     PollOption,
     PollVote,
 )
+from app.newsletters.models import (  # noqa: F401
+    EmailEvent,
+    EmailSettings,
+    MailboxMessage,
+    Newsletter,
+    NewsletterSignup,
+    OutboundEmail,
+)
 from app.notifications.models import Notification
 from app.planning.models import PostingSlot
 from app.posts.models import (
@@ -38,14 +46,6 @@ from app.posts.models import (
 )
 from app.posts.thread_models import PostPart, ThreadPartSend
 from app.questions.models import Answer, Question
-from app.newsletters.models import (  # noqa: F401
-    EmailEvent,
-    EmailSettings,
-    MailboxMessage,
-    Newsletter,
-    NewsletterSignup,
-    OutboundEmail,
-)
 from app.sms.models import InboundSms, OutboundSms, PhoneMessage  # noqa: F401 - contacts and appointments come with it
 from moderation.models import ModerationLabel, Reviewable, ReviewEvent, ReviewSignal
 

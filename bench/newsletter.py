@@ -185,7 +185,6 @@ def sample_message(url: str) -> tuple[str, bytes]:
         from sqlmodel import select
 
         from app.newsletters.models import OutboundEmail
-
         from app.newsletters.outbound import EmailJob
 
         row = db.exec(select(OutboundEmail).limit(1)).one()

@@ -263,7 +263,7 @@ class TwilioSmsConnector:
             )
         except TwilioException as error:
             raise unreadable(error) from None
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise async_transport_error(error) from None
         return sent_from(response)
 

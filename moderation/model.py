@@ -64,7 +64,9 @@ def _figures(target: np.ndarray, flagged: np.ndarray) -> dict:
     }
 
 
-def choose_threshold(label: str, target: np.ndarray, scores: np.ndarray, forced: np.ndarray) -> float:
+def choose_threshold(
+    label: str, target: np.ndarray, scores: np.ndarray, forced: np.ndarray
+) -> float:
     """Emergency: the highest threshold whose flags (with the forced rules) keep recall at
     EMERGENCY_RECALL; other labels: the threshold of best F1. Chosen on out-of-fold scores."""
     candidates = np.round(np.arange(0.05, 0.91, 0.01), 2)
@@ -153,7 +155,9 @@ class Classifier:
         if label not in self._weight_cache:
             model = self.models[label]
             if hasattr(model, "calibrated_classifiers_"):  # a model stored by an earlier version
-                coef = np.mean([c.estimator.coef_.ravel() for c in model.calibrated_classifiers_], 0)
+                coef = np.mean(
+                    [c.estimator.coef_.ravel() for c in model.calibrated_classifiers_], 0
+                )
             else:
                 coef = model.coef_
             self._weight_cache[label] = coef

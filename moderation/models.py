@@ -30,8 +30,12 @@ class ReviewStatus(StrEnum):
     approved = "approved"
     removed = "removed"
     answered = "answered"
-    rejected = "rejected"  # a post a clinician did not approve (its author may fix it and ask again)
-    withdrawn = "withdrawn"  # the content no longer waits for anyone (edited out of review, cancelled)
+    rejected = (
+        "rejected"  # a post a clinician did not approve (its author may fix it and ask again)
+    )
+    withdrawn = (
+        "withdrawn"  # the content no longer waits for anyone (edited out of review, cancelled)
+    )
 
 
 OPEN_STATUSES = (ReviewStatus.pending, ReviewStatus.escalated)

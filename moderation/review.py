@@ -106,9 +106,7 @@ def request_decision(db: Session, *, kind: str, target: Any, flags: list[str]) -
     existing = item_for(db, kind, target.id)
     was_open = existing is not None and existing.status in OPEN_STATUSES
     severity = max([policy.SEVERITY.get(f, 0) for f in flags] + [policy.REPORT_SEVERITY])
-    item = _open_item(
-        db, kind=kind, target=target, group_id=None, severity=severity, clinical=True
-    )
+    item = _open_item(db, kind=kind, target=target, group_id=None, severity=severity, clinical=True)
     item.flags = sorted(set(flags))
     if was_open:
         item.version += 1

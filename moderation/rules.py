@@ -263,12 +263,18 @@ def emergency_hits(folded: str) -> list[Hit]:
             continue
         if context is None:
             context = cues.context_of(folded)
-        if context is None and _quoted(folded, match.start()) and not cues.INTENT.pattern.search(folded):
+        if (
+            context is None
+            and _quoted(folded, match.start())
+            and not cues.INTENT.pattern.search(folded)
+        ):
             context = cues.Cue("quotation", "quotation", cues.NOW.pattern)
         if context is None:
             hits.append(Hit("emergency", f"{name}: “{match.group(0)}”"))
         else:
-            hits.append(Hit("emergency", f"{context.reason}: “{match.group(0)}” lowered", forced=False))
+            hits.append(
+                Hit("emergency", f"{context.reason}: “{match.group(0)}” lowered", forced=False)
+            )
     return hits
 
 

@@ -87,7 +87,7 @@ def _starts(pattern: str) -> set[str] | None:
         alternative = _LOOKBEHIND.sub("", alternative).removeprefix(r"\b")
         if alternative.startswith("(?:"):
             depth = 0
-            for end, char in enumerate(alternative):
+            for end, char in enumerate(alternative):  # noqa: B007 - end is read after the loop
                 depth += (char == "(") - (char == ")")
                 if depth == 0:
                     break

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from app.delivery import engine
 from app.delivery.engine import TickResult
-from app.posts import comment_outbound as _comments  # noqa: F401 - registers replies and hiding
 from app.newsletters import outbound as _email  # noqa: F401 - registers the e-mail kind
+from app.posts import comment_outbound as _comments  # noqa: F401 - registers replies and hiding
 from app.posts import deliveries
 from app.posts.outbound import PostDeliveries
 from app.sms import outbound as _sms  # noqa: F401 - registers the SMS kind

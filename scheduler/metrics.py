@@ -63,7 +63,10 @@ def claim(*, now: datetime, limit: int) -> list[tuple[int, str, Channel]]:
         }
         for channel in channels.values():
             db.expunge(channel)
-    return [(delivery_id, remote_id, channels[channel_id]) for delivery_id, remote_id, channel_id in rows]
+    return [
+        (delivery_id, remote_id, channels[channel_id])
+        for delivery_id, remote_id, channel_id in rows
+    ]
 
 
 def refresh(limit: int = 200) -> int:

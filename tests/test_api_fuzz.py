@@ -8,12 +8,11 @@ budget; a few hundred for a deeper search).
 import os
 
 import pytest
-from fastapi.testclient import TestClient
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis import checks
-from tests.conftest import login
 
 from app import pagination
 from app.accounts import service as accounts
@@ -27,6 +26,7 @@ from app.groups.models import GroupRole, Visibility
 from app.posts import service as posts
 from app.posts.models import PostCreate
 from moderation import routes as moderation_routes
+from tests.conftest import login
 
 EXAMPLES = int(os.environ.get("CAREPOST_FUZZ_EXAMPLES", "8"))
 ROLES = ("admin", "marketing", "clinician", "patient")

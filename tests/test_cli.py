@@ -210,4 +210,8 @@ def test_processes_starting_together_on_a_fresh_database_migrate_it_once(fresh_d
     ]
     results = [(p.wait(timeout=180), *p.communicate()) for p in started]
     assert [(code, err) for code, _out, err in results] == [(0, "")] * 3
-    assert sorted(out.split()[2] for _code, out, _err in results) == ["member0", "member1", "member2"]
+    assert sorted(out.split()[2] for _code, out, _err in results) == [
+        "member0",
+        "member1",
+        "member2",
+    ]

@@ -15,12 +15,12 @@ from app.channels.models import ChannelKind, ChannelStatus
 from app.errors import Conflict, InvalidInput
 from app.groups.models import REACTIONS, GroupRole, MembershipStatus, Visibility
 from app.i18n import LABELS, Message, label, translator
-from app.posts.thread_models import PartState, PartStatus
 from app.locale.update import extract, po_path
 from app.network.models import NetworkKind
 from app.notifications import service as notifications
 from app.notifications.models import Notification
 from app.posts.models import DeliveryStatus, PostStatus, ReplyState
+from app.posts.thread_models import PartState, PartStatus
 from moderation.model import LABELS as MODERATION_LABELS
 from moderation.models import AppealStatus, ContentStatus, ReviewStatus
 from moderation.review import ACTIONS

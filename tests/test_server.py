@@ -2,11 +2,11 @@
 mode and its busy answer."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import itertools
 import socket
 import sqlite3
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient

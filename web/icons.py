@@ -34,8 +34,15 @@ _PATHS = {
         '<path d="M7 4h10v7h-2.6l-1 1.5h-2.8l-1-1.5H7z"/>'
     ),
 }
-_ALIASES = {"twilio": "sms", "kannel": "sms", "phone": "sms", "smtp": "email", "newsletter": "email",
-            "call": "voice", "calls": "voice"}
+_ALIASES = {
+    "twilio": "sms",
+    "kannel": "sms",
+    "phone": "sms",
+    "smtp": "email",
+    "newsletter": "email",
+    "call": "voice",
+    "calls": "voice",
+}
 
 
 def channel_icon(kind: object, size: int = 18) -> Markup:

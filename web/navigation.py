@@ -44,7 +44,9 @@ NAV: list[NavItem] = [
     NavItem(N_("Appointments"), "appointment_list", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("SMS inbox"), "sms_inbox", REVIEWERS, clinician_must_be_verified=True),
     NavItem(N_("Calls"), "calls_home", STAFF, clinician_must_be_verified=True, in_menu=False),
-    NavItem(N_("Browser phone"), "call_phone", frozenset({Role.admin, Role.marketing}), in_menu=False),
+    NavItem(
+        N_("Browser phone"), "call_phone", frozenset({Role.admin, Role.marketing}), in_menu=False
+    ),
     NavItem(N_("Reminder plans"), "reminder_plans", frozenset({Role.admin}), in_menu=False),
     # Campaigns are marketing's daily work: a top item for them; admins' and clinicians' menus are
     # full, and they reach campaigns from the contacts page.
@@ -72,7 +74,9 @@ NAV: list[NavItem] = [
     NavItem(
         N_("Follow-ups"), "followup_list", REVIEWERS, clinician_must_be_verified=True, in_menu=False
     ),
-    NavItem(N_("Newsletters"), "newsletter_list", STAFF, clinician_must_be_verified=True, in_menu=False),
+    NavItem(
+        N_("Newsletters"), "newsletter_list", STAFF, clinician_must_be_verified=True, in_menu=False
+    ),
     NavItem(N_("E-mail settings"), "email_settings", frozenset({Role.admin}), in_menu=False),
     NavItem(N_("Local mailbox"), "mailbox", STAFF, clinician_must_be_verified=True, in_menu=False),
     NavItem(N_("Users"), "admin_users", frozenset({Role.admin})),

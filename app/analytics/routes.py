@@ -67,9 +67,7 @@ def analytics_csv(
     db: SessionDep, _user: MarketingUser, part: str = "posts", start: str = "", end: str = ""
 ):
     if part not in analytics.PARTS:
-        raise InvalidInput(
-            "part: one of {parts}", field="part", parts=", ".join(analytics.PARTS)
-        )
+        raise InvalidInput("part: one of {parts}", field="part", parts=", ".join(analytics.PARTS))
     result = _build(db, start, end)
     name = f"{part}-{result.start}-{result.end}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

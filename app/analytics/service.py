@@ -22,7 +22,9 @@ NOT_ENGAGEMENT = ("impression", "view", "reach")
 def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The days asked for: the last eight weeks by default, at most the reminder report's limit."""
     end = end or today
-    return reports.period(start or end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), end, today)
+    return reports.period(
+        start or end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), end, today
+    )
 
 
 def week_of(day: date) -> str:

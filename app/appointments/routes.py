@@ -121,7 +121,9 @@ async def reminder_plan_save(request: Request, db: SessionDep, user: AdminUser):
 
 def _report(db, start: str, end: str, plan: str) -> reports.Report:
     today = utcnow().astimezone(get_settings().zone).date()
-    first, last = reports.period(reports.parse_day(start, "start"), reports.parse_day(end, "end"), today)
+    first, last = reports.period(
+        reports.parse_day(start, "start"), reports.parse_day(end, "end"), today
+    )
     plan_id = int(plan) if plan.isdigit() else None
     return reports.build(db, start=first, end=last, plan_id=plan_id)
 

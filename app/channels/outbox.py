@@ -8,7 +8,6 @@ from sqlmodel import Session, col, func, select
 from app.channels.models import OutboxComment, OutboxMessage
 from connectors.base import ChannelError, Comment, ErrorKind
 
-
 # The outbox answers from carepost's own database: however many deliveries a worker keeps in flight,
 # only a few of them write here at once, so that they do not take every database connection.
 _WRITERS = threading.BoundedSemaphore(8)

@@ -18,9 +18,9 @@ from app.contacts.schemas import (
     ContactPublic,
 )
 from app.deps import AdminUser, PathId, SessionDep, client_ip
+from app.followups import service as followups
 from app.outreach import templates
 from app.outreach.models import TemplateKind
-from app.followups import service as followups
 from app.settings import get_settings
 from app.sms import service as sms
 from web.templating import render

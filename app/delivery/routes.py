@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import PathId, SessionDep, StaffUser
 from app.delivery import uncertain
+from app.deps import PathId, SessionDep, StaffUser
 from app.posts import settling as _posts  # noqa: F401 - registers post deliveries and replies
 from app.sms import settling as _sms  # noqa: F401 - registers SMS
 from web.flash import flash

@@ -13,8 +13,8 @@ from app.clock import utcnow
 from app.errors import InvalidInput
 from app.newsletters import signing
 from app.newsletters.models import EmailSettings, SmtpSecurity
-from app.newsletters.signing import Signer
 from app.newsletters.schemas import EmailSettingsIn
+from app.newsletters.signing import Signer
 from connectors.email import SmtpConfig
 
 SETTINGS_ID = 1

@@ -69,7 +69,9 @@ async def newsletter_create(request: Request, db: SessionDep, user: MarketingUse
 
 
 @pages.get("/newsletters/{newsletter_id}", name="newsletter_detail")
-def newsletter_detail(request: Request, db: SessionDep, _user: ContactViewer, newsletter_id: PathId):
+def newsletter_detail(
+    request: Request, db: SessionDep, _user: ContactViewer, newsletter_id: PathId
+):
     newsletter = newsletters.get(db=db, newsletter_id=newsletter_id)
     return render(
         request,

@@ -182,9 +182,7 @@ def still_wanted_many(
 ) -> dict[int, contacts.Decision]:
     """`still_wanted` for a batch: contacts, suppressions and consent read in one query each."""
     contact_ids = {r.contact_id for r in rows if r.kind == EmailKind.newsletter and r.contact_id}
-    people = {
-        c.id: c for c in db.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))
-    }
+    people = {c.id: c for c in db.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))}
     allowed = contacts.may_send_to(
         db, list(people.values()), MessageChannel.email, Purpose.newsletters, now
     )

@@ -70,9 +70,7 @@ def screen(texts: list[str], field: str = "text_es") -> list[str]:
     for flag, reason in REFUSED.items():
         found = [r for result in results for r in result.reasons.get(flag, [])]
         if any(flag in result.flags for result in results):
-            raise InvalidInput(
-                Message(reason, reasons="; ".join(found[:2]) or flag), field=field
-            )
+            raise InvalidInput(Message(reason, reasons="; ".join(found[:2]) or flag), field=field)
     return sorted({flag for result in results for flag in result.flags})
 
 

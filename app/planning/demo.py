@@ -22,9 +22,11 @@ PATTERN = [(1, 10, 42), (3, 18, 25), (0, 9, 12), (5, 12, 8)]
 def load(db: Session, author: User) -> None:
     """Add the history once, when the demo has its outbox and no figures yet."""
     outbox = db.exec(select(Channel).where(Channel.kind == ChannelKind.outbox)).first()
-    if outbox is None or db.exec(select(MetricSnapshot)).first() or db.exec(
-        select(Post).where(Post.text == TEXT)
-    ).first():
+    if (
+        outbox is None
+        or db.exec(select(MetricSnapshot)).first()
+        or db.exec(select(Post).where(Post.text == TEXT)).first()
+    ):
         return
     post = Post(author_id=author.id, text=TEXT, status=PostStatus.done)
     db.add(post)

@@ -11,6 +11,7 @@ from app.channels import service as channels
 from app.clock import utcnow
 from app.deps import MarketingUser, PathId, PostViewer, SessionDep
 from app.errors import DomainError, InvalidInput
+from app.i18n import translator
 from app.planning import best_time, slots
 from app.planning import calendar as calendar_view
 from app.planning import service as planning
@@ -19,7 +20,6 @@ from app.posts.forms import whole_number
 from app.settings import get_settings
 from web.charts import heat_style
 from web.flash import flash
-from app.i18n import translator
 from web.templating import render, request_locale
 
 pages = APIRouter(include_in_schema=False)

@@ -337,7 +337,11 @@ def record_failure(*, db: Session, job: Job, error: ChannelError, failure: Failu
             )
         else:
             notifications.notify(
-                db=db, user_id=job.author_id, kind=kind, message=message, link=f"/posts/{job.post_id}"
+                db=db,
+                user_id=job.author_id,
+                kind=kind,
+                message=message,
+                link=f"/posts/{job.post_id}",
             )
         audit.record(
             db,

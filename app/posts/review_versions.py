@@ -71,10 +71,12 @@ def _channel_texts(db: Session, post: Post) -> dict[str, str]:
         .join(Channel, col(Channel.id) == PostChannel.channel_id)
         .where(PostChannel.post_id == post.id, col(PostChannel.text_override).is_not(None))
     )
-    return {name: text for name, text in rows}
+    return dict(rows)
 
 
-def record(db: Session, *, post: Post, clinician: User, approved: bool, comment: str | None) -> None:
+def record(
+    db: Session, *, post: Post, clinician: User, approved: bool, comment: str | None
+) -> None:
     """Keep the text the clinician decided on (call before the decision changes the version)."""
     db.add(
         PostReviewVersion(

@@ -14,8 +14,15 @@ from app.errors import DomainError, InvalidInput
 from app.i18n import translator
 from app.planning import best_time
 from app.planning import service as planning
-from app.posts import approvals  # noqa: F401 - posts awaiting approval join the review queue
-from app.posts import comments, importer, media, publish, review_versions, threads
+from app.posts import (
+    approvals,  # noqa: F401 - posts awaiting approval join the review queue
+    comments,
+    importer,
+    media,
+    publish,
+    review_versions,
+    threads,
+)
 from app.posts import service as posts
 from app.posts.api import api  # noqa: F401 - app.main mounts each feature's pages and api
 from app.posts.forms import local_moment, post_from_form, whole_number

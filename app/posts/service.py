@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.i18n import Message
 from app.notifications import service as notifications
-from app.posts import threads
+from app.posts import review_versions, threads
 from app.posts.checks import (
     PAST_TOLERANCE,
     Checked,
@@ -23,7 +23,6 @@ from app.posts.checks import (
     check_thread,
     parse_schedule,
 )
-from app.posts import review_versions
 from app.posts.models import (
     Delivery,
     DeliveryPublic,

@@ -69,7 +69,9 @@ def _replies(db: Session, limit: int) -> list[uncertain.Item]:
         uncertain.Item(
             kind="reply",
             id=r.id,
-            what=Message(N_("Reply to {author} under post #{id}"), author=c.author_name, id=post_id),
+            what=Message(
+                N_("Reply to {author} under post #{id}"), author=c.author_name, id=post_id
+            ),
             channel=channel,
             since=r.claimed_at or r.created_at,
             error=r.error,

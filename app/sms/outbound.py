@@ -306,7 +306,12 @@ class SmsMessages:
             return True  # written by `record_sent_many`'s statement, in this transaction
         provider = self.adapter.kind
         if service.mark_sent(
-            conn, message_id=job.message_id, claim=job.claim, sent=result, provider=provider, now=now
+            conn,
+            message_id=job.message_id,
+            claim=job.claim,
+            sent=result,
+            provider=provider,
+            now=now,
         ):
             return True
         with Session(bind=conn) as db:

@@ -135,7 +135,9 @@ def still_wanted_many(
     contact_ids = {m.contact_id for m in messages if m.contact_id is not None}
     contact_ids |= {a.contact_id for a in appointments_read}
     people = (
-        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all() if contact_ids else []
+        db.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()
+        if contact_ids
+        else []
     )
     # Read once, the rows stay in the session: `still_wanted` finds them without a query; the
     # suppressions and consent of the messages' contacts are read for the whole batch too.
@@ -234,18 +236,24 @@ def mark_sent_many(
         }
     if not common:
         return set()
-    done = conn.execute(
-        _SENT_MANY,
-        {
-            "ids": [i for i, _claim, _s in common],
-            "claims": [claim for _i, claim, _s in common],
-            "statuses": [str(FINAL_STATUS.get(s.status, SmsStatus.sent)) for _i, _c, s in common],
-            "sids": [s.remote_id[:64] for _i, _c, s in common],
-            "provider_statuses": [s.status for _i, _c, s in common],
-            "provider": provider,
-            "now": now,
-        },
-    ).scalars().all()
+    done = (
+        conn.execute(
+            _SENT_MANY,
+            {
+                "ids": [i for i, _claim, _s in common],
+                "claims": [claim for _i, claim, _s in common],
+                "statuses": [
+                    str(FINAL_STATUS.get(s.status, SmsStatus.sent)) for _i, _c, s in common
+                ],
+                "sids": [s.remote_id[:64] for _i, _c, s in common],
+                "provider_statuses": [s.status for _i, _c, s in common],
+                "provider": provider,
+                "now": now,
+            },
+        )
+        .scalars()
+        .all()
+    )
     audit.record_system_many(
         conn, action="sms.sent", object_type="sms", object_ids=done, provider=provider
     )

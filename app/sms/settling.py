@@ -55,7 +55,11 @@ def _settle(db: Session, message_id: int, sent: bool) -> None:
         raise Conflict("this message is settled already")
     now = utcnow()
     if sent:
-        message.status, message.sent_at, message.error = SmsStatus.sent, message.sent_at or now, None
+        message.status, message.sent_at, message.error = (
+            SmsStatus.sent,
+            message.sent_at or now,
+            None,
+        )
     else:
         message.status, message.error = SmsStatus.failed, NOT_SENT
     message.status_at, message.needs_reconcile = now, False

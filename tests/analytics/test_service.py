@@ -31,7 +31,11 @@ def published(db, author_id, channel, text, at, values=None) -> int:
     db.add(delivery)
     db.flush()
     for n, snapshot in enumerate(values or []):
-        db.add(MetricSnapshot(delivery_id=delivery.id, at=local(f"2026-11-20 0{n}:00"), values=snapshot))
+        db.add(
+            MetricSnapshot(
+                delivery_id=delivery.id, at=local(f"2026-11-20 0{n}:00"), values=snapshot
+            )
+        )
     return post.id
 
 
@@ -43,12 +47,22 @@ def a_fortnight_of_posts(author_id: int) -> dict[str, int]:
         db.flush()
         # The newest snapshot counts; views are not engagement.
         good = published(
-            db, author_id, web, "Vacúnate", local("2026-11-10 09:00"),
+            db,
+            author_id,
+            web,
+            "Vacúnate",
+            local("2026-11-10 09:00"),
             [{"reactions": 1}, {"reactions": 8, "comments": 2, "shares": 1}],
         )
-        poor = published(db, author_id, web, "Horario", local("2026-11-11 09:00"), [{"reactions": 1}])
+        poor = published(
+            db, author_id, web, "Horario", local("2026-11-11 09:00"), [{"reactions": 1}]
+        )
         quiet = published(
-            db, author_id, x, "Gripe", local("2026-11-12 09:00"),
+            db,
+            author_id,
+            x,
+            "Gripe",
+            local("2026-11-12 09:00"),
             [{"like_count": 3, "impression_count": 900}],
         )
         unread = published(db, author_id, web, "Lunes", local("2026-11-16 00:30"))
@@ -121,12 +135,31 @@ def test_weekly_figures_per_channel_sms_and_email_from_a_small_fixture(
 
     table = list(csv.reader(io.StringIO(analytics.to_csv(result, "posts"))))
     assert table[0] == analytics.POST_COLUMNS
-    assert ["2026-W46", "'=X clinic", "1", "3", str(ids["quiet"]), "3", str(ids["quiet"]), "3"] in table
+    assert [
+        "2026-W46",
+        "'=X clinic",
+        "1",
+        "3",
+        str(ids["quiet"]),
+        "3",
+        str(ids["quiet"]),
+        "3",
+    ] in table
     assert next(csv.reader(io.StringIO(analytics.to_csv(result, "sms")))) == [
-        "week", "sent", "delivered", "failed", "confirmed", "opt_outs"
+        "week",
+        "sent",
+        "delivered",
+        "failed",
+        "confirmed",
+        "opt_outs",
     ]
     assert next(csv.reader(io.StringIO(analytics.to_csv(result, "email")))) == [
-        "week", "sent", "bounced", "unsubscribed", "complaints", "clicks"
+        "week",
+        "sent",
+        "bounced",
+        "unsubscribed",
+        "complaints",
+        "clicks",
     ]
     client, _user, _csrf = login_as(Role.marketing)
     page = client.get(f"/analytics?start={START}&end={END}").text

@@ -2,7 +2,6 @@
 as the blocking one and classifies failures the same way; an SDK failure without an HTTP answer is
 an unknown outcome on both paths."""
 
-import asyncio
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -119,7 +118,7 @@ def test_send_async_classifies_twilio_errors_like_the_blocking_path(status, code
             ErrorKind.retryable,
         ),
         (aiohttp.ConnectionTimeoutError(), ErrorKind.retryable),
-        (asyncio.TimeoutError(), ErrorKind.unknown),  # the request may have arrived
+        (TimeoutError(), ErrorKind.unknown),  # the request may have arrived
         (aiohttp.ServerDisconnectedError(), ErrorKind.unknown),
     ],
 )

@@ -86,7 +86,11 @@ def test_staff_settle_an_uncertain_sms_on_the_inbox_page(messaging, login_as):
     assert done.status_code == 303 and done.headers["location"] == "/sms/inbox#uncertain"
     assert row(first.id).status == SmsStatus.sent
     [event] = audited("sms.settle")
-    assert (event.actor_id, event.object_id, event.detail["sent"]) == (admin.id, str(first.id), True)
+    assert (event.actor_id, event.object_id, event.detail["sent"]) == (
+        admin.id,
+        str(first.id),
+        True,
+    )
     again = client.post(
         f"/delivery/sms/{first.id}/settle",
         data={"csrf_token": csrf, "outcome": "not_sent", "back": "sms"},

@@ -9,11 +9,11 @@ from sqlmodel import select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role
-from app.main import create_app
 from app.database import session_scope
 from app.groups import service as groups
 from app.groups import threads
 from app.groups.models import GroupReaction
+from app.main import create_app
 from tests.conftest import login
 
 WRITERS = 16

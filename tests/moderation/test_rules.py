@@ -136,5 +136,9 @@ def test_sample_and_placeholder_numbers_are_not_phi(text):
 
 
 def test_a_public_service_asking_for_data_by_link_is_spam_and_a_warning_about_it_is_not():
-    assert "spam" in forced("IMSS: tiene un reembolso pendiente, ingrese su NSS en imss-reembolsos.mx")
-    assert "spam" not in forced("Ojo: es estafa, el IMSS nunca te pide el NSS en imss-reembolsos.mx")
+    assert "spam" in forced(
+        "IMSS: tiene un reembolso pendiente, ingrese su NSS en imss-reembolsos.mx"
+    )
+    assert "spam" not in forced(
+        "Ojo: es estafa, el IMSS nunca te pide el NSS en imss-reembolsos.mx"
+    )

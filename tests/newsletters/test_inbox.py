@@ -49,7 +49,9 @@ def test_the_bounce_mailbox_is_read_once_and_emptied(practice, smtp):
         token = {row.to_address: row.token for row in outbound()}
         hard = (FIXTURES / "hard_bounce.eml").read_bytes()
         box.deliver(hard.replace(b"TOKEN", token["lucia@example.org"].encode()))
-        box.deliver(unsubscribe_mail(f"unsubscribe+{token['ana@example.org']}@mail.clinica.example"))
+        box.deliver(
+            unsubscribe_mail(f"unsubscribe+{token['ana@example.org']}@mail.clinica.example")
+        )
         box.deliver(b"From: someone@example.net\r\nSubject: hello\r\n\r\nJust saying hi.\r\n")
         outcome = read_mailbox(now=utcnow(), context=client_tls)
         assert outcome == Counter({"hard_bounce": 1, "unsubscribe": 1, "ignored": 1})

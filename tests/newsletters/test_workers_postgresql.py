@@ -32,12 +32,21 @@ def seed_campaign(count: int, admin_id: int) -> None:
     now = utcnow() - timedelta(seconds=1)
     with session_scope() as db:
         letter = Newsletter(
-            subject="Novedades", body="Hola {nombre}.", status=NewsletterStatus.sending, created_at=now
+            subject="Novedades",
+            body="Hola {nombre}.",
+            status=NewsletterStatus.sending,
+            created_at=now,
         )
         db.add(letter)
         db.flush()
         people = [
-            {"name": f"Paciente {n}", "email": f"p{n}@example.org", "language": "es", "tags": [], "created_at": now}
+            {
+                "name": f"Paciente {n}",
+                "email": f"p{n}@example.org",
+                "language": "es",
+                "tags": [],
+                "created_at": now,
+            }
             for n in range(count)
         ]
         ids = [row[0] for row in db.execute(insert(Contact).returning(Contact.id), people)]

@@ -53,9 +53,7 @@ def test_queue_lists_posts_awaiting_approval_for_verified_clinicians_only(
         assert not review.may_review(db, db.get(User, unverified.id))
 
 
-def test_approve_and_reject_from_the_queue_go_through_the_posts_review(
-    marketer, clinician, outbox
-):
+def test_approve_and_reject_from_the_queue_go_through_the_posts_review(marketer, clinician, outbox):
     approved_id, rejected_id = claim_post(marketer, outbox), claim_post(marketer, outbox)
     decide(clinician.id, approved_id, "approve")
     with pytest.raises(InvalidInput):

@@ -197,7 +197,9 @@ def test_a_reply_that_timed_out_is_looked_up_on_the_channel_and_never_posted_twi
     with session_scope() as db:
         reply = db.exec(select(CommentReply)).one()
         assert (reply.state, reply.remote_id) == (ReplyState.sent, "1904")
-    posted = [c for c in responses.calls if c.request.method == "POST" and "tweets" in c.request.url]
+    posted = [
+        c for c in responses.calls if c.request.method == "POST" and "tweets" in c.request.url
+    ]
     assert len(posted) == 2  # the post itself and the one try of the reply: no second copy
 
 

@@ -76,7 +76,10 @@ def test_clinician_approves_an_edited_post_from_the_queue_with_the_keyboard(brow
     clinician.wait_for_selector("[data-testid=post-changes]")
     diff = clinician.locator("[data-testid=diff]")
     # Told by words as well as by colour: "removed" and "added" are read out with the change.
-    removed, added = diff.locator("del").first.text_content(), diff.locator("ins").first.text_content()
+    removed, added = (
+        diff.locator("del").first.text_content(),
+        diff.locator("ins").first.text_content(),
+    )
     assert removed == "[removed: protege a]" and added == "[added: reduce los ingresos de]"
     assert "Falta la fuente" in clinician.inner_text("[data-testid=post-changes]")
     clinician.keyboard.press("r")  # no reason yet: r asks for it instead of rejecting

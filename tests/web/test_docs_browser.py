@@ -6,9 +6,11 @@ def test_docs_render_offline_under_the_content_security_policy(live_server, page
     errors = []
     page.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(live_server)
-        else (outside.append(route.request.url), route.abort()),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(live_server)
+            else (outside.append(route.request.url), route.abort())
+        ),
     )
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -50,9 +50,7 @@ def test_queue_then_drag_and_keyboard_move_on_the_calendar(browser, live_server)
     assert _item_day(page, post_id) == f"{slot:%Y-%m-%d}"
     target = slot + timedelta(days=1)
     page.goto(f"{live_server}/calendar?month={slot:%Y-%m}")
-    page.drag_and_drop(
-        f'[data-move="/posts/{post_id}/move"]', f'td[data-day="{target:%Y-%m-%d}"]'
-    )
+    page.drag_and_drop(f'[data-move="/posts/{post_id}/move"]', f'td[data-day="{target:%Y-%m-%d}"]')
     page.wait_for_selector("#flash :text('moved to')")
     assert _item_day(page, post_id) == f"{target:%Y-%m-%d}"
     page.screenshot(path=str(ARTIFACTS / "planning-calendar-1280.png"), full_page=True)

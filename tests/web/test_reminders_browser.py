@@ -63,6 +63,11 @@ def test_a_plan_is_test_sent_to_a_staff_phone_from_the_reminder_plans_page(brows
     log_in(page, live_server, "admin", PASSWORDS["admin"])
     page.wait_for_selector("[data-testid=whoami]")
     page.goto(live_server + "/reminder-plans")
+    bubble = page.locator("[data-testid=sms-bubble]").first
+    bubble.wait_for()
+    assert SAMPLE["fecha"] in bubble.inner_text(), (
+        "the bubble shows the message as a patient reads it"
+    )
     test_form = page.locator("form[data-swap-refusals]").first
     test_form.locator("input[name=phone]").fill("12")
     test_form.locator("button[type=submit]").click()

@@ -12,7 +12,6 @@ from alembic import op
 
 import app.clock
 
-
 revision = "0013_email_newsletters"
 down_revision = "0013_calls"
 branch_labels = None

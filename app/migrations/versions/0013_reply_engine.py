@@ -35,9 +35,7 @@ def upgrade() -> None:
         batch_op.create_index("uq_commentreply_remote", ["remote_id"], unique=True)
     with op.batch_alter_table("inboundcomment", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "sync_claimed_by", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True
-            )
+            sa.Column("sync_claimed_by", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True)
         )
         batch_op.add_column(
             sa.Column("sync_lease_until", app.clock.UTCDateTime(timezone=True), nullable=True)

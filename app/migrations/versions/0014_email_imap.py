@@ -42,5 +42,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("returnedmail")
     with op.batch_alter_table("emailsettings") as table:
-        for name in ("imap_folder", "imap_password_encrypted", "imap_username", "imap_port", "imap_host"):
+        for name in (
+            "imap_folder",
+            "imap_password_encrypted",
+            "imap_username",
+            "imap_port",
+            "imap_host",
+        ):
             table.drop_column(name)

@@ -54,14 +54,20 @@ def _queue_posts_awaiting_approval() -> None:
     )
     reviewable = sa.table(
         "reviewable",
-        *(sa.column(name, sa.Integer()) for name in ("target_id", "author_id", "severity", "version")),
+        *(
+            sa.column(name, sa.Integer())
+            for name in ("target_id", "author_id", "severity", "version")
+        ),
         sa.column("kind", sa.String()),
         sa.column("text", sa.Text()),
         sa.column("status", sa.String()),
         sa.column("clinical", sa.Boolean()),
         sa.column("score", sa.Float()),
         *(sa.column(name, sa.JSON()) for name in ("flags", "scores", "reasons")),
-        *(sa.column(name, app.clock.UTCDateTime(timezone=True)) for name in ("created_at", "updated_at")),
+        *(
+            sa.column(name, app.clock.UTCDateTime(timezone=True))
+            for name in ("created_at", "updated_at")
+        ),
     )
     connection = op.get_bind()
     waiting = connection.execute(sa.select(post).where(post.c.status == "awaiting_approval"))
@@ -76,7 +82,8 @@ def _queue_posts_awaiting_approval() -> None:
             "clinical": True,
             "severity": 20,
             "score": 0.0,
-            "flags": (["health_claim"] if row.health_claim else []) + list(row.moderation_flags or []),
+            "flags": (["health_claim"] if row.health_claim else [])
+            + list(row.moderation_flags or []),
             "scores": {},
             "reasons": {},
             "version": 1,
