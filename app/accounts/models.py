@@ -56,6 +56,8 @@ class User(UserBase, table=True):
     licence_number: str | None = Field(default=None, max_length=40)
     specialty: str | None = Field(default=None, max_length=80)
     locale: str | None = Field(default=None, max_length=5)
+    # The weekly digest of followed group threads also by e-mail (to `email`), a count and a link.
+    digest_email: bool = False
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

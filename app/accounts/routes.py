@@ -241,9 +241,18 @@ def account_submit(
     user: CurrentUser,
     display_name: FormStr = "",
     locale: FormStr = "",
+    email: Annotated[str | None, Form(max_length=254)] = None,
+    digest_email: Annotated[bool, Form()] = False,
 ):
     try:
-        accounts.update_preferences(db=db, user=user, display_name=display_name, locale=locale)
+        accounts.update_preferences(
+            db=db,
+            user=user,
+            display_name=display_name,
+            locale=locale,
+            email=email,
+            digest_email=digest_email if email is not None else None,
+        )
     except DomainError as error:
         return _account_page(request, db, user, error.status_code, error=error.message)
     flash(request, "Saved.")

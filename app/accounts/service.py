@@ -1,5 +1,6 @@
 """Account operations: create, register, authenticate (throttled), verify, tokens, profiles."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -199,13 +200,34 @@ def set_active(*, db: Session, user_id: int, active: bool, actor: User) -> User:
     return user
 
 
-def update_preferences(*, db: Session, user: User, display_name: str, locale: str | None) -> User:
-    """A user's own display name (pseudonym) and language."""
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+
+
+def update_preferences(
+    *,
+    db: Session,
+    user: User,
+    display_name: str,
+    locale: str | None,
+    email: str | None = None,
+    digest_email: bool | None = None,
+) -> User:
+    """A user's own display name (pseudonym), language, and (when given) e-mail address and
+    whether the weekly digest also comes by e-mail."""
     display_name = display_name.strip()
     if not 2 <= len(display_name) <= 60:
         raise InvalidInput("the display name must have 2 to 60 characters", field="display_name")
     if locale not in (None, "", "es", "en"):
         raise InvalidInput("language must be es or en", field="locale")
+    if email is not None:
+        email = email.strip().lower() or None
+        if email is not None and (len(email) > 254 or not EMAIL.fullmatch(email)):
+            raise InvalidInput("this is not an e-mail address", field="email")
+        if digest_email and email is None:
+            raise InvalidInput("give an e-mail address for the digest", field="email")
+        user.email = email
+    if digest_email is not None:
+        user.digest_email = digest_email and user.email is not None
     if user.role == Role.patient:
         names.check_pseudonym(
             db, display_name=display_name, real_name=user.real_name, user_id=user.id

@@ -6,10 +6,12 @@ from sqlalchemy import delete, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
 from app.clock import utcnow
 from app.database import insert_missing
 from app.groups.models import GroupMembership, GroupPost, GroupThreadFollow, MembershipStatus
 from app.i18n import Message
+from app.newsletters import service as email
 from app.notifications import service as notifications
 from app.notifications.models import Notification
 from moderation.models import ContentStatus
@@ -89,7 +91,8 @@ def _digest_message(rows: list[tuple[GroupPost, int]]) -> Message:
 
 
 def send_weekly(*, db: Session, now: datetime | None = None) -> int:
-    """Give every follower whose last digest is a week old a digest notification; how many."""
+    """Give every follower whose last digest is a week old a digest notification (and an e-mail
+    to those who asked for one); how many."""
     now = now or utcnow()
     recent = select(Notification.user_id).where(
         Notification.kind == DIGEST_KIND, col(Notification.created_at) > now - DUE_AFTER
@@ -111,5 +114,8 @@ def send_weekly(*, db: Session, now: datetime | None = None) -> int:
             link=f"/groups/{thread.group_id}/posts/{thread.id}",
         )
         item.created_at = now
+        user = db.get(User, user_id)
+        if user is not None:
+            email.queue_digest(db=db, user=user, replies=sum(n for _t, n in rows), now=now)
         sent += 1
     return sent

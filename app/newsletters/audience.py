@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from app.accounts.models import User
 from app.audit import service as audit
 from app.contacts import service as contacts
 from app.contacts.models import (
@@ -32,14 +33,43 @@ FORM_VERSION = "2026-11"
 
 
 def by_token(db: Session, token: str) -> OutboundEmail:
+    """The newsletter or digest message an unsubscribe or preference link belongs to."""
     row = db.exec(select(OutboundEmail).where(OutboundEmail.token == token[:32])).first()
-    if row is None or row.kind != EmailKind.newsletter or row.contact_id is None:
+    if row is None or not (
+        (row.kind == EmailKind.newsletter and row.contact_id is not None)
+        or (row.kind == EmailKind.digest and row.user_id is not None)
+    ):
         raise NotFound("this link is not valid (it may have been copied incompletely)")
     return row
 
 
 def subscribed(db: Session, contact: Contact, now: datetime) -> bool:
     return bool(contacts.may_send(db, contact, MessageChannel.email, Purpose.newsletters, now))
+
+
+def receiving(db: Session, row: OutboundEmail, now: datetime) -> bool:
+    """Whether the recipient of this message still receives its kind (newsletter or digest)."""
+    if row.kind == EmailKind.digest:
+        user = db.get(User, row.user_id)
+        return user is not None and user.digest_email
+    contact = db.get(Contact, row.contact_id)
+    return contact is not None and subscribed(db, contact, now)
+
+
+def _set_digest(db: Session, row: OutboundEmail, on: bool, ip: str | None, how: str) -> bool:
+    """The digest by e-mail turned off (or on again, at the address it went to); False if unchanged."""
+    user = db.get(User, row.user_id)
+    if user is None or user.digest_email == on:
+        return False
+    if on and (user.email or "").lower() != row.to_address.lower():
+        return False
+    user.digest_email = on
+    db.add(user)
+    action = "digest.email_on" if on else "digest.email_off"
+    audit.record(
+        db, actor=None, action=action, object_type="user", object_id=user.id, ip=ip, how=how
+    )
+    return True
 
 
 def _choice(
@@ -70,12 +100,17 @@ def _choice(
 
 
 def unsubscribe(*, db: Session, token: str, now: datetime, ip: str | None, how: str) -> bool:
-    """Withdraw the newsletter consent of the message's recipient; False when already withdrawn."""
+    """Withdraw the newsletter consent of the message's recipient (or turn off an account's digest
+    by e-mail); False when already withdrawn."""
     row = by_token(db, token)
-    contact = db.get(Contact, row.contact_id)
-    if contact is None or not subscribed(db, contact, now):
-        return False
-    _choice(db, contact, ConsentAction.withdrawn, now, form=how, ip=ip)
+    if row.kind == EmailKind.digest:
+        if not _set_digest(db, row, False, ip, how):
+            return False
+    else:
+        contact = db.get(Contact, row.contact_id)
+        if contact is None or not subscribed(db, contact, now):
+            return False
+        _choice(db, contact, ConsentAction.withdrawn, now, form=how, ip=ip)
     db.add(
         EmailEvent(
             outbound_id=row.id,
@@ -90,6 +125,9 @@ def unsubscribe(*, db: Session, token: str, now: datetime, ip: str | None, how: 
 def resubscribe(*, db: Session, token: str, now: datetime, ip: str | None, text: str) -> None:
     """From the preference page: the person asks for the newsletter again (an express opt-in)."""
     row = by_token(db, token)
+    if row.kind == EmailKind.digest:
+        _set_digest(db, row, True, ip, "preference page")
+        return
     contact = db.get(Contact, row.contact_id)
     if contact is not None and not subscribed(db, contact, now):
         _choice(

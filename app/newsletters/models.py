@@ -82,6 +82,7 @@ class EmailKind(StrEnum):
     newsletter = "newsletter"
     confirmation = "confirmation"  # double opt-in: the one link to confirm a sign-up
     test = "test"  # a newsletter sent to a member of staff before it goes out
+    digest = "digest"  # an account's weekly digest of followed threads: a count and a link only
 
 
 class EmailStatus(StrEnum):
@@ -106,6 +107,9 @@ class OutboundEmail(SQLModel, table=True):
     newsletter_id: int | None = Field(default=None, foreign_key="newsletter.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     signup_id: int | None = Field(default=None, foreign_key="newslettersignup.id")
+    # A digest: the account it is for, and how many new replies it announces.
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    replies: int | None = None
     to_address: str = Field(max_length=254)
     language: Language = Field(default=Language.es, sa_type=enum_type(Language, 5))
     # HMAC of the row's identity: unsubscribe link, bounce address and click links carry it.

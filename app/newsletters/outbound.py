@@ -52,6 +52,7 @@ class EmailJob:
     signup_token: str | None
     attempts: int
     needs_reconcile: bool
+    replies: int | None = None  # a digest's count of new replies
 
 
 def _owned(job: EmailJob):
@@ -185,6 +186,15 @@ class EmailMessages:
             url = f"{self.base_url}/n/confirm/{job.signup_token}"
             page = render.confirmation(self.practice, language=job.language, url=url)
             subject, html_part, text_part = page.subject, page.html, page.text
+        elif job.kind == EmailKind.digest:
+            page = render.digest(
+                self.practice,
+                language=job.language,
+                replies=job.replies or 0,
+                token=job.token,
+                base_url=self.base_url,
+            )
+            subject, html_part, text_part = page.subject, page.html, page.text
         else:
             subject, html_part, text_part = render.personal(
                 self._rendered[job.newsletter_id],
@@ -243,6 +253,7 @@ class EmailMessages:
                     signups.get(row.signup_id) if row.signup_id else None,
                     row.attempts,
                     row.needs_reconcile,
+                    row.replies,
                 )
                 for row in sorted(rows, key=lambda r: r.id)
             ]

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.clock import utcnow
-from app.contacts.models import Contact, Language
+from app.contacts.models import Language
 from app.deps import SessionDep, client_ip
 from app.errors import InvalidInput, NotFound
 from app.i18n import N_, translator
 from app.newsletters import audience, bounces, config, tokens
+from app.newsletters.models import EmailKind
 from app.newsletters.schemas import SignupIn
 from app.security import same_secret
 from web.templating import render
@@ -85,9 +86,12 @@ def unsubscribe_page(request: Request, db: SessionDep, token: Token):
     """Shows the one-click button; a GET alone changes nothing."""
     row = audience.by_token(db, token)
     _speak(request, row.language)
-    contact = db.get(Contact, row.contact_id)
-    left = contact is None or not audience.subscribed(db, contact, utcnow())
-    return render(request, "newsletters/unsubscribe.html", {"token": token, "done": left})
+    left = not audience.receiving(db, row, utcnow())
+    return render(
+        request,
+        "newsletters/unsubscribe.html",
+        {"token": token, "done": left, "digest": row.kind == EmailKind.digest},
+    )
 
 
 @pages.post("/u/{token}", name="newsletter_unsubscribe_post")
@@ -99,16 +103,23 @@ def unsubscribe(request: Request, db: SessionDep, token: Token):
         db=db, token=token, now=utcnow(), ip=client_ip(request), how="one-click unsubscribe"
     )
     _speak(request, row.language)
-    return render(request, "newsletters/unsubscribe.html", {"token": token, "done": True})
+    return render(
+        request,
+        "newsletters/unsubscribe.html",
+        {"token": token, "done": True, "digest": row.kind == EmailKind.digest},
+    )
 
 
 @pages.get("/p/{token}", name="newsletter_preferences")
 def preferences(request: Request, db: SessionDep, token: Token):
     row = audience.by_token(db, token)
     _speak(request, row.language)
-    contact = db.get(Contact, row.contact_id)
-    on = contact is not None and audience.subscribed(db, contact, utcnow())
-    return render(request, "newsletters/preferences.html", {"token": token, "on": on})
+    on = audience.receiving(db, row, utcnow())
+    return render(
+        request,
+        "newsletters/preferences.html",
+        {"token": token, "on": on, "digest": row.kind == EmailKind.digest},
+    )
 
 
 @pages.post("/p/{token}", name="newsletter_preferences_post")

@@ -59,13 +59,20 @@ class Rendered:
     text: str
 
 
-def _footer(practice: EmailSettings, language: str, *, unsubscribe: bool) -> tuple[str, str]:
+def _footer(
+    practice: EmailSettings, language: str, *, unsubscribe: bool, digest: bool = False
+) -> tuple[str, str]:
     _ = translator(language)
     identity = practice.practice_identity or practice.from_name
-    why = _(
-        "You receive this because you asked for the newsletter of {practice}.",
-        practice=practice.from_name,
-    )
+    if digest:
+        why = _(
+            "You receive this because you asked for the weekly digest by e-mail in your carepost account."
+        )
+    else:
+        why = _(
+            "You receive this because you asked for the newsletter of {practice}.",
+            practice=practice.from_name,
+        )
     html_lines = [html.escape(identity), html.escape(why)]
     text_lines = [identity, why]
     if unsubscribe:
@@ -149,6 +156,44 @@ def confirmation(practice: EmailSettings, *, language: str, url: str) -> Rendere
         subject,
         page(
             practice, language=language, preheader=ask[:90], body_html=body_html, footer=footer_html
+        ),
+        text,
+    )
+
+
+def digest(
+    practice: EmailSettings, *, language: str, replies: int, token: str, base_url: str
+) -> Rendered:
+    """The weekly digest by e-mail: how many new replies, and a link to read them after signing
+    in. No titles, group names or words: whoever sees the mailbox learns nothing about anyone's
+    health."""
+    _ = translator(language)
+    subject = _("Your week in the groups: {n} new replies", n=replies)
+    told = _(
+        "There are {n} new replies in the conversations you follow. Sign in to carepost to read them.",
+        n=replies,
+    )
+    label = _("Read them in carepost")
+    url = f"{base_url}/notifications"
+    footer_html, footer_text = _footer(practice, language, unsubscribe=True, digest=True)
+    links = {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
+    for marker, link in links.items():
+        footer_html, footer_text = (
+            footer_html.replace(marker, link),
+            footer_text.replace(marker, link),
+        )
+    body_html = (
+        f'<p>{html.escape(told)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
+    )
+    text = f"{told}\n\n{label}: {url}\n\n-- \n{footer_text}\n"
+    return Rendered(
+        subject,
+        page(
+            practice,
+            language=language,
+            preheader=told[:90],
+            body_html=body_html,
+            footer=footer_html,
         ),
         text,
     )

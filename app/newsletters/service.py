@@ -20,6 +20,7 @@ from app.newsletters.models import (
     OutboundEmail,
 )
 from app.newsletters.schemas import NewsletterIn
+from app.settings import get_settings
 from connectors.base import ChannelError
 from connectors.email import EmailError, SentEmail
 
@@ -177,6 +178,26 @@ def still_wanted(db: Session, row: OutboundEmail, now: datetime) -> contacts.Dec
     return contacts.Decision(suppressed is None, "the address is suppressed")
 
 
+def queue_digest(*, db: Session, user: User, replies: int, now: datetime) -> OutboundEmail | None:
+    """The weekly digest by e-mail for an account that asked for it: the number of new replies and a
+    link to carepost, never a thread's title, a group's name or anyone's words (a support group's
+    name alone can tell a condition). None when the account takes no digest by e-mail."""
+    if not (user.digest_email and user.email and user.is_active):
+        return None
+    row = OutboundEmail(
+        kind=EmailKind.digest,
+        user_id=user.id,
+        replies=replies,
+        to_address=user.email.lower(),
+        language=user.locale if user.locale in ("es", "en") else get_settings().locale,
+        token=tokens.token("digest", str(user.id), now.isoformat()),
+        due_at=now,
+        created_at=now,
+    )
+    db.add(row)
+    return row
+
+
 def still_wanted_many(
     db: Session, rows: list[OutboundEmail], now: datetime
 ) -> dict[int, contacts.Decision]:
@@ -190,8 +211,13 @@ def still_wanted_many(
     suppressed = contacts.suppressed_addresses(
         db=db, addresses=others, channel=MessageChannel.email, now=now
     )
+    user_ids = {r.user_id for r in rows if r.kind == EmailKind.digest}
+    accounts = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(user_ids)))}
     decisions = {}
     for row in rows:
+        if row.kind == EmailKind.digest:
+            decisions[row.id] = _digest_wanted(accounts.get(row.user_id), row, suppressed)
+            continue
         if row.kind != EmailKind.newsletter:
             decisions[row.id] = contacts.Decision(
                 row.to_address not in suppressed, "the address is suppressed"
@@ -203,6 +229,16 @@ def still_wanted_many(
         else:
             decisions[row.id] = allowed[contact.id]
     return decisions
+
+
+def _digest_wanted(
+    user: User | None, row: OutboundEmail, suppressed: set[str]
+) -> contacts.Decision:
+    if user is None or not user.is_active or not user.digest_email:
+        return contacts.Decision(False, "the account no longer takes the digest by e-mail")
+    if (user.email or "").lower() != row.to_address.lower():
+        return contacts.Decision(False, "the account's address changed")
+    return contacts.Decision(row.to_address not in suppressed, "the address is suppressed")
 
 
 def record_sent(db: Session, row: OutboundEmail, result: SentEmail, now: datetime) -> None:

@@ -71,7 +71,7 @@ def _channel_texts(db: Session, post: Post) -> dict[str, str]:
         .join(Channel, col(Channel.id) == PostChannel.channel_id)
         .where(PostChannel.post_id == post.id, col(PostChannel.text_override).is_not(None))
     )
-    return dict(rows)
+    return {name: text for name, text in rows}  # noqa: C416 - a Result has keys(): dict() misreads it
 
 
 def record(
