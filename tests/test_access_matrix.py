@@ -19,7 +19,7 @@ from app.channels.outbox import DatabaseOutbox
 from app.database import get_engine, session_scope
 from app.posts import service as posts
 from app.posts.models import PostCreate
-from tests.conftest import csrf_of, login
+from tests.conftest import csrf_of, login, shared_app
 
 ROLES = ("anon", "admin", "marketing", "clinician", "unverified", "patient")
 
@@ -487,11 +487,10 @@ def clients(seeded, db_url):
     from fastapi.testclient import TestClient
 
     from app import database
-    from app.main import create_app
 
     shutil.copy(seeded["path"], db_url.removeprefix("sqlite:///"))
     database.get_engine.cache_clear()
-    app = create_app()
+    app = shared_app()
     anon = TestClient(app, follow_redirects=False)
     made = {"anon": (anon, csrf_of(anon), None)}
     for name in ROLES[1:]:
