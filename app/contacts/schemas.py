@@ -91,7 +91,7 @@ class ContactPublic(BaseModel):
 
     id: int
     name: str
-    phone: str
+    phone: str | None  # None: reached by e-mail only (a newsletter sign-up)
     email: str | None
     language: Language
     tags: list[str]

@@ -14,6 +14,7 @@ from app.contacts.models import (
     ConsentAction,
     ConsentRecord,
     Contact,
+    Language,
     MessageChannel,
     Purpose,
     SuppressionReason,
@@ -310,3 +311,15 @@ def test_a_contact_may_be_linked_to_an_existing_account_only(messaging, login_as
     assert linked.status_code == 201 and linked.json()["user_id"] == patient.id
     missing = client.post("/api/contacts", json=PAYLOAD | {"user_id": 999_999}, headers=headers)
     assert missing.status_code == 422 and missing.json()["field"] == "user_id"
+
+
+def test_a_contact_with_an_address_and_no_phone_shows_on_the_pages_and_the_api(messaging, login_as):
+    """A newsletter sign-up makes a contact with an e-mail address and no phone number."""
+    with session_scope() as db:
+        db.add(Contact(name="Solo Correo", email="solo@example.org", language=Language.es))
+    client, _user, _csrf = login_as(Role.admin)
+    listing = client.get("/contacts")
+    assert listing.status_code == 200 and "solo@example.org" in listing.text
+    [row] = [c for c in client.get("/api/contacts").json() if c["name"] == "Solo Correo"]
+    assert row["phone"] is None and row["email"] == "solo@example.org"
+    assert client.get(f"/contacts/{row['id']}").status_code == 200
