@@ -262,6 +262,9 @@ class CallDeliveries:
             log.warning("call %s: %s (%s)", job.call_id, call.status, error.code or error.kind)
             return str(call.status)
 
+    def finish_key(self, job: CallJob) -> None:
+        return None
+
     def finish(self, jobs: list[CallJob]) -> None:
         return None
 

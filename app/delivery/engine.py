@@ -106,6 +106,10 @@ class OutboundKind(Protocol):
     def finish(self, jobs: list[Any]) -> None:
         """After a batch: per-kind follow-up (posts with nothing left to send are done)."""
 
+    def finish_key(self, job: Any) -> Any:
+        """What `finish` looks at of a job (its post, its newsletter): a round that sends many
+        messages keeps one job per key for `finish`, not all of them. None: `finish` needs none."""
+
 
 _kinds: dict[str, Callable[[], OutboundKind | None]] = {}
 

@@ -131,7 +131,10 @@ class Flow:
         self.sent: list[tuple[Any, Any]] = []
         self.unrecorded = asyncio.Event()
         self.closing = False
-        self.batches: list[list[Any]] = []
+        # One job per `finish_key` for the round's `finish`: memory stays flat however many are sent.
+        self.finish_key = getattr(kind, "finish_key", None)
+        self.to_finish: dict[Any, Any] = {}
+        self.batches: list[list[Any]] = []  # kinds without `finish_key`: every job
 
     async def in_db(self, function, /, *args, **kwargs):
         loop = asyncio.get_running_loop()
@@ -154,7 +157,7 @@ class Flow:
                 by_kind[self.kind.name] = by_kind.get(self.kind.name, 0) + len(ids)
                 jobs = await self.in_db(self.kind.load, ids=ids, claim=claim)
                 self.room += len(ids) - len(jobs)
-                self.batches.append(jobs)
+                self._keep_for_finish(jobs)
                 await self._dispatch(jobs)
             while self.tasks:
                 await asyncio.gather(*list(self.tasks))
@@ -162,7 +165,7 @@ class Flow:
             self.closing = True
             self.unrecorded.set()
             await recorder
-            for jobs in self.batches:
+            for jobs in [*self.batches, list(self.to_finish.values())]:
                 if jobs:
                     await self.in_db(self.kind.finish, jobs)
             close = getattr(self.kind, "close_async", None)
@@ -172,6 +175,15 @@ class Flow:
             self.careful.shutdown(wait=True)
             if self.own_senders:
                 self.senders.shutdown(wait=True)
+
+    def _keep_for_finish(self, jobs: list[Any]) -> None:
+        if self.finish_key is None:
+            self.batches.append(jobs)
+            return
+        for job in jobs:
+            key = self.finish_key(job)
+            if key is not None:
+                self.to_finish.setdefault(key, job)
 
     async def _wait_for_room(self) -> None:
         # Claim in good-sized batches: once half the room is free, or when nothing is outstanding.

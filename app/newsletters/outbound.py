@@ -359,6 +359,9 @@ class EmailMessages:
             log.warning("email %s: %s (%s)", job.message_id, row.status, error.code or error.kind)
             return str(row.status)
 
+    def finish_key(self, job: EmailJob) -> int | None:
+        return job.newsletter_id
+
     def finish(self, jobs: list[EmailJob]) -> None:
         newsletters = {job.newsletter_id for job in jobs if job.newsletter_id is not None}
         if newsletters:

@@ -272,6 +272,9 @@ class CommentReplies:
             log.warning("reply %s: %s (%s)", job.reply_id, failure.status, error.code or error.kind)
             return failure.status
 
+    def finish_key(self, job: ReplyJob) -> None:
+        return None
+
     def finish(self, jobs: list[ReplyJob]) -> None:
         return None
 
@@ -489,6 +492,9 @@ class CommentVisibility:
                 update(InboundComment).where(*_owned_sync(job)).values(**values)
             ).rowcount
         return "lost" if not done else ("pending" if failure.status == "pending" else "failed")
+
+    def finish_key(self, job: VisibilityJob) -> None:
+        return None
 
     def finish(self, jobs: list[VisibilityJob]) -> None:
         return None

@@ -83,6 +83,9 @@ class PostDeliveries:
         with session_scope() as db:
             return deliveries.record_failure(db=db, job=job, error=error, failure=failure)
 
+    def finish_key(self, job: deliveries.Job) -> int:
+        return job.post_id
+
     def finish(self, jobs: list[deliveries.Job]) -> None:
         with session_scope() as db:
             deliveries.finish_posts(db=db, post_ids={job.post_id for job in jobs})

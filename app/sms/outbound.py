@@ -354,6 +354,9 @@ class SmsMessages:
             log.warning("sms %s: %s (%s)", job.message_id, message.status, error.code or error.kind)
             return str(message.status)
 
+    def finish_key(self, job: SmsJob) -> None:
+        return None
+
     def finish(self, jobs: list[SmsJob]) -> None:
         return None
 
