@@ -143,6 +143,9 @@ class Connector(Protocol):
     def test_connection(self) -> str:
         """Call the channel and return the account's name; raises ChannelError."""
 
+    def picture_url(self) -> str | None:
+        """Where the account's picture is (a page's or profile's), or None; raises ChannelError."""
+
     def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
         """Others' comments on a published post (the account's own replies left out), oldest first."""
 

@@ -235,6 +235,17 @@ class FacebookConnector:
         data = self._call(lambda: self.api.get_object("me", fields="id,name"), sending=False)
         return str(data.get("name") or data.get("id"))
 
+    def picture_url(self) -> str | None:
+        """GET /me?fields=picture{url,is_silhouette}: the page's profile picture (none when it
+        has only Facebook's silhouette)."""
+        data = self._call(
+            lambda: self.api.get_object("me", fields="picture{url,is_silhouette}"), sending=False
+        )
+        picture = (data.get("picture") or {}).get("data") or {}
+        if picture.get("is_silhouette"):
+            return None
+        return picture.get("url") or None
+
     def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
         """GET /{post-id}/comments with filter=stream (replies to comments too), oldest first."""
         params = {

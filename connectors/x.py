@@ -322,6 +322,14 @@ class XConnector:
         me = self._call(lambda: self.client.get_me(user_auth=self.user_auth), sending=False)
         return f"@{me.data.username}"
 
+    def picture_url(self) -> str | None:
+        """GET /2/users/me?user.fields=profile_image_url: the account's profile picture."""
+        me = self._call(
+            lambda: self.client.get_me(user_auth=self.user_auth, user_fields=["profile_image_url"]),
+            sending=False,
+        )
+        return getattr(me.data, "profile_image_url", None) or None
+
     def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
         """Replies in the post's conversation (recent search covers the last 7 days), oldest first."""
         own_id = self.credentials.get("user_id") or self._me_id()

@@ -27,6 +27,8 @@ class Channel(SQLModel, table=True):
     kind: ChannelKind = Field(sa_type=enum_type(ChannelKind))
     name: str = Field(max_length=60, unique=True)
     account_label: str | None = Field(default=None, max_length=120)
+    # The account's picture as the network shows it (a data: URI), for previews; set by a test.
+    picture: str | None = Field(default=None, sa_column=Column(Text))
     credentials_encrypted: str = Field(sa_column=Column(Text, nullable=False))
     status: ChannelStatus = Field(default=ChannelStatus.active, sa_type=enum_type(ChannelStatus))
     status_reason: str | None = Field(default=None, max_length=300)

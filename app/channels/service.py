@@ -7,6 +7,7 @@ from app.audit import service as audit
 from app.channels import crypto, gateway
 from app.channels.models import Channel, ChannelKind, ChannelStatus
 from app.errors import Conflict, InvalidInput, NotFound
+from app.posts import linkcards
 from app.settings import get_settings
 from connectors.base import ChannelError
 
@@ -104,6 +105,18 @@ def resolve(*, db: Session, refs: list[int | str]) -> list[Channel]:
     return found
 
 
+def _picture(db: Session, channel: Channel) -> str | None:
+    """The account's picture for previews, fetched by the server within the link cards' fences
+    (public addresses only, a size limit, a short timeout); None when there is none to show."""
+    try:
+        url = gateway.call(
+            channel, lambda connector: getattr(connector, "picture_url", lambda: None)(), db=db
+        )
+    except ChannelError:
+        return None
+    return linkcards.fetcher().image(url) if url else None
+
+
 def test_connection(*, db: Session, channel_id: int, actor: User) -> tuple[bool, str]:
     """Call the channel; on success store the account's name and clear a reconnect flag."""
     channel = get(db=db, channel_id=channel_id)
@@ -120,6 +133,7 @@ def test_connection(*, db: Session, channel_id: int, actor: User) -> tuple[bool,
         )
         return False, error.message
     channel.account_label = label[:120]
+    channel.picture = _picture(db, channel) or channel.picture
     if channel.status == ChannelStatus.reconnect_needed:
         channel.status, channel.status_reason = ChannelStatus.active, None
     db.add(channel)

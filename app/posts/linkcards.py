@@ -118,6 +118,13 @@ class CardFetcher:
                 self.cache.popitem(last=False)
         return card
 
+    def image(self, url: str) -> str | None:
+        """An image at `url` as a data: URI, fetched within the same fences; None when refused."""
+        try:
+            return self._image(url, time.monotonic() + self.timeout)
+        except (Refused, httpx.HTTPError, OSError, ValueError):
+            return None
+
     def _card(self, url: str, deadline: float) -> LinkCard:
         final, kind, body = self._get(url, deadline, HTML_TYPES, MAX_PAGE_BYTES)
         parser = _Meta()

@@ -5,6 +5,7 @@ import time
 import uuid
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import responses
 from sqlmodel import select
 
@@ -12,6 +13,7 @@ from app.accounts.models import Role
 from app.channels import crypto
 from app.channels.models import Channel, ChannelKind
 from app.database import session_scope
+from app.posts import linkcards
 from app.posts.models import MetricSnapshot
 from scheduler import metrics
 from scheduler.dispatcher import tick
@@ -174,3 +176,71 @@ def test_metrics_are_taken_for_every_post_of_a_channel_that_has_several(outbox, 
         new_post([outbox], text=text)
     assert tick().published == 3
     assert metrics.refresh() == 3
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00"
+    b"IEND\xaeB`\x82"
+)
+
+
+@responses.activate
+def test_a_tested_facebook_page_shows_its_picture_in_the_preview(login_as, fb_channel):
+    responses.get(
+        "https://graph.facebook.com/v25.0/me",
+        json={
+            "id": "1234",
+            "name": "Centro de Salud Norte",
+            "picture": {"data": {"url": "https://scontent.example/p.png", "is_silhouette": False}},
+        },
+    )
+    fetched = []
+
+    def handler(request):
+        fetched.append((request.headers["host"], request.url.path))  # pinned to the address
+        return httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
+
+    linkcards.use(
+        linkcards.CardFetcher(
+            resolver=lambda host, port: ["93.184.215.14"], transport=httpx.MockTransport(handler)
+        )
+    )
+    admin, _a, csrf = login_as(Role.admin)
+    assert (
+        admin.post(f"/channels/{fb_channel.id}/test", data={"csrf_token": csrf}).status_code < 400
+    )
+    fields = [parse_qs(urlparse(c.request.url).query).get("fields") for c in responses.calls]
+    assert ["picture{url,is_silhouette}"] in fields
+    assert fetched == [("scontent.example", "/p.png")]
+    with session_scope() as db:
+        assert db.get(Channel, fb_channel.id).picture.startswith("data:image/png;base64,")
+    marketer, _m, csrf = login_as(Role.marketing)
+    page = marketer.post(
+        "/posts/preview",
+        headers={"X-CSRF-Token": csrf},
+        data={"text": "Hola", "channels": [str(fb_channel.id)]},
+    ).text
+    assert 'data-testid="account-picture"' in page and "data:image/png;base64," in page
+
+
+@responses.activate
+def test_a_page_with_facebooks_silhouette_or_a_private_address_keeps_the_initial(
+    login_as, fb_channel
+):
+    responses.get(
+        "https://graph.facebook.com/v25.0/me",
+        json={"id": "1", "name": "Centro", "picture": {"data": {"url": "http://10.0.0.5/p.png"}}},
+    )
+    linkcards.use(linkcards.CardFetcher(resolver=lambda host, port: ["10.0.0.5"]))
+    admin, _a, csrf = login_as(Role.admin)
+    admin.post(f"/channels/{fb_channel.id}/test", data={"csrf_token": csrf})
+    with session_scope() as db:
+        assert db.get(Channel, fb_channel.id).picture is None  # a private address is refused
+    marketer, _m, csrf = login_as(Role.marketing)
+    page = marketer.post(
+        "/posts/preview",
+        headers={"X-CSRF-Token": csrf},
+        data={"text": "Hola", "channels": [str(fb_channel.id)]},
+    ).text
+    assert 'data-testid="account-picture"' not in page and 'class="avatar"' in page

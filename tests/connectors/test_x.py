@@ -329,3 +329,14 @@ def test_find_replies_returns_own_answers_to_the_comment_without_the_leading_men
     found = x.find_replies("300", "Sí, de 9 a 14 h", datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
     assert [p.remote_id for p in found] == ["302"]  # 303 answers another comment
     assert "start_time=2026-11-23T07%3A59%3A00Z" in responses.calls[1].request.url
+
+
+@responses.activate
+def test_picture_url_asks_for_the_profile_image(x):
+    picture = "https://pbs.twimg.com/profile_images/1/centro_normal.png"
+    responses.get(
+        "https://api.twitter.com/2/users/me",
+        json={"data": {"id": "42", "name": "C", "username": "centro", "profile_image_url": picture}},
+    )
+    assert x.picture_url() == picture
+    assert "user.fields=profile_image_url" in responses.calls[0].request.url
