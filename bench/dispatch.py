@@ -63,6 +63,18 @@ class XLike(BaseHTTPRequestHandler):
         pass
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MB. VmHWM belongs to the program the process runs
+    now; ru_maxrss also counts the parent's memory the process had between fork and exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def start_server(delay: float = 0.0) -> str:
     XLike.delay = delay
     server = ThreadingHTTPServer(("127.0.0.1", 0), XLike)

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dispatch import fresh_database, percentile  # noqa: E402 - the sibling benchmark's helpers
+from dispatch import fresh_database, peak_mb, percentile  # noqa: E402 - the sibling benchmark's helpers
 
 TWILIO_HOST = "https://api.twilio.com"
 ACCOUNT = "AC" + "0" * 32
@@ -151,10 +151,7 @@ def drain(server: str) -> None:
         pass
     sending = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(
-        f"{usage.ru_maxrss / 1024:.0f} {usage.ru_utime + usage.ru_stime:.1f} {sending:.2f}",
-        flush=True,
-    )
+    print(f"{peak_mb():.0f} {usage.ru_utime + usage.ru_stime:.1f} {sending:.2f}", flush=True)
 
 
 def run_workers(

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dispatch import fresh_database  # noqa: E402 - the sibling benchmark's helpers
+from dispatch import fresh_database, peak_mb  # noqa: E402 - the sibling benchmark's helpers
 
 PG_SERVER = os.environ.get(
     "CAREPOST_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -172,6 +172,8 @@ def drain() -> None:
     kind = _from_settings()
     while engine.tick(worker=f"bench-{os.getpid()}", budget_seconds=3600, only=[kind]).claimed:
         pass
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{peak_mb():.0f} {usage.ru_utime + usage.ru_stime:.1f}", flush=True)
 
 
 def sample_message(url: str) -> tuple[str, bytes]:
@@ -244,24 +246,32 @@ def main() -> None:
         print(f"prepared {args.count} recipients in {time.perf_counter() - t0:.1f} s")
         env = {**os.environ, "DATABASE_URL": url}
         started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--drain"], env=env, check=True)
+        worker = subprocess.run(
+            [sys.executable, __file__, "--drain"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         wait_for_count(counter, args.count)
         engine_seconds = time.perf_counter() - started
-        engine_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        engine_mb, engine_cpu = (float(v) for v in worker.stdout.split()[-2:])
         got = received(counter)
         to, message = sample_message(url)
         seconds = bare(port, args.count, args.threads, to, message)
         wait_for_count(counter, got + args.count)
-        bare_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        bare_mb = peak_mb()
         engine_rate, bare_rate = args.count / engine_seconds, args.count / seconds
         print(
             f"message size {len(message)} bytes, {args.threads} threads, database {args.database}"
         )
         print(
-            f"carepost engine: {engine_rate:,.0f} messages/s ({engine_seconds:.1f} s), worker peak {engine_mb:.0f} MB"
+            f"carepost engine: {engine_rate:,.0f} messages/s ({engine_seconds:.1f} s), worker peak "
+            f"{engine_mb:.0f} MB, worker CPU {engine_cpu * 1000 / args.count:.2f} ms a message"
         )
         print(
-            f"bare smtplib:    {bare_rate:,.0f} messages/s ({seconds:.1f} s), process peak {bare_mb:.0f} MB"
+            f"bare smtplib:    {bare_rate:,.0f} messages/s ({seconds:.1f} s), bench process peak "
+            f"{bare_mb:.0f} MB (preparing the data included)"
         )
         print(f"ratio engine/bare: {engine_rate / bare_rate:.2f}")
     finally:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import col, select
 
 from app.clock import utcnow
@@ -322,17 +322,45 @@ class EmailMessages:
 
     def record_sent_many(self, sent: list[tuple[EmailJob, SentEmail]]) -> list[bool]:
         """What the server accepted, written in one transaction (a crash before it commits leaves
-        the claims to run out: handed over, they are looked up, never resent blindly)."""
+        the claims to run out: handed over, they are looked up, never resent blindly): the rows
+        still under their claims are locked, then updated by one executemany, without ORM objects."""
         now = utcnow()
+        jobs = [job for job, _ in sent]
         with self._db() as db:
-            rows = {row.id: row for row in self._owned_rows(db, [job for job, _ in sent])}
-            for job, result in sent:
-                row = rows.get(job.message_id)
-                if row is not None:
-                    row.claimed_by, row.lease_until = None, None
-                    row.needs_reconcile, row.next_attempt_at = False, None
-                    service.record_sent(db, row, result, now)
-        return [job.message_id in rows for job, _ in sent]
+            table = OutboundEmail.__table__
+            owned = db.execute(
+                select(table.c.id, table.c.claimed_by)
+                .where(
+                    table.c.id.in_([job.message_id for job in jobs]),
+                    table.c.status == EmailStatus.sending,
+                )
+                .with_for_update()
+            ).all()
+            claims = {job.message_id: job.claim for job in jobs}
+            mine = {row.id for row in owned if row.claimed_by == claims[row.id]}
+            values = [
+                {"row_id": job.message_id, "remote": result.remote_id[:120]}
+                for job, result in sent
+                if job.message_id in mine
+            ]
+            if values:
+                db.connection().execute(
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(
+                        status=EmailStatus.sent,
+                        sent_at=now,
+                        remote_id=bindparam("remote"),
+                        error=None,
+                        smtp_code=None,
+                        claimed_by=None,
+                        lease_until=None,
+                        needs_reconcile=False,
+                        next_attempt_at=None,
+                    ),
+                    values,
+                )
+        return [job.message_id in mine for job, _ in sent]
 
     def record_sent(self, job: EmailJob, result: SentEmail, conn, *, reconciled: bool) -> bool:
         return self.record_sent_many([(job, result)])[0]

@@ -22,7 +22,7 @@ from app.newsletters.models import (
 from app.newsletters.schemas import NewsletterIn
 from app.settings import get_settings
 from connectors.base import ChannelError
-from connectors.email import EmailError, SentEmail
+from connectors.email import EmailError
 
 EDITABLE = (NewsletterStatus.draft, NewsletterStatus.awaiting_approval, NewsletterStatus.approved)
 
@@ -239,12 +239,6 @@ def _digest_wanted(
     if (user.email or "").lower() != row.to_address.lower():
         return contacts.Decision(False, "the account's address changed")
     return contacts.Decision(row.to_address not in suppressed, "the address is suppressed")
-
-
-def record_sent(db: Session, row: OutboundEmail, result: SentEmail, now: datetime) -> None:
-    row.status, row.sent_at, row.remote_id = EmailStatus.sent, now, result.remote_id[:120]
-    row.error = row.smtp_code = None
-    db.add(row)
 
 
 def record_error(row: OutboundEmail, error: ChannelError) -> None:
