@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from app import settings
@@ -35,6 +36,14 @@ def test_access_log_has_the_path_but_not_the_query_or_bodies(login_as, outbox, c
 
 
 HEALTH_TEXT = "patient Juan Perez HbA1c 9.1 insulin"
+
+
+@pytest.fixture
+def app(db_url):
+    """An application of this module's own (not the shared one): its tests add failing routes."""
+    from app.main import create_app
+
+    return create_app()
 
 
 def _failing_routes(app):
