@@ -78,7 +78,7 @@ def _ensure_model() -> None:
 
     Only commands that score text call this, so the others never import scikit-learn.
     """
-    from moderation import scoring
+    from app.review import scoring
     from moderation.training import active_model_folder
 
     if active_model_folder(scoring.models_root()) is not None:
@@ -263,8 +263,8 @@ def posts_import(csv_file, author: str) -> None:
 def _load_model(model_dir):
     from pathlib import Path
 
+    from app.review.scoring import models_root
     from moderation.model import Classifier
-    from moderation.scoring import models_root
     from moderation.training import active_model_folder
 
     if not model_dir:
@@ -304,8 +304,8 @@ def moderation_train(data, out, folds, activate) -> None:
     """Train on CSV files with columns text,labels (labels ;-separated, empty when benign)."""
     from pathlib import Path
 
+    from app.review.scoring import models_root
     from moderation.model import LABELS
-    from moderation.scoring import models_root
     from moderation.training import (
         DataError,
         read_labelled,
@@ -353,7 +353,8 @@ def moderation_retrain(folds: int, no_activate: bool) -> None:
     from pathlib import Path
 
     from app.database import session_scope
-    from moderation import review, scoring
+    from app.review import scoring
+    from app.review import service as review
     from moderation.training import activate, train_and_store
 
     _prepare_database()

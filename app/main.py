@@ -33,9 +33,9 @@ from app.outreach import routes as outreach_routes
 from app.planning import routes as planning_routes
 from app.posts import routes as post_routes
 from app.questions import routes as question_routes
+from app.review import routes as moderation_routes
 from app.settings import get_settings
 from app.sms import routes as sms_routes
-from moderation import routes as moderation_routes
 from web.templating import WEB_DIR
 
 log = logging.getLogger("carepost")

@@ -46,8 +46,8 @@ from app.posts.models import (
 )
 from app.posts.thread_models import PostPart, ThreadPartSend
 from app.questions.models import Answer, Question
+from app.review.models import ModerationLabel, Reviewable, ReviewEvent, ReviewSignal
 from app.sms.models import InboundSms, OutboundSms, PhoneMessage  # noqa: F401 - contacts and appointments come with it
-from moderation.models import ModerationLabel, Reviewable, ReviewEvent, ReviewSignal
 
 __all__ = [
     "Answer",

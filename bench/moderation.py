@@ -72,7 +72,7 @@ def run(folder: Path) -> None:
 
 def shipped_on_holdout() -> None:
     """The default model (shipped corpus + rules) on cases it never saw: moderation/corpus/holdout."""
-    from moderation import scoring
+    from app.review import scoring
     from moderation.model import LABELS
 
     texts, labels, _ = read_labelled(scoring.corpus_files())
@@ -142,7 +142,7 @@ def fresh_data_folder():
 
 def shipped_on_blind(folder: Path) -> None:
     """The default model, made as on a fresh install, on the blind set (never trained or tuned on)."""
-    from moderation import scoring
+    from app.review import scoring
 
     with fresh_data_folder():
         started = time.perf_counter()

@@ -12,6 +12,9 @@ from sklearn.model_selection import KFold
 
 from moderation.model import LABELS, Classifier
 
+# The shipped corpus: the CSV files at its top train the default model (see its README).
+CORPUS_DIR = Path(__file__).parent / "corpus"
+
 
 class DataError(Exception):
     """A data file carepost cannot use; the message names the file and row."""

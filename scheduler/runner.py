@@ -96,8 +96,8 @@ def comments_job() -> None:
 def review_job() -> None:
     """Escalate review items that waited too long (never silently dropped), emergencies first."""
     from app.database import session_scope
-    from moderation.desk import escalate_overdue_emergencies
-    from moderation.review import escalate_stale
+    from app.review.desk import escalate_overdue_emergencies
+    from app.review.service import escalate_stale
 
     with session_scope() as db:
         count = escalate_stale(db)

@@ -10,7 +10,7 @@ from app.accounts.models import Role
 from app.database import session_scope
 from app.groups import service as groups
 from app.groups.models import GroupRole, Visibility
-from moderation import scoring
+from app.review import scoring
 from moderation.model import Classifier
 from moderation.training import read_labelled
 

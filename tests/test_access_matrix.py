@@ -513,7 +513,7 @@ def _community(admin_id: int, clinician_id: int, patient_id: int) -> dict[str, i
     from app.network.models import NetworkPostCreate
     from app.questions import service as questions
     from app.questions.models import QuestionCreate
-    from moderation.models import Strike
+    from app.review.models import Strike
 
     with session_scope() as db:
         admin, clinician, patient = (db.get(User, i) for i in (admin_id, clinician_id, patient_id))

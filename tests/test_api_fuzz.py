@@ -25,7 +25,7 @@ from app.groups import service as groups
 from app.groups.models import GroupRole, Visibility
 from app.posts import service as posts
 from app.posts.models import PostCreate
-from moderation import routes as moderation_routes
+from app.review import routes as moderation_routes
 from tests.conftest import login
 
 EXAMPLES = int(os.environ.get("CAREPOST_FUZZ_EXAMPLES", "8"))

@@ -21,9 +21,9 @@ from app.notifications import service as notifications
 from app.notifications.models import Notification
 from app.posts.models import DeliveryStatus, PostStatus, ReplyState
 from app.posts.thread_models import PartState, PartStatus
+from app.review.models import AppealStatus, ContentStatus, ReviewStatus
+from app.review.service import ACTIONS
 from moderation.model import LABELS as MODERATION_LABELS
-from moderation.models import AppealStatus, ContentStatus, ReviewStatus
-from moderation.review import ACTIONS
 from scheduler.recurrence import FREQUENCIES
 from web.forms import describe_errors
 

@@ -33,8 +33,8 @@ from app.errors import DomainError, TooManyRequests
 from app.groups import service as groups
 from app.i18n import LOCALES, N_
 from app.posts import approvals
+from app.review import service as review
 from app.security import new_csrf_token
-from moderation import review
 from web.flash import flash
 from web.forms import safe_next, validation_message
 from web.templating import render

@@ -21,9 +21,9 @@ from app.followups.models import (
     SequenceStatus,
 )
 from app.followups.schemas import SequenceIn
+from app.review import scoring
 from app.settings import get_settings
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
-from moderation import scoring
 
 PLACEHOLDERS = ("nombre", "profesional", "centro")
 

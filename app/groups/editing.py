@@ -11,9 +11,9 @@ from app.errors import Conflict, NotFound, PermissionDenied
 from app.groups import follows, mentions, threads
 from app.groups import service as groups
 from app.groups.models import GroupMembership, GroupPost, GroupPostVersion, SupportGroup
+from app.review import service as review
+from app.review.models import ContentStatus
 from app.settings import get_settings
-from moderation import review
-from moderation.models import ContentStatus
 
 
 def _own_post(db: Session, viewer: User, group_id: int, post_id: int):

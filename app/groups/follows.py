@@ -14,7 +14,7 @@ from app.i18n import Message
 from app.newsletters import service as email
 from app.notifications import service as notifications
 from app.notifications.models import Notification
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 
 WEEK = timedelta(days=7)
 # A digest is due when the last one is older than this (the job runs every few hours).

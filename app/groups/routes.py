@@ -18,7 +18,7 @@ from app.groups.models import (
     TextIn,
     ThreadIn,
 )
-from moderation import review
+from app.review import service as review
 from web.flash import flash
 from web.templating import render
 

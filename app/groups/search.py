@@ -9,8 +9,8 @@ from sqlmodel import Session, col, or_, select
 from app.accounts.models import User
 from app.groups import service as groups
 from app.groups.models import GroupPost, SupportGroup
+from app.review.models import ContentStatus
 from app.search import match_all, words
-from moderation.models import ContentStatus
 
 LIMIT = 50
 

@@ -26,9 +26,10 @@ from app.groups.models import (
 )
 from app.i18n import N_, Message
 from app.notifications import service as notifications
+from app.review import service as review
+from app.review import strikes
+from app.review.models import ContentStatus
 from app.settings import get_settings
-from moderation import review, strikes
-from moderation.models import ContentStatus
 
 MAX_TEXT = 5000
 MAX_TITLE = 120

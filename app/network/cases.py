@@ -17,7 +17,7 @@ from app.network.models import (
     PollPublic,
     PollVote,
 )
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 
 ANONYMOUS = N_("Anonymous clinician")
 

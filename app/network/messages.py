@@ -12,8 +12,8 @@ from app.i18n import N_, Message
 from app.network.models import ConversationPublic, DirectMessage
 from app.network.service import NOT_APPLICABLE, require
 from app.notifications import service as notifications
-from moderation import review
-from moderation.models import ContentStatus
+from app.review import service as review
+from app.review.models import ContentStatus
 
 MAX_TEXT = 5000
 THREAD_SIZE = 200

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.clock import AwareInstant, UTCDateTime, utcnow
 from app.database import enum_type
 from app.i18n import N_
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 
 TOPIC_PATTERN = r"^[a-z0-9áéíóúñü-]{2,40}$"
 MIN_OPTIONS, MAX_OPTIONS = 2, 5

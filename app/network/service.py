@@ -19,9 +19,9 @@ from app.network.models import (
     PollOption,
 )
 from app.notifications import service as notifications
+from app.review import service as review
+from app.review.models import ContentStatus
 from app.search import match_all
-from moderation import review
-from moderation.models import ContentStatus
 from moderation.text import normalise
 
 PAGE_SIZE = 20

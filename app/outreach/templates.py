@@ -64,7 +64,7 @@ def screen(texts: list[str], field: str = "text_es") -> list[str]:
     """The moderation classifier's flags for the texts; health data or misinformation is refused
     (flags meant for what patients write, such as emergency, only inform the approver)."""
     # Imported here: the classifier loads scikit-learn, which the delivery workers never need.
-    from moderation import scoring
+    from app.review import scoring
 
     results = scoring.score(texts)
     for flag, reason in REFUSED.items():

@@ -13,8 +13,8 @@ from app.i18n import Message
 from app.posts import review_versions
 from app.posts import service as posts
 from app.posts.models import Post
-from moderation import review
-from moderation.models import OPEN_STATUSES, Reviewable
+from app.review import service as review
+from app.review.models import OPEN_STATUSES, Reviewable
 
 
 def _context(db: Session, post: Post) -> dict:

@@ -34,9 +34,9 @@ from app.posts.models import (
     Post,
     ReplyState,
 )
+from app.review.models import ContentStatus
 from app.settings import get_settings
 from connectors.base import ChannelError, ErrorKind, Published
-from moderation.models import ContentStatus
 
 log = logging.getLogger("carepost.comments")
 HIDDEN = (ContentStatus.hidden, ContentStatus.removed)

@@ -36,10 +36,11 @@ from app.posts.models import (
     Post,
     ReplyState,
 )
+from app.review import scoring
+from app.review import service as review
+from app.review.models import ContentStatus
 from app.settings import get_settings
 from connectors.base import ChannelError, Comment
-from moderation import review, scoring
-from moderation.models import ContentStatus
 from moderation.text import language
 
 log = logging.getLogger("carepost.comments")

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
 from app.database import enum_type
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 
 
 class PostStatus(StrEnum):

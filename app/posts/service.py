@@ -33,10 +33,10 @@ from app.posts.models import (
     PostPublic,
     PostStatus,
 )
+from app.review import scoring
+from app.review import service as review_queue
+from app.review.models import ModerationLabel, ReviewStatus
 from app.settings import get_settings
-from moderation import review as review_queue
-from moderation import scoring
-from moderation.models import ModerationLabel, ReviewStatus
 from scheduler.recurrence import Rule, next_after, occurrences
 
 # The kind of review item a post waiting for a clinician's approval has in the review queue.

@@ -13,10 +13,10 @@ from app.notifications import service as notifications
 from app.posts.checks import problem_text
 from app.posts.models import Delivery, DeliveryStatus, Post, PostChannel, PostStatus
 from app.posts.thread_models import PartState, PartStatus, PostPart, ThreadPartSend
+from app.review import scoring
+from app.review.models import ModerationLabel
 from connectors import registry
 from connectors.base import Draft
-from moderation import scoring
-from moderation.models import ModerationLabel
 
 MAX_PARTS = 25  # a thread's parts, the first (the post's text) included
 MAX_ID = 2**31 - 1

@@ -11,8 +11,9 @@ from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.i18n import Message
 from app.notifications import service as notifications
 from app.questions.models import Answer, AnswerPublic, Question, QuestionCreate, QuestionPublic
-from moderation import review, scoring
-from moderation.models import OPEN_STATUSES, ContentStatus
+from app.review import scoring
+from app.review import service as review
+from app.review.models import OPEN_STATUSES, ContentStatus
 from moderation.text import normalise
 
 PAGE_SIZE = 20

@@ -11,7 +11,7 @@ from app.clock import UTCDateTime, utcnow
 from app.contacts.models import ConsentRecord, Contact, Language, Purpose, Suppression  # noqa: F401
 from app.database import enum_type
 from app.outreach.models import Campaign  # noqa: F401 - the table referenced here
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 
 
 class SmsStatus(StrEnum):

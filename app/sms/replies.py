@@ -30,10 +30,10 @@ from app.followups import service as followups
 from app.i18n import N_, translator
 from app.notifications import service as notifications
 from app.outreach import events
+from app.review import service as review
 from app.settings import get_settings
 from app.sms import service as sms
 from app.sms.models import InboundSms, Intent, SmsKind
-from moderation import review
 
 KIND = "sms_reply"
 KEYWORDS = {

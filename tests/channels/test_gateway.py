@@ -24,8 +24,8 @@ from app.posts.models import (
     Post,
     PostStatus,
 )
+from app.review.models import ContentStatus
 from connectors.base import ChannelError
-from moderation.models import ContentStatus
 from scheduler import metrics
 from scheduler.dispatcher import tick
 

@@ -336,7 +336,9 @@ def test_picture_url_asks_for_the_profile_image(x):
     picture = "https://pbs.twimg.com/profile_images/1/centro_normal.png"
     responses.get(
         "https://api.twitter.com/2/users/me",
-        json={"data": {"id": "42", "name": "C", "username": "centro", "profile_image_url": picture}},
+        json={
+            "data": {"id": "42", "name": "C", "username": "centro", "profile_image_url": picture}
+        },
     )
     assert x.picture_url() == picture
     assert "user.fields=profile_image_url" in responses.calls[0].request.url

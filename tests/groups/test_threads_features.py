@@ -16,7 +16,7 @@ from app.groups import categories, editing, follows, images, threads
 from app.groups.models import GroupPost, GroupPostImage
 from app.groups.search import search
 from app.notifications.models import Notification
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 from tests.conftest import login
 
 HELD = "me quiero morir, no puedo más"

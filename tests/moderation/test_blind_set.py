@@ -4,7 +4,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from moderation import scoring
+from app.review import scoring
 from moderation.model import LABELS
 from moderation.training import read_labelled
 

@@ -119,7 +119,7 @@ def test_cli_train_evaluate_and_moderate(tmp_path):
 
 def test_the_shipped_model_finds_every_emergency_in_cases_it_never_saw(shipped_model):
     """moderation/corpus/holdout is never trained on: ES and EN texts written apart from the corpus."""
-    from moderation.scoring import CORPUS_DIR
+    from app.review.scoring import CORPUS_DIR
 
     for path in sorted((CORPUS_DIR / "holdout").glob("*.csv")):
         texts, truth, _ = read_labelled([path])

@@ -11,7 +11,7 @@ from app.network import messages as dm
 from app.network import service as network
 from app.network.models import NetworkPostCreate, ProfileIn
 from app.notifications.models import Notification
-from moderation.models import ContentStatus, Reviewable
+from app.review.models import ContentStatus, Reviewable
 
 PHI = "Mr John Smith, NHS 943 476 5919, DOB 12/03/1961: would you start a beta-blocker?"
 

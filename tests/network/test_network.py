@@ -4,7 +4,7 @@ from app.accounts.models import Role
 from app.database import session_scope
 from app.network import service as network
 from app.network.models import NetworkPostCreate
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 
 
 def _post(author, title, topic=None, text="Thoughts welcome"):

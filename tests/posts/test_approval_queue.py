@@ -8,8 +8,8 @@ from app.errors import Conflict, InvalidInput
 from app.posts import approvals, review_versions
 from app.posts import service as posts
 from app.posts.models import Post, PostCreate, PostStatus
-from moderation import review
-from moderation.models import ReviewStatus
+from app.review import service as review
+from app.review.models import ReviewStatus
 
 CLAIM = "La vacuna de la gripe reduce las hospitalizaciones en mayores"
 

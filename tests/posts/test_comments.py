@@ -13,8 +13,8 @@ from app.database import session_scope
 from app.notifications.models import Notification
 from app.posts import comments
 from app.posts.models import CommentReply, Delivery, InboundComment, ReplyState
-from moderation import review
-from moderation.models import ContentStatus, Reviewable, Strike
+from app.review import service as review
+from app.review.models import ContentStatus, Reviewable, Strike
 from scheduler.dispatcher import tick
 
 EMERGENCY = "My dad has crushing chest pain right now and can't breathe, what do I do"

@@ -11,7 +11,7 @@ from app import settings
 from app.clock import utcnow
 from app.database import session_scope
 from app.posts.models import Delivery, DeliveryStatus, InboundComment
-from moderation.models import ContentStatus, Reviewable
+from app.review.models import ContentStatus, Reviewable
 
 APP_SECRET = "meta-app-secret-for-tests"
 VERIFY_TOKEN = "carepost-verify-me"

@@ -10,7 +10,7 @@ from app.database import session_scope
 from app.notifications.models import Notification
 from app.posts import comments
 from app.posts.models import CommentReply, InboundComment, ReplyState
-from moderation.models import ContentStatus
+from app.review.models import ContentStatus
 from tests.posts.test_comments import (
     BENIGN,
     comment_on_outbox,

@@ -61,7 +61,7 @@ def test_staff_cannot_ask(db, make_user):
 
 
 def test_a_question_answered_from_the_review_queue_notifies_its_asker_once(make_user):
-    from moderation import review
+    from app.review import service as review
 
     patient = make_user(Role.patient)
     doctor = make_user(Role.clinician, verified=True)

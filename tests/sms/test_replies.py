@@ -228,7 +228,7 @@ def test_the_local_phone_shows_the_reminder_and_takes_the_reply(messaging, login
 
 
 def test_a_flagged_sms_opens_in_the_review_queue_for_clinicians(messaging, login_as):
-    from moderation.models import Reviewable
+    from app.review.models import Reviewable
 
     reminded_appointment()
     reply("Mi padre tiene dolor de pecho y no puede respirar", "in-10")

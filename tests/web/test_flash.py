@@ -13,7 +13,7 @@ from app.database import session_scope
 from app.groups.models import GroupPost
 from app.i18n import translator
 from app.posts.models import Post
-from moderation.models import Reviewable
+from app.review.models import Reviewable
 from tests.conftest import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[2]

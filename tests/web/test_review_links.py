@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.accounts.models import Role
 from app.database import session_scope
-from moderation.models import Reviewable
+from app.review.models import Reviewable
 from tests.conftest import login
 
 EMERGENCY = "I want to kill myself tonight"

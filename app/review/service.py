@@ -20,10 +20,8 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.groups.models import GroupMembership, GroupRole, MembershipStatus
 from app.i18n import N_, Message
 from app.notifications import service as notifications
-from app.settings import get_settings
-from moderation import policy, scoring, strikes
-from moderation.model import LABELS, Score
-from moderation.models import (
+from app.review import policy, scoring, strikes
+from app.review.models import (
     OPEN_STATUSES,
     ContentStatus,
     ModerationLabel,
@@ -32,6 +30,8 @@ from moderation.models import (
     ReviewSignal,
     ReviewStatus,
 )
+from app.settings import get_settings
+from moderation.model import LABELS, Score
 
 CLINICIAN_FLAG_WEIGHT = 5.0
 # Reports add up: content is hidden once their weight reaches this (two members with an average

@@ -17,8 +17,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.groups.models import GroupMembership, GroupRole, MembershipStatus
 from app.i18n import Message
 from app.notifications import service as notifications
-from app.settings import get_settings
-from moderation.models import (
+from app.review.models import (
     AppealStatus,
     ModerationLabel,
     Reviewable,
@@ -27,6 +26,7 @@ from moderation.models import (
     ReviewStatus,
     Strike,
 )
+from app.settings import get_settings
 
 ACTIVE_DAYS = 90
 MAX_APPEAL_CHARS = 2000

@@ -12,8 +12,9 @@ from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.groups import threads
 from app.groups.models import GroupPost
 from app.notifications.models import Notification
-from moderation import review, strikes
-from moderation.models import (
+from app.review import service as review
+from app.review import strikes
+from app.review.models import (
     AppealStatus,
     ContentStatus,
     ModerationLabel,

@@ -14,8 +14,10 @@ from app.clock import utcnow
 from app.deps import MAX_ID, AdminUser, CurrentUser, PathId, SessionDep, StaffUser
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.i18n import N_
+from app.review import desk, scoring, strikes
+from app.review import service as review
 from app.settings import get_settings
-from moderation import desk, review, scoring, strikes, versions
+from moderation import versions
 from moderation.model import LABELS
 from web.flash import flash
 from web.templating import render

@@ -11,9 +11,8 @@ from pathlib import Path
 from app.settings import get_settings
 from moderation import rules
 from moderation.model import Classifier, Score
-from moderation.training import activate, active_model_folder, train_and_store
+from moderation.training import CORPUS_DIR, activate, active_model_folder, train_and_store
 
-CORPUS_DIR = Path(__file__).parent / "corpus"
 _lock = threading.Lock()
 _loaded: dict[Path, Classifier] = {}
 _override: list[Classifier] = []

@@ -11,8 +11,9 @@ from app.errors import Conflict
 from app.groups import threads
 from app.groups.models import GroupPost
 from app.notifications.models import Notification
-from moderation import review, scoring
-from moderation.models import ContentStatus, ModerationLabel, Reviewable
+from app.review import scoring
+from app.review import service as review
+from app.review.models import ContentStatus, ModerationLabel, Reviewable
 
 
 def _write(user, group_id, text):

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from app.i18n import translator
+from app.review.models import ContentStatus
 from app.settings import get_settings
-from moderation.models import ContentStatus
 
 SEVERITY = {
     "emergency": 100,

@@ -14,8 +14,8 @@ from app.clock import utcnow
 from app.errors import Conflict
 from app.i18n import Message
 from app.notifications import service as notifications
+from app.review.models import OPEN_STATUSES, Reviewable, ReviewEvent, ReviewStatus
 from app.settings import get_settings
-from moderation.models import OPEN_STATUSES, Reviewable, ReviewEvent, ReviewStatus
 
 # Network posts, comments and direct messages discuss real patients among clinicians: until a reviewer has decided,
 # what identifies a patient is shown only to administrators (and to the author, who wrote it).

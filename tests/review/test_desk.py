@@ -13,8 +13,9 @@ from app.network.models import NetworkPostCreate
 from app.notifications.models import Notification
 from app.questions import service as questions
 from app.questions.models import QuestionCreate
-from moderation import desk, review
-from moderation.models import Reviewable, ReviewStatus
+from app.review import desk
+from app.review import service as review
+from app.review.models import Reviewable, ReviewStatus
 from tests.conftest import login
 
 CASE = (
