@@ -217,8 +217,19 @@ def public(group: SupportGroup, membership: GroupMembership | None, members: int
 
 
 def managers(*, db: Session, group_id: int) -> list[int]:
+    """The ids of the group's active admins and moderators."""
     query = select(GroupMembership.user_id).where(
         GroupMembership.group_id == group_id,
+        GroupMembership.status == MembershipStatus.active,
+        col(GroupMembership.role).in_(MANAGERS),
+    )
+    return list(db.exec(query))
+
+
+def managed_by(*, db: Session, user_id: int) -> list[int]:
+    """The ids of the groups this person moderates (an active admin or moderator of)."""
+    query = select(GroupMembership.group_id).where(
+        GroupMembership.user_id == user_id,
         GroupMembership.status == MembershipStatus.active,
         col(GroupMembership.role).in_(MANAGERS),
     )

@@ -17,7 +17,7 @@ from app.accounts.models import Role, User
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.groups.models import GroupMembership, GroupRole, MembershipStatus
+from app.groups import service as groups
 from app.i18n import N_, Message
 from app.notifications import service as notifications
 from app.review import policy, scoring, strikes
@@ -283,12 +283,7 @@ def report(
 
 
 def _moderated_groups(db: Session, user: User) -> list[int]:
-    query = select(GroupMembership.group_id).where(
-        GroupMembership.user_id == user.id,
-        GroupMembership.status == MembershipStatus.active,
-        col(GroupMembership.role).in_((GroupRole.admin, GroupRole.moderator)),
-    )
-    return list(db.exec(query))
+    return groups.managed_by(db=db, user_id=user.id)
 
 
 def readable_items(db: Session, viewer: User):
@@ -299,8 +294,8 @@ def readable_items(db: Session, viewer: User):
         return query
     if viewer.role == Role.admin:
         return query.where(col(Reviewable.clinical).is_(False))
-    groups = _moderated_groups(db, viewer)
-    return query.where(col(Reviewable.clinical).is_(False), col(Reviewable.group_id).in_(groups))
+    mine = _moderated_groups(db, viewer)
+    return query.where(col(Reviewable.clinical).is_(False), col(Reviewable.group_id).in_(mine))
 
 
 def may_review(db: Session, viewer: User) -> bool:

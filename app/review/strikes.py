@@ -14,7 +14,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.clock import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.groups.models import GroupMembership, GroupRole, MembershipStatus
+from app.groups import service as groups
 from app.i18n import Message
 from app.notifications import service as notifications
 from app.review.models import (
@@ -163,12 +163,5 @@ def _notify_reviewers(db: Session, item: Reviewable, message: str) -> None:
     if item.clinical or item.group_id is None:
         notifications.notify_clinicians(db=db, kind="review", message=message, link=link)
         return
-    managers = db.exec(
-        select(GroupMembership.user_id).where(
-            GroupMembership.group_id == item.group_id,
-            GroupMembership.status == MembershipStatus.active,
-            col(GroupMembership.role).in_((GroupRole.admin, GroupRole.moderator)),
-        )
-    )
-    for user_id in managers:
+    for user_id in groups.managers(db=db, group_id=item.group_id):
         notifications.notify(db=db, user_id=user_id, kind="review", message=message, link=link)
