@@ -128,6 +128,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Create (or reuse) the database, load demo data, print the log-ins and serve."""
     from app import demo as demo_data
     from app.database import session_scope
+    from app.review import kinds
+
+    kinds.register_all()
 
     if "CAREPOST_PUBLIC_URL" not in os.environ and not no_serve:
         # The links the demo's mailbox and local phone show lead back to this server.
@@ -158,10 +161,12 @@ def worker() -> None:
     """Run the dispatcher and metrics jobs in this process (start one or many; PostgreSQL for many)."""
     import logging
 
+    from app.review import kinds
     from scheduler.runner import run_worker
 
     # Workers score comments with the active model; `serve` trains the first one (until then, rules).
     _prepare_database()
+    kinds.register_all()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run_worker()
 

@@ -33,6 +33,7 @@ from app.outreach import routes as outreach_routes
 from app.planning import routes as planning_routes
 from app.posts import routes as post_routes
 from app.questions import routes as question_routes
+from app.review import kinds
 from app.review import routes as moderation_routes
 from app.settings import get_settings
 from app.sms import routes as sms_routes
@@ -65,6 +66,7 @@ async def lifespan(_app: FastAPI):
 
 def create_app() -> FastAPI:
     """Build the application from the current settings."""
+    kinds.register_all()
     settings = get_settings()
     app = FastAPI(
         title="carepost",

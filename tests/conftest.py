@@ -220,6 +220,14 @@ def no_link_cards_from_the_internet():
     linkcards.use(None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def review_kinds():
+    """The content kinds of the review queue, registered as every process does at start-up."""
+    from app.review import kinds
+
+    kinds.register_all()
+
+
 @pytest.fixture
 def db(db_url):
     """A session whose work is committed when the test leaves the block it uses."""

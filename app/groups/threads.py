@@ -447,13 +447,13 @@ def _context(db: Session, post: GroupPost) -> dict:
     }
 
 
-review.register(
-    "group_post",
-    review.ContentKind(
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    "group_post": review.ContentKind(
         model=GroupPost,
         label="group post",
         context=_context,
         answer=_answer,
         actions=("approve", "remove", "edit_approve", "answer", "escalate"),
-    ),
-)
+    )
+}

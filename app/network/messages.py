@@ -158,7 +158,9 @@ def _context(db: Session, target: DirectMessage) -> dict:
     }
 
 
-review.register(
-    "direct_message",
-    review.ContentKind(model=DirectMessage, label="direct message", context=_context),
-)
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    "direct_message": review.ContentKind(
+        model=DirectMessage, label="direct message", context=_context
+    )
+}

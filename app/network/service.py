@@ -327,11 +327,13 @@ def _context(db: Session, target) -> dict:
     }
 
 
-for _name, _model, _label in (
-    ("network_post", NetworkPost, "network post"),
-    ("network_comment", NetworkComment, "network comment"),
-):
-    review.register(_name, review.ContentKind(model=_model, label=_label, context=_context))
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    "network_post": review.ContentKind(model=NetworkPost, label="network post", context=_context),
+    "network_comment": review.ContentKind(
+        model=NetworkComment, label="network comment", context=_context
+    ),
+}
 
 
 def authors_of(db: Session, items: list) -> list[User]:

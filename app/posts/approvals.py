@@ -45,13 +45,13 @@ def waiting_for(db: Session, viewer: User) -> int:
     return db.exec(query).one()
 
 
-review.register(
-    posts.APPROVAL_KIND,
-    review.ContentKind(
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    posts.APPROVAL_KIND: review.ContentKind(
         model=Post,
         label="post awaiting approval",
         context=_context,
         actions=("approve", "reject"),
         decide=_decide,
-    ),
-)
+    )
+}

@@ -328,13 +328,13 @@ def _context(db: Session, comment: InboundComment) -> dict:
     }
 
 
-review.register(
-    KIND,
-    review.ContentKind(
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    KIND: review.ContentKind(
         model=InboundComment,
         label="comment on a published post",
         context=_context,
         answer=answer,
         actions=("approve", "remove", "answer", "escalate"),
-    ),
-)
+    )
+}

@@ -15,7 +15,6 @@ from app.i18n import translator
 from app.planning import best_time
 from app.planning import service as planning
 from app.posts import (
-    approvals,  # noqa: F401 - posts awaiting approval join the review queue
     comments,
     importer,
     media,

@@ -215,13 +215,13 @@ def _context(db: Session, question: Question) -> dict:
     }
 
 
-review.register(
-    "question",
-    review.ContentKind(
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    "question": review.ContentKind(
         model=Question,
         label="question",
         context=_context,
         answer=_answer_from_queue,
         actions=("answer", "remove", "escalate"),
-    ),
-)
+    )
+}

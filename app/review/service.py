@@ -1,7 +1,8 @@
 """The review queue: screening new content, reports and flags, and clinicians' decisions.
 
-Every domain registers its kinds of content here (a table with `text`, `status` and `author_id`);
-the queue never imports the domains, so data still flows one way.
+Every domain describes its kinds of content (a table with `text`, `status` and `author_id`) in a
+`REVIEW_KINDS` of its own; `app/review/kinds.py` registers them at start-up. This module never
+imports the domains, so data still flows one way.
 """
 
 from collections.abc import Callable, Iterable

@@ -329,6 +329,7 @@ def _context(db: Session, row: InboundSms) -> dict:
     }
 
 
-review.register(
-    KIND, review.ContentKind(model=InboundSms, label=N_("SMS to the practice"), context=_context)
-)
+# What the review queue holds of this module's content; app/review/kinds.py registers it at start-up.
+REVIEW_KINDS = {
+    KIND: review.ContentKind(model=InboundSms, label=N_("SMS to the practice"), context=_context)
+}
