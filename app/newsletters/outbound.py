@@ -258,38 +258,59 @@ class EmailMessages:
                 for row in sorted(rows, key=lambda r: r.id)
             ]
 
-    def _owned_rows(self, db, jobs: list[EmailJob]) -> list[OutboundEmail]:
-        by_id = {job.message_id: job for job in jobs}
-        rows = db.exec(
-            select(OutboundEmail)
+    def _owned_rows(self, db, jobs: list[EmailJob]) -> list:
+        """The chunk's rows still under their claims, locked: plain rows with the columns the
+        send-time check reads (id, kind, contact_id, user_id, to_address), no ORM objects."""
+        table = OutboundEmail.__table__
+        rows = db.execute(
+            select(
+                table.c.id,
+                table.c.claimed_by,
+                table.c.kind,
+                table.c.contact_id,
+                table.c.user_id,
+                table.c.to_address,
+            )
             .where(
-                col(OutboundEmail.id).in_(by_id),
-                col(OutboundEmail.claimed_by).in_({job.claim for job in jobs}),
-                OutboundEmail.status == EmailStatus.sending,
+                table.c.id.in_([job.message_id for job in jobs]),
+                table.c.status == EmailStatus.sending,
             )
             .with_for_update()
         ).all()
         # A row under another claim was lost (its lease ran out and another worker took it).
-        return [row for row in rows if row.claimed_by == by_id[row.id].claim]
+        claims = {job.message_id: job.claim for job in jobs}
+        return [row for row in rows if row.claimed_by == claims[row.id]]
 
     def still_wanted_many(self, jobs: list[EmailJob]) -> list[EmailJob]:
         """Opt-in and suppression read now for a chunk about to be sent; the wanted rows are marked
         handed over in the same transaction, the others skipped."""
         now = utcnow()
+        table = OutboundEmail.__table__
         with self._db() as db:
             rows = self._owned_rows(db, jobs)
             decisions = service.still_wanted_many(db, rows, now)
-            wanted = set()
-            for row in rows:
-                decision = decisions[row.id]
-                if decision:
-                    row.handed_at = now
-                    wanted.add(row.id)
-                else:
-                    row.status, row.error = EmailStatus.skipped, str(decision.reason)[:300]
-                    row.claimed_by, row.lease_until = None, None
-                db.add(row)
-        return [job for job in jobs if job.message_id in wanted]
+            wanted = [row.id for row in rows if decisions[row.id]]
+            skipped = [
+                {"row_id": row.id, "reason": str(decisions[row.id].reason)[:300]}
+                for row in rows
+                if not decisions[row.id]
+            ]
+            if wanted:
+                db.execute(update(table).where(table.c.id.in_(wanted)).values(handed_at=now))
+            if skipped:
+                db.connection().execute(
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(
+                        status=EmailStatus.skipped,
+                        error=bindparam("reason"),
+                        claimed_by=None,
+                        lease_until=None,
+                    ),
+                    skipped,
+                )
+        chosen = set(wanted)
+        return [job for job in jobs if job.message_id in chosen]
 
     def still_wanted(self, job: EmailJob, conn) -> bool:
         """`still_wanted_many` for one message (the careful path)."""

@@ -198,10 +198,9 @@ def queue_digest(*, db: Session, user: User, replies: int, now: datetime) -> Out
     return row
 
 
-def still_wanted_many(
-    db: Session, rows: list[OutboundEmail], now: datetime
-) -> dict[int, contacts.Decision]:
-    """`still_wanted` for a batch: contacts, suppressions and consent read in one query each."""
+def still_wanted_many(db: Session, rows: list, now: datetime) -> dict[int, contacts.Decision]:
+    """`still_wanted` for a batch of rows (id, kind, contact_id, user_id, to_address): contacts,
+    suppressions and consent read in one query each."""
     contact_ids = {r.contact_id for r in rows if r.kind == EmailKind.newsletter and r.contact_id}
     people = {c.id: c for c in db.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))}
     allowed = contacts.may_send_to(
