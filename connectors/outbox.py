@@ -102,6 +102,9 @@ class OutboxConnector:
     def test_connection(self) -> str:
         return "local outbox"
 
+    def picture_url(self) -> str | None:
+        return None  # the outbox page shows no account picture
+
     def comments(self, remote_id: str, since: datetime | None) -> list[Comment]:
         return self.store.comments(remote_id, since)
 

@@ -109,9 +109,7 @@ def _picture(db: Session, channel: Channel) -> str | None:
     """The account's picture for previews, fetched by the server within the link cards' fences
     (public addresses only, a size limit, a short timeout); None when there is none to show."""
     try:
-        url = gateway.call(
-            channel, lambda connector: getattr(connector, "picture_url", lambda: None)(), db=db
-        )
+        url = gateway.call(channel, lambda connector: connector.picture_url(), db=db)
     except ChannelError:
         return None
     return linkcards.fetcher().image(url) if url else None

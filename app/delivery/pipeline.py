@@ -132,9 +132,7 @@ class Flow:
         self.unrecorded = asyncio.Event()
         self.closing = False
         # One job per `finish_key` for the round's `finish`: memory stays flat however many are sent.
-        self.finish_key = getattr(kind, "finish_key", None)
         self.to_finish: dict[Any, Any] = {}
-        self.batches: list[list[Any]] = []  # kinds without `finish_key`: every job
 
     async def in_db(self, function, /, *args, **kwargs):
         loop = asyncio.get_running_loop()
@@ -165,9 +163,8 @@ class Flow:
             self.closing = True
             self.unrecorded.set()
             await recorder
-            for jobs in [*self.batches, list(self.to_finish.values())]:
-                if jobs:
-                    await self.in_db(self.kind.finish, jobs)
+            if self.to_finish:
+                await self.in_db(self.kind.finish, list(self.to_finish.values()))
             close = getattr(self.kind, "close_async", None)
             if close is not None:
                 await close()
@@ -177,11 +174,8 @@ class Flow:
                 self.senders.shutdown(wait=True)
 
     def _keep_for_finish(self, jobs: list[Any]) -> None:
-        if self.finish_key is None:
-            self.batches.append(jobs)
-            return
         for job in jobs:
-            key = self.finish_key(job)
+            key = self.kind.finish_key(job)
             if key is not None:
                 self.to_finish.setdefault(key, job)
 

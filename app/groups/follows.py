@@ -78,11 +78,10 @@ def digest_for(*, db: Session, user_id: int, since: datetime) -> list[tuple[Grou
     return list(db.exec(query.limit(MAX_THREADS)).all())
 
 
-def _digest_message(rows: list[tuple[GroupPost, int]]) -> Message:
+def _digest_message(rows: list[tuple[GroupPost, int]], total: int) -> Message:
     listed = ", ".join(f"“{thread.title or '…'}” ({count})" for thread, count in rows)
     if len(listed) > 220:
         listed = listed[:219].rstrip() + "…"
-    total = sum(count for _thread, count in rows)
     return Message(
         "Your week in the groups: {n} new replies in the conversations you follow: {threads}",
         n=total,
@@ -105,17 +104,17 @@ def send_weekly(*, db: Session, now: datetime | None = None) -> int:
         rows = digest_for(db=db, user_id=user_id, since=now - WEEK)
         if not rows:
             continue
-        thread = rows[0][0]
+        thread, replies = rows[0][0], sum(count for _thread, count in rows)
         item = notifications.notify(
             db=db,
             user_id=user_id,
             kind=DIGEST_KIND,
-            message=_digest_message(rows),
+            message=_digest_message(rows, replies),
             link=f"/groups/{thread.group_id}/posts/{thread.id}",
         )
         item.created_at = now
         user = db.get(User, user_id)
         if user is not None:
-            email.queue_digest(db=db, user=user, replies=sum(n for _t, n in rows), now=now)
+            email.queue_digest(db=db, user=user, replies=replies, now=now)
         sent += 1
     return sent

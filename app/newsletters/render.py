@@ -118,6 +118,11 @@ def render(
     )
 
 
+def _own_links(token: str, base_url: str) -> dict[str, str]:
+    """The recipient's unsubscribe and preference pages, for the footer's markers."""
+    return {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
+
+
 def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tuple[str, str, str]:
     """This recipient's subject, HTML and text: names filled in, links tracked and signed."""
 
@@ -131,8 +136,7 @@ def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tup
         subject = subject.replace(placeholder, name)
         text = text.replace(placeholder, name)
         page_html = page_html.replace(placeholder, html.escape(name))
-    links = {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
-    for marker, url in links.items():
+    for marker, url in _own_links(token, base_url).items():
         text, page_html = text.replace(marker, url), page_html.replace(marker, url)
     return subject, page_html, text
 
@@ -146,16 +150,33 @@ def confirmation(practice: EmailSettings, *, language: str, url: str) -> Rendere
     ask = _(
         "Someone, hopefully you, asked to receive this newsletter at this address. Open the link and press the button to confirm; if it was not you, do nothing and you will not hear from us again."
     )
-    label = _("Confirm my subscription")
-    footer_html, footer_text = _footer(practice, language, unsubscribe=False)
+    footer = _footer(practice, language, unsubscribe=False)
+    return _one_link(practice, language, subject, ask, _("Confirm my subscription"), url, footer)
+
+
+def _one_link(
+    practice: EmailSettings,
+    language: str,
+    subject: str,
+    told: str,
+    label: str,
+    url: str,
+    footer: tuple[str, str],
+) -> Rendered:
+    """A message of one paragraph and one link (a confirmation, a digest), in HTML and text."""
+    footer_html, footer_text = footer
     body_html = (
-        f'<p>{html.escape(ask)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
+        f'<p>{html.escape(told)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
     )
-    text = f"{ask}\n\n{label}: {url}\n\n-- \n{footer_text}\n"
+    text = f"{told}\n\n{label}: {url}\n\n-- \n{footer_text}\n"
     return Rendered(
         subject,
         page(
-            practice, language=language, preheader=ask[:90], body_html=body_html, footer=footer_html
+            practice,
+            language=language,
+            preheader=told[:90],
+            body_html=body_html,
+            footer=footer_html,
         ),
         text,
     )
@@ -173,30 +194,14 @@ def digest(
         "There are {n} new replies in the conversations you follow. Sign in to carepost to read them.",
         n=replies,
     )
-    label = _("Read them in carepost")
-    url = f"{base_url}/notifications"
     footer_html, footer_text = _footer(practice, language, unsubscribe=True, digest=True)
-    links = {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
-    for marker, link in links.items():
+    for marker, link in _own_links(token, base_url).items():
         footer_html, footer_text = (
             footer_html.replace(marker, link),
             footer_text.replace(marker, link),
         )
-    body_html = (
-        f'<p>{html.escape(told)}</p><p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
-    )
-    text = f"{told}\n\n{label}: {url}\n\n-- \n{footer_text}\n"
-    return Rendered(
-        subject,
-        page(
-            practice,
-            language=language,
-            preheader=told[:90],
-            body_html=body_html,
-            footer=footer_html,
-        ),
-        text,
-    )
+    label, url = _("Read them in carepost"), f"{base_url}/notifications"
+    return _one_link(practice, language, subject, told, label, url, (footer_html, footer_text))
 
 
 def _header(name: str, value: str) -> bytes:

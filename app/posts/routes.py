@@ -329,6 +329,13 @@ def post_part_add(
     return response
 
 
+def _approving(decision: str) -> bool:
+    """A clinician's form choice: True to approve, False to reject; anything else is refused."""
+    if decision not in ("approve", "reject"):
+        raise InvalidInput("choose approve or reject", field="decision")
+    return decision == "approve"
+
+
 @pages.post("/posts/{post_id}/parts/{part_id}/review", name="post_part_review")
 def post_part_review(
     request: Request,
@@ -342,16 +349,10 @@ def post_part_review(
     """A verified clinician approves or rejects a part added to a published thread."""
 
     def review(post: Post) -> Post:
-        if decision not in ("approve", "reject"):
-            raise InvalidInput("choose approve or reject", field="decision")
+        approve = _approving(decision)
         part = threads.get_part(db=db, post=post, part_id=part_id)
         threads.review_part(
-            db=db,
-            post=post,
-            part=part,
-            clinician=user,
-            approve=decision == "approve",
-            comment=comment,
+            db=db, post=post, part=part, clinician=user, approve=approve, comment=comment
         )
         return post
 
@@ -376,13 +377,11 @@ def post_review(
     version: Annotated[str, Form()] = "",
 ):
     def review(post: Post) -> Post:
-        if decision not in ("approve", "reject"):
-            raise InvalidInput("choose approve or reject", field="decision")
         return posts.review(
             db=db,
             post=post,
             clinician=user,
-            approve=decision == "approve",
+            approve=_approving(decision),
             comment=comment,
             expected_version=whole_number(version),
         )
