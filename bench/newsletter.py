@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--drain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -246,16 +247,19 @@ def main() -> None:
         print(f"prepared {args.count} recipients in {time.perf_counter() - t0:.1f} s")
         env = {**os.environ, "DATABASE_URL": url}
         started = time.perf_counter()
-        worker = subprocess.run(
-            [sys.executable, __file__, "--drain"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        workers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--drain"], env=env, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(args.workers)
+        ]
+        outputs = [worker.communicate()[0].split() for worker in workers]
+        if any(worker.returncode for worker in workers):
+            raise SystemExit("a worker failed")
         wait_for_count(counter, args.count)
         engine_seconds = time.perf_counter() - started
-        engine_mb, engine_cpu = (float(v) for v in worker.stdout.split()[-2:])
+        engine_mb = max(float(out[-2]) for out in outputs)
+        engine_cpu = sum(float(out[-1]) for out in outputs)
         got = received(counter)
         to, message = sample_message(url)
         seconds = bare(port, args.count, args.threads, to, message)

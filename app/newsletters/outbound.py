@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, func, or_, text, update
 from sqlmodel import col, select
 
-from app.clock import utcnow
+from app.clock import UTCDateTime, utcnow
 from app.contacts.models import Contact
 from app.database import get_engine, session_scope
 from app.delivery import engine
@@ -64,6 +64,20 @@ def _owned(job: EmailJob):
 
 
 _RELEASED = {"claimed_by": None, "lease_until": None}
+
+
+# `record_sent_many` on PostgreSQL: the rows still under their claims, written at once.
+_SENT_MANY = text(
+    """
+    UPDATE outboundemail AS m
+    SET status = 'sent', sent_at = :now, remote_id = v.remote, error = NULL, smtp_code = NULL,
+        claimed_by = NULL, lease_until = NULL, needs_reconcile = false, next_attempt_at = NULL
+    FROM unnest(CAST(:ids AS integer[]), CAST(:claims AS varchar[]), CAST(:remotes AS varchar[]))
+         AS v(id, claim, remote)
+    WHERE m.id = v.id AND m.claimed_by = v.claim AND m.status = 'sending'
+    RETURNING m.id
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 class EmailMessages:
@@ -343,21 +357,34 @@ class EmailMessages:
 
     def record_sent_many(self, sent: list[tuple[EmailJob, SentEmail]]) -> list[bool]:
         """What the server accepted, written in one transaction (a crash before it commits leaves
-        the claims to run out: handed over, they are looked up, never resent blindly): the rows
-        still under their claims are locked, then updated by one executemany, without ORM objects."""
+        the claims to run out: handed over, they are looked up, never resent blindly). Only rows
+        still under their claims are written; on PostgreSQL by one statement for the whole batch."""
         now = utcnow()
-        jobs = [job for job, _ in sent]
         with self._db() as db:
+            conn = db.connection()
+            if conn.dialect.name == "postgresql":
+                mine = set(
+                    conn.execute(
+                        _SENT_MANY,
+                        {
+                            "ids": [job.message_id for job, _ in sent],
+                            "claims": [job.claim for job, _ in sent],
+                            "remotes": [result.remote_id[:120] for _, result in sent],
+                            "now": now,
+                        },
+                    ).scalars()
+                )
+                return [job.message_id in mine for job, _ in sent]
             table = OutboundEmail.__table__
-            owned = db.execute(
+            owned = conn.execute(
                 select(table.c.id, table.c.claimed_by)
                 .where(
-                    table.c.id.in_([job.message_id for job in jobs]),
+                    table.c.id.in_([job.message_id for job, _ in sent]),
                     table.c.status == EmailStatus.sending,
                 )
                 .with_for_update()
             ).all()
-            claims = {job.message_id: job.claim for job in jobs}
+            claims = {job.message_id: job.claim for job, _ in sent}
             mine = {row.id for row in owned if row.claimed_by == claims[row.id]}
             values = [
                 {"row_id": job.message_id, "remote": result.remote_id[:120]}
@@ -365,7 +392,7 @@ class EmailMessages:
                 if job.message_id in mine
             ]
             if values:
-                db.connection().execute(
+                conn.execute(
                     update(table)
                     .where(table.c.id == bindparam("row_id"))
                     .values(

@@ -258,12 +258,12 @@ def message(
         )
     head.append(
         "MIME-Version: 1.0\r\n"
-        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode()
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode()
     )
     delimiter = f"--{boundary}\r\n".encode()
-    raw = b"".join(
+    headers = b"".join(head)
+    body = b"".join(
         [
-            *head,
             delimiter,
             _part("plain", text_part),
             b"\r\n" + delimiter,
@@ -271,9 +271,8 @@ def message(
             f"\r\n--{boundary}--\r\n".encode(),
         ]
     )
-    if signer is None:
-        return raw
-    return signer.header(raw, SIGNED_HEADERS) + raw
+    signature = signer.header(headers, body, SIGNED_HEADERS) if signer else b""
+    return b"".join([signature, headers, b"\r\n", body])
 
 
 def return_path(practice: EmailSettings, token: str) -> str:

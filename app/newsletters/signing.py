@@ -29,9 +29,11 @@ class Signer:
             raise ValueError("the DKIM key must be an RSA key")
         self.key, self.selector, self.domain = key, selector.encode(), domain.encode()
 
-    def header(self, raw: bytes, include_headers: list[bytes]) -> bytes:
-        """The `DKIM-Signature: …` line(s) to put before the message's own headers."""
-        headers, body = dkim.rfc822_parse(raw)
+    def header(self, head: bytes, body: bytes, include_headers: list[bytes]) -> bytes:
+        """The `DKIM-Signature: …` line(s) to put before a message's own headers: `head` is the
+        header block (each line ending in CRLF, without the empty line after it), `body` the
+        CRLF-separated body (parsed apart, the body's lines are not split and joined again)."""
+        headers, _ = dkim.rfc822_parse(head)
         include = tuple(name.lower() for name in include_headers)
         body_hash = base64.b64encode(hashlib.sha256(_POLICY.canonicalize_body(body)).digest())
         fields = [
