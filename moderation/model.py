@@ -22,13 +22,15 @@ from moderation.reasons import explain
 LABELS = ("misinformation", "unsafe_consultation", "emergency", "phi", "spam")
 THRESHOLD = 0.5
 EMERGENCY_RECALL = 0.97
+# The SVMs' regularisation, chosen by cross-validation on the corpus (docs/benchmarks.md).
+C = 3.0
 
 
 class PlattSVC:
     """A linear SVM whose decision values are mapped to probabilities by a sigmoid fitted on
     out-of-fold decision values (Platt scaling); the out-of-fold probabilities choose the threshold."""
 
-    def __init__(self, c: float = 1.0, folds: int = 3):
+    def __init__(self, c: float = C, folds: int = 3):
         self.c = c
         self.folds = folds
 
@@ -114,7 +116,7 @@ class Classifier:
 
     @classmethod
     def train(
-        cls, texts: list[str], label_sets: list[set[str]], *, c: float = 1.0, progress=None
+        cls, texts: list[str], label_sets: list[set[str]], *, c: float = C, progress=None
     ) -> "Classifier":
         features = vectoriser()
         matrix = features.fit_transform(texts)

@@ -13,7 +13,7 @@ SUPPORT = {
         "first_person",
     ),
     "misinformation": ("claim", "promotion"),
-    "phi": ("identifier", "health"),
+    "phi": ("identifier", "full_name", "health"),
     "spam": ("public_service", "data_lure", "promotion", "bait", "link"),
 }
 # The cues that speak against it: shown so the reviewer sees what the model weighed.
@@ -29,6 +29,7 @@ EXTRA = {
     "identifier": "an identifier number",
     "health": "health information",
     "first_person": "about the writer or someone close",
+    "full_name": "a person's full name",
 }
 
 
@@ -37,13 +38,15 @@ def _describe(name: str, present: set[str]) -> str:
         return "dose question about a named medicine"
     if name == "identifier" and "health" in present:
         return "identifier + health information"
+    if name == "full_name" and "health" in present:
+        return "full name + health information"
     return EXTRA.get(name) or BY_NAME[name].reason
 
 
 def explain(label: str, present: set[str], score: float, words: list[str]) -> list[str]:
     """The model's reasons for flagging label, from the cues present in the text."""
     support = [name for name in SUPPORT.get(label, ()) if name in present]
-    if "identifier" in support and "health" in support:
+    if ("identifier" in support or "full_name" in support) and "health" in support:
         support.remove("health")
     if support:
         said = "; ".join(_describe(name, present) for name in support)
