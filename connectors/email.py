@@ -6,6 +6,7 @@ engine: 4xx -> retry later, 5xx -> final, a connection lost while the message wa
 -> unknown (it may have been accepted).
 """
 
+import re
 import smtplib
 import ssl
 import threading
@@ -55,6 +56,19 @@ def classify(code: int, message: str) -> EmailError:
     """4xx: the server asks to try later; 5xx: it refuses for good."""
     kind = ErrorKind.retryable if 400 <= code < 500 else ErrorKind.final
     return EmailError(kind, f"the mail server answered {code}: {message}"[:300], smtp_code=code)
+
+
+# A plain address needs no parsing to be put between angle brackets (smtplib parses each with the
+# `email` package's address parser, a tenth of a millisecond per address in pure Python).
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def _envelope(smtp: smtplib.SMTP, side: Literal["FROM", "TO"], address: str) -> tuple[int, bytes]:
+    """MAIL FROM or RCPT TO for one address: a plain ASCII address is written as it is; anything
+    else goes through smtplib's own quoting."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return smtp.docmd("mail" if side == "FROM" else "rcpt", f"{side}:<{address}>")
+    return smtp.mail(address) if side == "FROM" else smtp.rcpt(address)
 
 
 def _text(raw: bytes | str) -> str:
@@ -149,11 +163,11 @@ class SmtpConnector:
         self, smtp: smtplib.SMTP, email: OutgoingEmail, handing_over: list[bool]
     ) -> SentEmail:
         smtp.ehlo_or_helo_if_needed()
-        code, answer = smtp.mail(email.envelope_from)
+        code, answer = _envelope(smtp, "FROM", email.envelope_from)
         if code != 250:
             smtp.rset()
             raise classify(code, _text(answer))
-        code, answer = smtp.rcpt(email.to)
+        code, answer = _envelope(smtp, "TO", email.to)
         if code not in (250, 251):
             smtp.rset()
             raise classify(code, _text(answer))

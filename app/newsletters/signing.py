@@ -1,5 +1,6 @@
-"""DKIM signatures (RFC 6376) with the key parsed once: dkimpy canonicalizes and hashes the message,
-OpenSSL (through `cryptography`) makes the RSA signature.
+"""DKIM signatures (RFC 6376) with the key parsed once: the headers carepost wrote are canonicalized
+here, dkimpy canonicalizes the body and folds the header, OpenSSL (through `cryptography`) makes
+the RSA signature; receivers (and the tests) verify it with dkimpy.
 
 `dkim.sign` parses the PEM key and computes the RSA signature in pure Python on every call (some
 25 ms a message with a 2048-bit key); a newsletter is thousands of messages with one key.
@@ -7,6 +8,7 @@ OpenSSL (through `cryptography`) makes the RSA signature.
 
 import base64
 import hashlib
+import re
 import time
 from functools import lru_cache
 
@@ -32,11 +34,12 @@ class Signer:
     def header(self, head: bytes, body: bytes, include_headers: list[bytes]) -> bytes:
         """The `DKIM-Signature: …` line(s) to put before a message's own headers: `head` is the
         header block (each line ending in CRLF, without the empty line after it), `body` the
-        CRLF-separated body (parsed apart, the body's lines are not split and joined again)."""
-        headers, _ = dkim.rfc822_parse(head)
-        include = tuple(name.lower() for name in include_headers)
+        CRLF-separated body. Headers are canonicalized "relaxed" and the body "simple", the
+        message is built by carepost, so each header appears once."""
+        fields = _fields(head)
+        include = [name.lower() for name in include_headers]
         body_hash = base64.b64encode(hashlib.sha256(_POLICY.canonicalize_body(body)).digest())
-        fields = [
+        tags = [
             (b"v", b"1"),
             (b"a", b"rsa-sha256"),
             (b"c", _POLICY.to_c_value()),
@@ -49,17 +52,43 @@ class Signer:
             (b"bh", body_hash),
             (b"b", b"0" * 60),  # folds b= onto a line of its own, as dkimpy does
         ]
-        value = dkim.fold(b"; ".join(b"=".join(f) for f in fields), namelen=len(_NAME))
+        value = dkim.fold(b"; ".join(b"=".join(t) for t in tags), namelen=len(_NAME))
         value = dkim.RE_BTAG.sub(b"\\1", value)
         hasher = hashlib.sha256()
-        canonical = _POLICY.canonicalize_headers(headers)
-        dkim.hash_headers(hasher, _POLICY, canonical, include, (_NAME, b" " + value), dict(fields))
+        for name in include:
+            if name in fields:
+                hasher.update(name + b":" + _relaxed(fields[name]) + b"\r\n")
+        # The signature's own header goes last, with b= empty and no line end (RFC 6376 3.7).
+        hasher.update(_NAME.lower() + b":" + _relaxed(value))
         signature = self.key.sign(
             hasher.digest(), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())
         )
-        fields[-1] = (b"b", base64.b64encode(signature))
-        value = b"; ".join(b"=".join(f) for f in fields) + b"\r\n"
+        tags[-1] = (b"b", base64.b64encode(signature))
+        value = b"; ".join(b"=".join(t) for t in tags) + b"\r\n"
         return _NAME + b": " + dkim.fold(value, namelen=len(_NAME))
+
+
+_WSP = re.compile(rb"[\t ]+")
+
+
+def _relaxed(value: bytes) -> bytes:
+    """A header value canonicalized "relaxed" (RFC 6376 3.4.2): unfolded, runs of spaces and tabs
+    made one space, no space at either end."""
+    return _WSP.sub(b" ", value.replace(b"\r\n", b"")).strip()
+
+
+def _fields(head: bytes) -> dict[bytes, bytes]:
+    """Each header's raw value (folded lines kept) by its lower-case name."""
+    fields: dict[bytes, bytes] = {}
+    name = b""
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            fields[name] += b"\r\n" + line
+        elif line:
+            raw, _, value = line.partition(b":")
+            name = raw.rstrip().lower()
+            fields[name] = value
+    return fields
 
 
 @lru_cache(maxsize=8)
