@@ -230,47 +230,58 @@ class EmailMessages:
         return OutgoingEmail(render.return_path(self.practice, job.token), job.to, raw)
 
     def load(self, *, ids: list[int], claim: str) -> list[EmailJob]:
+        """The claimed rows with the contact's name and the sign-up's token, in one query of
+        plain rows (no ORM objects: a newsletter loads thousands)."""
+        email, contact, signup = (
+            OutboundEmail.__table__,
+            Contact.__table__,
+            NewsletterSignup.__table__,
+        )
+        query = (
+            select(
+                email.c.id,
+                email.c.to_address,
+                email.c.token,
+                email.c.kind,
+                email.c.language,
+                email.c.newsletter_id,
+                email.c.attempts,
+                email.c.needs_reconcile,
+                email.c.replies,
+                contact.c.name,
+                signup.c.token.label("signup_token"),
+            )
+            .select_from(email)
+            .outerjoin(contact, contact.c.id == email.c.contact_id)
+            .outerjoin(signup, signup.c.id == email.c.signup_id)
+            .where(
+                email.c.id.in_(ids),
+                email.c.claimed_by == claim,
+                email.c.status == EmailStatus.sending,
+            )
+            .order_by(email.c.id)
+        )
         with self._db() as db:
-            rows = db.exec(
-                select(OutboundEmail).where(
-                    col(OutboundEmail.id).in_(ids),
-                    OutboundEmail.claimed_by == claim,
-                    OutboundEmail.status == EmailStatus.sending,
-                )
-            ).all()
-            contact_ids = {r.contact_id for r in rows if r.contact_id}
-            names = dict(
-                db.exec(
-                    select(Contact.id, Contact.name).where(col(Contact.id).in_(contact_ids))
-                ).all()
-            )
-            signup_ids = {r.signup_id for r in rows if r.signup_id}
-            signups = dict(
-                db.exec(
-                    select(NewsletterSignup.id, NewsletterSignup.token).where(
-                        col(NewsletterSignup.id).in_(signup_ids)
-                    )
-                ).all()
-            )
+            rows = db.execute(query).all()
             for newsletter_id in {r.newsletter_id for r in rows if r.newsletter_id}:
                 self._newsletter(db, newsletter_id)
-            return [
-                EmailJob(
-                    row.id,
-                    claim,
-                    row.to_address,
-                    row.token,
-                    row.kind,
-                    str(row.language),
-                    names.get(row.contact_id, "") if row.contact_id else "",
-                    row.newsletter_id,
-                    signups.get(row.signup_id) if row.signup_id else None,
-                    row.attempts,
-                    row.needs_reconcile,
-                    row.replies,
-                )
-                for row in sorted(rows, key=lambda r: r.id)
-            ]
+        return [
+            EmailJob(
+                row.id,
+                claim,
+                row.to_address,
+                row.token,
+                EmailKind(row.kind),
+                str(row.language),
+                row.name or "",
+                row.newsletter_id,
+                row.signup_token,
+                row.attempts,
+                row.needs_reconcile,
+                row.replies,
+            )
+            for row in rows
+        ]
 
     def _owned_rows(self, db, jobs: list[EmailJob]) -> list:
         """The chunk's rows still under their claims, locked: plain rows with the columns the
