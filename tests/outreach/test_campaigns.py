@@ -10,8 +10,7 @@ from sqlmodel import select
 from app.accounts.models import Role
 from app.clock import utcnow
 from app.contacts import service as contacts
-from app.contacts.models import ConsentAction, Contact, Purpose
-from app.contacts.schemas import ConsentCreate
+from app.contacts.models import ConsentAction, ConsentRecord, Contact, Purpose
 from app.database import session_scope
 from app.errors import Conflict, InvalidInput
 from app.outreach import campaigns, templates
@@ -89,18 +88,21 @@ def test_an_opt_out_after_scheduling_is_honoured_when_sending(approved, staff, a
     campaign_id = flu(approved(TemplateKind.campaign), admin)
     act(campaigns.schedule, campaign_id, admin)
     with session_scope() as db:
-        contacts.record_consent(
-            db=db,
-            contact=contacts.get(db=db, contact_id=audience["ana"]),
-            data=ConsentCreate(
+        ana = contacts.get(db=db, contact_id=audience["ana"])
+        # Made after scheduling and before the send time, whatever today's date is.
+        contacts.add_record(
+            db,
+            ConsentRecord(
+                contact_id=ana.id,
+                address=ana.phone,
+                staff_id=admin.id,
                 purpose=Purpose.campaigns,
                 action=ConsentAction.withdrawn,
                 form="baja",
                 form_version="1",
                 text_shown="No quiero campañas",
+                at=TUESDAY_10 - timedelta(minutes=30),
             ),
-            staff=admin,
-            ip=None,
         )
     sent = {m.contact_id: engine_send(m.id, TUESDAY_10) for m in campaign_sms()}
     assert sent == {audience["ana"]: False, audience["bob"]: True}
