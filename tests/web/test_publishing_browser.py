@@ -27,6 +27,7 @@ def test_compose_approve_and_publish_to_the_outbox(browser, live_server):
     marketer.wait_for_selector("[data-testid=whoami]")
     marketer.goto(live_server + "/posts/new")
     marketer.fill("textarea[name=text]", text)
+    marketer.wait_for_load_state("networkidle")  # the preview's request has come back
     marketer.check("input[name=channels]")
     preview = marketer.locator("#preview article[data-channel=Outbox]")
     preview.wait_for()
