@@ -37,11 +37,23 @@ CONTEXTS = (
         r"\b(?:throwback|years on|ever since|used to)\b",
         r"\b(?:survived|saved (?:his|her|my|their) life|recovered|is (?:fine|ok|okay) now)\b",
         r"\bel (?:ano|mes) pasado\b",
-        r"\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|unos|unas|varios|varias|muchos) (?:anos|meses|decadas)\b",
+        r"\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|unos|unas|varios|varias|muchos) (?:anos?|mes(?:es)?|decadas?)\b",
+        r"\bcuando (?:mi|su|tu) \w+ (?:tuvo|era|tenia|estaba)\b",
+        r"\bno (?:ha vuelto|volvio) a\b",
         r"\ben (?:el )?(?:19|20)\d\d\b",
         r"\bde (?:pequen[oa]|nin[oa]|chic[oa]|joven|adolescente)\b",
         r"\bcuando (?:era|tenia|estaba|tuve|tuvo|naci[oó]|nacio)\b",
         r"\b(?:aquella vez|una vez acab|le salvo|le salvaron|nos salvo|se recupero|sobrevivi|hoy esta bien|ya camina)\b",
+        # Yesterday, last week or a month named: a story, unless it is still going on ("since").
+        r"(?<!since )(?<!from )\b(?:yesterday|last (?:night|week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+        r"\b\d+ (?:days|weeks) ago\b",
+        r"\bin (?:january|february|march|april|june|july|august|september|october|november|december)\b",
+        r"\b(?:he|she|they)(?:'s| is| are) \d+ now\b",
+        r"(?<!desde )\b(?:ayer|anoche)\b",
+        r"\bla semana pasada\b",
+        r"(?<!desde )\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|unos|unas|varios|varias) (?:dias|semanas)\b",
+        r"\ben (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b",
+        r"\b(?:ya tiene|ahora tiene) \d+ anos\b",
     ),
     _cue(
         "hypothetical",
@@ -75,7 +87,12 @@ CONTEXTS = (
         r"\bcomo (?:se sabe|saber|reconocer|se reconoce|identificar)\b",
         r"\bque hacer (?:si|cuando|ante)\b",
         r"\b(?:sintomas|signos) de\b",
+        r"\b(?:cuales son las senales|como se nota|por que (?:no hay que|es tan)|que hace exactamente|pregunto en general|asking in general|in general)\b",
         r"\b(?:first aid|primeros auxilios|awareness|concienciacion|prevencion|prevention|campaign|campana|taller|workshop|charla|talk|course|curso|poster|cartel|leaflet|folleto)\b",
+        # Advice in general, helplines and remembrance.
+        r"\b(?:can be a sign|is a sign|if you (?:have|see|notice)|if (?:a|the) (?:seizure|fit) lasts|if someone|call (?:an ambulance|999|911|112) if)\b",
+        r"\b(?:puede ser (?:un|una) (?:sintoma|signo|senal)|si (?:lo )?tienes|si ves a alguien|si (?:una|la) (?:convulsion|crisis) dura)\b",
+        r"\b(?:samaritans|lifeline|helpline|crisis line|linea (?:de atencion|024)|in memory of|en memoria de|died by suicide|lost (?:someone|him|her|them) to|support group|grupo de apoyo)\b",
     ),
     _cue(
         "idiom",
@@ -99,6 +116,14 @@ NOW = _cue(
     "happening now",
     r"\b(?:right now|rn|just now|at the moment|currently|please help|help me|help!|ambulance|999|911|112)\b",
     r"\b(?:ahora mismo|ya mismo|en este momento|ayuda|auxilio|ambulancia|urgente)\b",
+    r"\b(?:acab[ao] de|just (?:took|taken|collapsed|swallowed|drank|fell|cut))\b",
+)
+# The part of NOW that no context lowers.
+URGENT = _cue(
+    "urgent",
+    "happening now",
+    r"\b(?:right now|rn|just now|please help|help me|help!)\b",
+    r"\b(?:ahora mismo|ya mismo|en este momento|auxilio)\b",
     r"\b(?:acab[ao] de|just (?:took|taken|collapsed|swallowed|drank|fell|cut))\b",
 )
 INTENT = _cue(
@@ -234,7 +259,12 @@ def found(folded: str) -> set[str]:
 
 
 def context_of(folded: str) -> Cue | None:
-    """The context that lowers a lexicon match (past, hypothetical, news…), unless danger is now or intended."""
-    if NOW.pattern.search(folded) or INTENT.pattern.search(folded):
+    """The context that lowers a lexicon match (past, hypothetical, news…), unless danger is now or
+    intended. An emergency number alone ("call 999 if…") does not make general advice or news an
+    emergency now; "right now", "help me" or "I just took" still do."""
+    if INTENT.pattern.search(folded) or URGENT.pattern.search(folded):
         return None
-    return next((cue for cue in CONTEXTS if cue.pattern.search(folded)), None)
+    context = next((cue for cue in CONTEXTS if cue.pattern.search(folded)), None)
+    if context is not None and context.name not in ("about", "news") and NOW.pattern.search(folded):
+        return None
+    return context

@@ -70,6 +70,17 @@ def test_numbers_without_exposure_are_not_phi(text):
     assert "phi" not in labels(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is it normal to bleed for a couple of weeks after a coil fitting?",
+        "Es una estafa, no pulséis el enlace",
+    ],
+)
+def test_words_that_only_look_like_an_emergency_do_not_match(text):
+    assert "emergency" not in labels(text)
+
+
 def test_spam_needs_promotion_with_a_link_or_contact():
     assert "spam" in labels("COMPRA YA la cura milagrosa para la diabetes https://x.example/oferta")
     assert "spam" in labels("Gana dinero con crypto, escríbeme por WhatsApp al 612345678")
@@ -89,6 +100,11 @@ def forced(text: str) -> set[str]:
         "Thank you to everyone who came to the suicide awareness talk",
         'In the film she says "I want to die" and the music stops',
         "hace dos años mi madre tuvo una convulsión y se recuperó",
+        "Phoned 111 last night about my chest pain, it was reflux thankfully",
+        "hace un mes tuve una reacción alérgica fuerte a las gambas",
+        "Call an ambulance if a seizure lasts more than 5 minutes",
+        "El dolor de pecho puede ser un síntoma de infarto: si lo tienes, llama al 112",
+        "If you're thinking about suicide, Samaritans are on 116 123, any time",
     ],
 )
 def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_model(text):
@@ -102,6 +118,10 @@ def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_mod
         "my dad has chest pain right now and is grey",
         "Last year I survived, but tonight I'm going to end it all",
         "acabo de tomarme todas las pastillas, ayuda",
+        "since yesterday he can't breathe properly and his lips are blue",
+        "desde anoche no puede respirar bien",
+        "he collapsed in the kitchen, ambulance on its way",
+        "my dad had chest pain last week and now he has it again right now",
     ],
 )
 def test_danger_now_or_stated_intent_still_forces_the_flag(text):
