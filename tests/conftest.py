@@ -9,9 +9,11 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
@@ -334,3 +336,16 @@ def login_as(app, make_user):
     yield make
     for test_client in clients:
         test_client.close()
+
+
+# The week the messaging tests' calendar is written in (their NOW is Monday 2026-11-23 10:00 UTC).
+CALENDAR_TODAY = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def calendar_clock():
+    """This process's clock (read by an inbound reply, or an import that refuses past
+    appointments) set to the tests' calendar week and running from there: fixed dates hold on any
+    day. Other processes (Kannel, PostgreSQL) keep the real clock."""
+    with time_machine.travel(CALENDAR_TODAY, tick=True):
+        yield

@@ -5,6 +5,8 @@ import csv
 import io
 from datetime import date
 
+import pytest
+
 from app.accounts.models import Role
 from app.analytics import service as analytics
 from app.channels.models import Channel, ChannelKind
@@ -13,6 +15,9 @@ from app.newsletters.models import EmailEvent, EmailKind, EmailStatus, Newslette
 from app.posts.models import Delivery, DeliveryStatus, MetricSnapshot, Post, PostStatus
 from tests.appointments.test_reports import a_fortnight_of_reminders
 from tests.messaging import local, messaging  # noqa: F401 - fixture
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 START, END = date(2026, 11, 3), date(2026, 11, 16)  # W45 (from Tuesday), W46, W47 (Monday only)
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
@@ -10,6 +11,9 @@ from app.appointments.models import Appointment, AppointmentStatus
 from app.database import session_scope
 from app.sms.models import OutboundSms, SmsStatus
 from tests.messaging import NOW, book, engine_send, local, reminders
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 
 def test_a_booking_plans_72h_and_24h_reminders_in_the_patients_language(messaging):

@@ -3,6 +3,7 @@ no-shows among reminded and not reminded appointments; a chart, a table and a CS
 
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
@@ -11,6 +12,9 @@ from app.appointments.models import Appointment, AppointmentStatus
 from app.database import session_scope
 from app.sms.models import InboundSms, Intent, OutboundSms, SmsStatus
 from tests.messaging import book, local, reminders
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 BOOKED = local("2026-11-01 09:00")
 

@@ -3,6 +3,7 @@ checked for health data when saved, and stopped at once by staff or by the patie
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
@@ -16,6 +17,9 @@ from app.followups.schemas import SequenceIn
 from app.sms import replies
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from tests.messaging import MADRID, book, engine_send, local
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)  # a Friday
 POST_OP = {

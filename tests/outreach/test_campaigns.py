@@ -20,6 +20,9 @@ from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from tests.messaging import NOW, engine_send, local, outbound
 from tests.outreach.conftest import person
 
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
+
 TUESDAY_10 = local("2026-11-24 10:00")
 
 

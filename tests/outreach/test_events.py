@@ -1,6 +1,7 @@
 """Events: an invitation answered SÍ registers the contact and says so by SMS; a reminder sent after
 the invitation keeps SÍ for the appointment; the event page shows who is coming."""
 
+import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
@@ -14,6 +15,9 @@ from app.sms import replies
 from app.sms.models import SmsKind
 from tests.messaging import NOW, book, engine_send, local, outbound, reminders
 from tests.outreach.conftest import person
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 PHONE = "+34600111222"
 

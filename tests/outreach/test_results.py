@@ -1,6 +1,7 @@
 """Results ready: an approved template only, queued with purpose results for the engine; the lab's
 external_id sends once; care staff may, marketing and patients may not."""
 
+import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
@@ -11,6 +12,9 @@ from app.outreach.models import ResultsNotice, TemplateKind
 from app.sms.models import OutboundSms, SmsKind, SmsStatus
 from tests.messaging import NOW, engine_send, outbound
 from tests.outreach.conftest import person
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 PHONE = "+34600111222"
 

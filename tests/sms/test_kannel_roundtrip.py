@@ -29,10 +29,14 @@ BEARERBOX, SMSBOX = (
     shutil.which("smsbox") or "/usr/sbin/smsbox",
 )
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
-pytestmark = pytest.mark.skipif(
-    not (Path(BEARERBOX).exists() and Path(SMSBOX).exists() and Path(FAKESMSC).exists()),
-    reason="Kannel is not installed (Debian packages kannel and kannel-extras)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (Path(BEARERBOX).exists() and Path(SMSBOX).exists() and Path(FAKESMSC).exists()),
+        reason="Kannel is not installed (Debian packages kannel and kannel-extras)",
+    ),
+    # The fixed dates below are of the tests' calendar week; the real clock is set to it.
+    pytest.mark.usefixtures("calendar_clock"),
+]
 PATIENT, PRACTICE = "+34600111222", "+34911000000"
 WAIT_SECONDS = 60
 

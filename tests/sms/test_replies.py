@@ -14,6 +14,9 @@ from app.sms import replies
 from app.sms.models import InboundSms, Intent, OutboundSms, SmsKind, SmsStatus
 from tests.messaging import NOW, book, engine_send, local, outbound, reminders
 
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
+
 PHONE = "+34600111222"
 REMINDED = local("2026-11-24 10:30")
 

@@ -3,6 +3,7 @@ anything else gets 403. Repeated and out-of-order delivery reports change nothin
 
 from urllib.parse import urlencode
 
+import pytest
 from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
@@ -22,6 +23,9 @@ from tests.messaging import (
     local,
     reminders,
 )
+
+# The fixed dates below are of the tests' calendar week; the real clock is set to it.
+pytestmark = pytest.mark.usefixtures("calendar_clock")
 
 PHONE = "+34600111222"
 
