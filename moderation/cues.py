@@ -111,20 +111,21 @@ CONTEXTS = (
     ),
 )
 # What keeps a match forcing its flag whatever the context: danger now, or intent.
-NOW = _cue(
-    "now",
-    "happening now",
-    r"\b(?:right now|rn|just now|at the moment|currently|please help|help me|help!|ambulance|999|911|112)\b",
-    r"\b(?:ahora mismo|ya mismo|en este momento|ayuda|auxilio|ambulancia|urgente)\b",
-    r"\b(?:acab[ao] de|just (?:took|taken|collapsed|swallowed|drank|fell|cut))\b",
-)
-# The part of NOW that no context lowers.
-URGENT = _cue(
-    "urgent",
-    "happening now",
+# Words that keep a match forced whatever the context.
+_URGENT = (
     r"\b(?:right now|rn|just now|please help|help me|help!)\b",
     r"\b(?:ahora mismo|ya mismo|en este momento|auxilio)\b",
     r"\b(?:acab[ao] de|just (?:took|taken|collapsed|swallowed|drank|fell|cut))\b",
+)
+URGENT = _cue("urgent", "happening now", *_URGENT)
+# Danger now: those words, or an ambulance or emergency number, which general advice and news name
+# too (`context_of`).
+NOW = _cue(
+    "now",
+    "happening now",
+    *_URGENT,
+    r"\b(?:at the moment|currently|ambulance|999|911|112)\b",
+    r"\b(?:ayuda|ambulancia|urgente)\b",
 )
 INTENT = _cue(
     "intent",
