@@ -65,6 +65,7 @@ def test_a_plan_is_test_sent_to_a_staff_phone_from_the_reminder_plans_page(brows
     page.goto(live_server + "/reminder-plans")
     bubble = page.locator("[data-testid=sms-bubble]").first
     bubble.wait_for()
+    page.wait_for_load_state("networkidle")  # the preview fills the bubble after the page loads
     assert SAMPLE["fecha"] in bubble.inner_text(), (
         "the bubble shows the message as a patient reads it"
     )
