@@ -118,7 +118,7 @@ def prepare(url: str, n: int, port: int) -> None:
                 practice_identity="Clínica Bench, Calle Mayor 1, Madrid, CIF B00000000",
                 dkim_selector="bench",
                 dkim_private_key=key.decode(),
-                rate_per_second=1000,
+                rate_per_second=10_000,
             ),
             actor=admin,
         )

@@ -6,6 +6,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import String, cast, func, update
@@ -302,9 +303,7 @@ def may_send(
     return _decision(address, suppressed, choice, purpose)
 
 
-def _decision(
-    address: str | None, suppressed: bool, choice: ConsentRecord | None, purpose: Purpose
-) -> Decision:
+def _decision(address: str | None, suppressed: bool, choice: Any, purpose: Purpose) -> Decision:
     """`may_send`'s answer, given the address, its suppression and the person's latest choice."""
     if not address:
         return Decision(False, N_("no address for this channel"))
@@ -340,8 +339,15 @@ def may_send_many(
     addresses = {address_of(contact, channel) for contact, _purpose in asked} - {None, ""}
     suppressed = suppressed_addresses(db=db, addresses=addresses, channel=channel, now=now)
     contact_ids = {contact.id for contact, purpose in asked if purpose != Purpose.service}
-    latest: dict[tuple[int, Purpose], ConsentRecord] = {}
-    records = select(ConsentRecord).where(
+    latest: dict[tuple[int, Purpose], Any] = {}
+    # Plain rows of the columns the decision reads: a batch is hundreds of records.
+    records = select(
+        ConsentRecord.id,
+        ConsentRecord.contact_id,
+        ConsentRecord.purpose,
+        ConsentRecord.action,
+        ConsentRecord.at,
+    ).where(
         col(ConsentRecord.contact_id).in_(contact_ids),
         ConsentRecord.channel == channel,
         col(ConsentRecord.at) <= now,

@@ -23,7 +23,7 @@ class EmailSettingsIn(BaseModel):
     practice_identity: str = Field(min_length=10, max_length=500)
     dkim_selector: str | None = Field(default=None, max_length=63, pattern=r"^[A-Za-z0-9-]+$")
     dkim_private_key: str | None = Field(default=None, max_length=10000)
-    rate_per_second: float = Field(default=10.0, gt=0, le=1000)
+    rate_per_second: float = Field(default=10.0, gt=0, le=10_000)
     rate_per_hour: int = Field(default=0, ge=0, le=10_000_000)
     soft_bounce_limit: int = Field(default=3, ge=1, le=20)
     imap_host: str | None = Field(default=None, max_length=255, pattern=HOST_PATTERN)
