@@ -106,7 +106,7 @@ class EmailMessages:
             engine.RateLimiter(practice.rate_per_second) if practice.rate_per_second > 0 else None
         )
         self.connections = threading.BoundedSemaphore(connections)
-        self._rendered: dict[int, render.Rendered] = {}
+        self._rendered: dict[int, render.Template] = {}
 
     @contextmanager
     def _db(self):
@@ -182,15 +182,18 @@ class EmailMessages:
             )
             return [row[0] for row in db.execute(statement)]
 
-    def _newsletter(self, db, newsletter_id: int) -> render.Rendered:
+    def _newsletter(self, db, newsletter_id: int) -> render.Template:
+        """The newsletter rendered and encoded once for all its recipients."""
         if newsletter_id not in self._rendered:
             n = db.get(Newsletter, newsletter_id)
-            self._rendered[newsletter_id] = render.render(
-                self.practice,
-                subject=n.subject,
-                preheader=n.preheader,
-                body=n.body,
-                language=n.language,
+            self._rendered[newsletter_id] = render.template(
+                render.render(
+                    self.practice,
+                    subject=n.subject,
+                    preheader=n.preheader,
+                    body=n.body,
+                    language=n.language,
+                )
             )
         return self._rendered[newsletter_id]
 
@@ -210,11 +213,14 @@ class EmailMessages:
             )
             subject, html_part, text_part = page.subject, page.html, page.text
         else:
-            subject, html_part, text_part = render.personal(
-                self._rendered[job.newsletter_id],
-                name=job.name,
-                token=job.token,
-                base_url=self.base_url,
+            letter = self._rendered[job.newsletter_id]
+            subject = letter.subject
+            for placeholder in render.PLACEHOLDERS:
+                subject = subject.replace(placeholder, job.name)
+            mine = {"name": job.name, "token": job.token, "base_url": self.base_url}
+            html_part, text_part = (
+                render.fill(letter.html, **mine),
+                render.fill(letter.text, **mine),
             )
         raw = render.message(
             self.practice,

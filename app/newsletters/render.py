@@ -141,6 +141,79 @@ def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tup
     return subject, page_html, text
 
 
+# What a recipient fills in of a newsletter rendered once: a web link (tracked and signed for them),
+# a name placeholder, their own unsubscribe and preference pages. Scanned left to right as
+# `personal` replaces them: a placeholder inside a link's address stays part of the link.
+_SLOT = re.compile(
+    r'href="(https?://[^"]+)"|'
+    + "|".join(re.escape(p) for p in (*PLACEHOLDERS, UNSUBSCRIBE, PREFERENCES))
+)
+_SOFT_BREAK = b"=\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A part's quoted-printable body encoded once for a whole newsletter: the fixed pieces, and
+    between each two a slot filled in for each recipient (`link`, `name` or `own`, and what it
+    holds). Pieces and values are joined by soft line breaks, which a reader's decoder removes, so
+    each is encoded on its own and no line grows past the limit."""
+
+    pieces: tuple[bytes, ...]
+    slots: tuple[tuple[str, str], ...]
+    html: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A newsletter ready for its recipients: `personal`'s result, with the bodies already encoded."""
+
+    subject: str
+    html: Encoded
+    text: Encoded
+
+
+def _encode(content: str, *, html_part: bool) -> Encoded:
+    pieces, slots, start = [], [], 0
+    for match in _SLOT.finditer(content):
+        pieces.append(quoted_printable(content[start : match.start()]))
+        found = match.group(0)
+        if match.group(1):
+            slots.append(("link", html.unescape(match.group(1))))
+        elif found in PLACEHOLDERS:
+            slots.append(("name", ""))
+        else:
+            slots.append(("own", found))
+        start = match.end()
+    pieces.append(quoted_printable(content[start:]))
+    return Encoded(tuple(pieces), tuple(slots), html_part)
+
+
+def template(rendered: Rendered) -> Template:
+    """Encode a rendered newsletter once; `fill` then makes each recipient's bodies."""
+    return Template(
+        rendered.subject,
+        _encode(rendered.html, html_part=True),
+        _encode(rendered.text, html_part=False),
+    )
+
+
+def fill(part: Encoded, *, name: str, token: str, base_url: str) -> bytes:
+    """One recipient's encoded body: what `personal` makes, without encoding the whole page again."""
+    own = _own_links(token, base_url)
+    shown_name = html.escape(name) if part.html else name
+    out = [part.pieces[0]]
+    for (kind, value), piece in zip(part.slots, part.pieces[1:], strict=True):
+        if kind == "link":
+            signature = tokens.link_signature(token, value)
+            value = f'href="{base_url}/c/{token}?u={quote(value, safe="")}&amp;s={signature}"'
+        elif kind == "name":
+            value = shown_name
+        else:
+            value = own[value]
+        out += (_SOFT_BREAK, quoted_printable(value), _SOFT_BREAK, piece)
+    return b"".join(out)
+
+
 def confirmation(practice: EmailSettings, *, language: str, url: str) -> Rendered:
     """The double opt-in message: one link, whose page asks the person to press a button."""
     _ = translator(language)
@@ -212,9 +285,13 @@ def _header(name: str, value: str) -> bytes:
     return f"{name}: {encoded.encode(linesep=chr(13) + chr(10))}\r\n".encode()
 
 
-def _part(subtype: str, content: str) -> bytes:
+def quoted_printable(content: str) -> bytes:
+    """A part's text as a quoted-printable body with CRLF line ends."""
     lines = content.replace("\r\n", "\n").encode()
-    body = binascii.b2a_qp(lines, istext=True).replace(b"\n", b"\r\n")
+    return binascii.b2a_qp(lines, istext=True).replace(b"\n", b"\r\n")
+
+
+def _part(subtype: str, body: bytes) -> bytes:
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -226,8 +303,8 @@ def message(
     *,
     to: str,
     subject: str,
-    html_part: str,
-    text_part: str,
+    html_part: str | bytes,
+    text_part: str | bytes,
     token: str,
     base_url: str,
     signer: Signer | None,
@@ -237,7 +314,12 @@ def message(
 
     Written out directly rather than through `email.message` (some 8 ms a message there): the
     structure is fixed, only names, addresses and links change from one recipient to the next.
+    A part given as bytes is already encoded (`fill`); text is encoded here.
     """
+    if isinstance(html_part, str):
+        html_part = quoted_printable(html_part)
+    if isinstance(text_part, str):
+        text_part = quoted_printable(text_part)
     domain = practice.from_address.rpartition("@")[2].lower()
     # A quoted-printable body never holds "=_", so this boundary cannot occur in a part.
     boundary = f"=_cp_{token}"
