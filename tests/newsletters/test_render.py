@@ -34,5 +34,7 @@ def test_filled_bodies_decode_to_the_personal_rendering(name):
         assert quopri.decodestring(filled) == quopri.decodestring(render.quoted_printable(whole))
         assert all(len(line) <= 76 for line in filled.split(b"\r\n"))
         assert filled.isascii()
-    assert "/c/t0k3n?u=https%3A%2F%2Fclinica.example%2Fcita%3Fa%3D1%26b%3D%257Bname%257D" in html_part
+    assert (
+        "/c/t0k3n?u=https%3A%2F%2Fclinica.example%2Fcita%3Fa%3D1%26b%3D%257Bname%257D" in html_part
+    )
     assert "https://carepost.example/u/t0k3n" in text_part
