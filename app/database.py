@@ -8,7 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Enum, event, make_url, text
+from sqlalchemy import Engine, Enum, any_, bindparam, event, make_url, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, create_engine
 
 from app.settings import get_settings
@@ -27,6 +28,16 @@ def enum_type(enum_class, length: int = 20) -> Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def among(db: Session, column, values):
+    """`column IN values` for a batch of rows. On PostgreSQL it is `column = ANY(:array)`, one
+    parameter: the statement's text is the same whatever the batch's size, so SQLAlchemy and the
+    driver reuse it instead of writing out and parsing hundreds of placeholders each time."""
+    values = list(values)
+    if db.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def private_sqlite_file(url: str) -> Path | None:

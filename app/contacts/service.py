@@ -28,6 +28,7 @@ from app.contacts.models import (
     SuppressionReason,
 )
 from app.contacts.schemas import ConsentCreate, ContactCreate
+from app.database import among
 from app.errors import InvalidInput, NotFound
 from app.i18n import N_
 from web.forms import validation_message
@@ -323,7 +324,7 @@ def suppressed_addresses(
     if not addresses:
         return set()
     query = select(Suppression.address).where(
-        col(Suppression.address).in_(addresses),
+        among(db, col(Suppression.address), addresses),
         Suppression.channel == channel,
         col(Suppression.created_at) <= now,
         (col(Suppression.lifted_at).is_(None)) | (col(Suppression.lifted_at) > now),
@@ -348,7 +349,7 @@ def may_send_many(
         ConsentRecord.action,
         ConsentRecord.at,
     ).where(
-        col(ConsentRecord.contact_id).in_(contact_ids),
+        among(db, col(ConsentRecord.contact_id), contact_ids),
         ConsentRecord.channel == channel,
         col(ConsentRecord.at) <= now,
     )

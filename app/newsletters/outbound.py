@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from app.clock import UTCDateTime, utcnow
 from app.contacts.models import Contact
-from app.database import get_engine, session_scope
+from app.database import among, get_engine, session_scope
 from app.delivery import engine
 from app.newsletters import config, render, service
 from app.newsletters.mailbox import DatabaseMailbox
@@ -260,15 +260,11 @@ class EmailMessages:
             .select_from(email)
             .outerjoin(contact, contact.c.id == email.c.contact_id)
             .outerjoin(signup, signup.c.id == email.c.signup_id)
-            .where(
-                email.c.id.in_(ids),
-                email.c.claimed_by == claim,
-                email.c.status == EmailStatus.sending,
-            )
+            .where(email.c.claimed_by == claim, email.c.status == EmailStatus.sending)
             .order_by(email.c.id)
         )
         with self._db() as db:
-            rows = db.execute(query).all()
+            rows = db.execute(query.where(among(db, email.c.id, ids))).all()
             for newsletter_id in {r.newsletter_id for r in rows if r.newsletter_id}:
                 self._newsletter(db, newsletter_id)
         return [
@@ -303,7 +299,7 @@ class EmailMessages:
                 table.c.to_address,
             )
             .where(
-                table.c.id.in_([job.message_id for job in jobs]),
+                among(db, table.c.id, [job.message_id for job in jobs]),
                 table.c.status == EmailStatus.sending,
             )
             .with_for_update()
@@ -327,7 +323,7 @@ class EmailMessages:
                 if not decisions[row.id]
             ]
             if wanted:
-                db.execute(update(table).where(table.c.id.in_(wanted)).values(handed_at=now))
+                db.execute(update(table).where(among(db, table.c.id, wanted)).values(handed_at=now))
             if skipped:
                 db.connection().execute(
                     update(table)

@@ -10,6 +10,7 @@ from app.audit import service as audit
 from app.contacts import service as contacts
 from app.contacts.models import Contact, MessageChannel, Purpose
 from app.contacts.segments import Segment, reachable
+from app.database import among
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.newsletters import tokens
 from app.newsletters.models import (
@@ -203,12 +204,10 @@ def still_wanted_many(db: Session, rows: list, now: datetime) -> dict[int, conta
     suppressions and consent read in one query each."""
     contact_ids = {r.contact_id for r in rows if r.kind == EmailKind.newsletter and r.contact_id}
     # Plain rows (id, email, phone), not ORM objects: the engine checks hundreds at a time.
-    people = {
-        c.id: c
-        for c in db.exec(
-            select(Contact.id, Contact.email, Contact.phone).where(col(Contact.id).in_(contact_ids))
-        )
-    }
+    people = {}
+    if contact_ids:
+        query = select(Contact.id, Contact.email, Contact.phone)
+        people = {c.id: c for c in db.exec(query.where(among(db, col(Contact.id), contact_ids)))}
     allowed = contacts.may_send_to(
         db, list(people.values()), MessageChannel.email, Purpose.newsletters, now
     )
@@ -217,7 +216,11 @@ def still_wanted_many(db: Session, rows: list, now: datetime) -> dict[int, conta
         db=db, addresses=others, channel=MessageChannel.email, now=now
     )
     user_ids = {r.user_id for r in rows if r.kind == EmailKind.digest}
-    accounts = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(user_ids)))}
+    accounts = (
+        {u.id: u for u in db.exec(select(User).where(col(User.id).in_(user_ids)))}
+        if user_ids
+        else {}
+    )
     decisions = {}
     for row in rows:
         if row.kind == EmailKind.digest:
