@@ -135,7 +135,7 @@ HEALTH_TERMS = _any(
     r"\b(?:tratamiento|treatment|medicacion|medication|quimio|chemo|radioterap|radiotherap|dialys|dialis|biops)",
     r"\b(?:metadona|methadone|metformin|levotirox|sertralin|warfarin|sintrom|apixaban|oncolog|cardiac|cardio)",
     r"\b(?:paciente|patient|historia clinica|medical record|informe medico|analitica|blood test|bloods|results|resultados)\b",
-    r"\b(?:ingresad|internad|hospitaliz|admitted|ward|uci|icu|surgery|cirugia|operacion|bypass|stent)",
+    r"\b(?:ingresad|internad|hospitaliz|admitted|ward|uci|icu|(?<!gp )(?<!doctors )(?<!doctor's )surgery|cirugia|operacion|bypass|stent)",
     r"\b(?:epilep|alzheimer|parkinson|esclerosis|sclerosis|demencia|dementia|asma|asthma|ictus|stroke|infarto)",
     r"\b(?:ulcera|ulcer|pressure sore|fever|fiebre|temp \d|mri|resonancia|scan|baja por|signed off|incapacidad)",
     r"\bvirus\b",
@@ -150,6 +150,8 @@ DNI = re.compile(r"\b(\d{8})[\s-]?([a-z])\b")
 NIE = re.compile(r"\b([xyz])[\s-]?(\d{7})[\s-]?([a-z])\b")
 NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 CUIL = re.compile(r"(?<![\d-])(20|23|24|27|30|33|34)-?(\d{8})-?(\d)(?![\d-])")
+PPSN = re.compile(r"\b(\d{7})([a-w])([abhwtxz]?)\b")  # Ireland: 7 digits, a check letter
+AADHAAR = re.compile(r"(?<![\d-])([2-9]\d{3})[\s-]?(\d{4})[\s-]?(\d{4})(?![\d-])")  # India
 # Identifiers recognised by their shape, or by the word that introduces them.
 IDENTIFIERS = {
     "a Mexican CURP": re.compile(r"\b[a-z][aeioux][a-z]{2}\d{6}[hm][a-z]{5}[a-z0-9]\d\b"),
@@ -178,6 +180,9 @@ IDENTIFIERS = {
     ),
     "a medical record or health card number": re.compile(
         r"\b(?:nhc|n\.?\s?h\.?\s?c\.?|historia clinica|numero de historia|mrn|medical record (?:number|no\.?)|hospital number|n[ºo°]\s?de paciente|sip|cip|tarjeta sanitaria)\W{0,3}(?:n[ºo°.]?\s*)?:?\s*[a-z]{0,4}\d{4,}"
+    ),
+    "an ABHA health account number": re.compile(
+        r"\babha\b\D{0,20}\d{2}[\s-]?\d{4}[\s-]?\d{4}[\s-]?\d{4}\b"
     ),
     "a date of birth": re.compile(
         r"\b(?:fecha de nacimiento|nacid[oa] el|naci el|f\.? ?nac\.?|dob|date of birth|born on)\W{0,3}\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
@@ -238,6 +243,46 @@ def _valid_cuil(prefix: str, number: str, check: str) -> bool:
     return expected == int(check)
 
 
+def _valid_ppsn(number: str, check: str, second: str) -> bool:
+    """Ireland's check letter: digits weighted 8 to 2, plus 9 times a second letter's value, mod 23."""
+    total = sum(int(d) * w for d, w in zip(number, range(8, 1, -1), strict=True))
+    if second and second != "w":
+        total += 9 * (ord(second) - ord("a") + 1)
+    return "wabcdefghijklmnopqrstuv"[total % 23] == check
+
+
+# Verhoeff's tables (the check digit of India's Aadhaar numbers).
+_VERHOEFF_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_VERHOEFF_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+
+
+def _valid_aadhaar(digits: str) -> bool:
+    check = 0
+    for i, d in enumerate(reversed(digits)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[i % 8][int(d)]]
+    return check == 0
+
+
 def _placeholder(number: str) -> bool:
     """A run of one digit, a well-known sample number, or letters standing for digits."""
     digits = re.sub(r"\D", "", number)
@@ -296,6 +341,10 @@ def exposed(folded: str) -> list[str]:
         found.append("an NHS number")
     if any(_valid_cuil(m[1], m[2], m[3]) and real(m) for m in CUIL.finditer(folded)):
         found.append("an Argentine CUIL")
+    if any(_valid_ppsn(m[1], m[2], m[3]) and real(m) for m in PPSN.finditer(folded)):
+        found.append("an Irish PPS number")
+    if any(_valid_aadhaar(m[1] + m[2] + m[3]) and real(m) for m in AADHAAR.finditer(folded)):
+        found.append("an Aadhaar number")
     for name, pattern in IDENTIFIERS.items():
         if any(real(m) for m in pattern.finditer(folded)):
             found.append(name)

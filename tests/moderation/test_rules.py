@@ -145,6 +145,31 @@ def test_identifiers_of_latin_america_and_the_us_with_health_information_are_phi
 @pytest.mark.parametrize(
     "text",
     [
+        "PPSN 1234567T, she's 30 weeks pregnant and bleeding a bit",
+        "Mam's PPS no is 1234567FA, on warfarin since her stroke",
+        "Aadhaar 2345 6789 0124, my father is admitted for dialysis",
+        "ABHA 91-5703-7815-0219, my HbA1c report came as 9.2",
+    ],
+)
+def test_identifiers_of_ireland_and_india_with_health_information_are_phi(text):
+    assert "phi" in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PPSN 1234567A, she's 30 weeks pregnant",  # the check letter is wrong: not a PPS number
+        "Aadhaar 2345 6789 0123, my father is admitted for dialysis",  # nor an Aadhaar number
+        "I registered at the GP surgery with my NHS number 943 476 5919",
+    ],
+)
+def test_numbers_failing_their_check_or_without_health_information_are_not_forced(text):
+    assert "phi" not in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "On the form, enter your Social Security number in the format XXX-XX-XXXX",
         "Your NHS number is 10 digits long, for example 123 456 7890",
         "La CURP tiene 18 caracteres, por ejemplo AAAA000000HDFXXX00",
