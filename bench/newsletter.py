@@ -53,6 +53,28 @@ def serve(port: int, counter_path: str) -> None:
         controller.stop()
 
 
+def cpu_seconds(name: str) -> float:
+    """CPU time so far of every process called `name` (its `comm`), with what finished children
+    left to their parents: PostgreSQL's backends come and go, the postmaster keeps their time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if fields[0].split("(", 1)[1] != name:
+            continue
+        values = fields[1].split()
+        total += sum(int(v) for v in values[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def process_cpu(pid: int) -> float:
+    values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in values[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     import socket
 
@@ -198,14 +220,16 @@ def sample_message(url: str) -> tuple[str, bytes]:
         return row.to_address, kind.build(job).message
 
 
-def bare(port: int, n: int, threads: int, to: str, message: bytes) -> float:
+def bare(port: int, n: int, threads: int, to: str, message: bytes) -> tuple[float, float]:
+    """Seconds taken and CPU seconds used."""
+
     def run(share: int) -> None:
         smtp = smtplib.SMTP("127.0.0.1", port, "localhost")
         for _ in range(share):
             smtp.sendmail("bounces@mail.clinica.example", [to], message)
         smtp.quit()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     workers = [
         threading.Thread(target=run, args=(n // threads + (i < n % threads),))
         for i in range(threads)
@@ -214,7 +238,7 @@ def bare(port: int, n: int, threads: int, to: str, message: bytes) -> float:
         w.start()
     for w in workers:
         w.join()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -246,6 +270,7 @@ def main() -> None:
         prepare(url, args.count, port)
         print(f"prepared {args.count} recipients in {time.perf_counter() - t0:.1f} s")
         env = {**os.environ, "DATABASE_URL": url}
+        server_before, postgres_before = process_cpu(server.pid), cpu_seconds("postgres")
         started = time.perf_counter()
         workers = [
             subprocess.Popen(
@@ -258,11 +283,13 @@ def main() -> None:
             raise SystemExit("a worker failed")
         wait_for_count(counter, args.count)
         engine_seconds = time.perf_counter() - started
+        server_cpu = process_cpu(server.pid) - server_before
+        postgres_cpu = cpu_seconds("postgres") - postgres_before
         engine_mb = max(float(out[-2]) for out in outputs)
         engine_cpu = sum(float(out[-1]) for out in outputs)
         got = received(counter)
         to, message = sample_message(url)
-        seconds = bare(port, args.count, args.threads, to, message)
+        seconds, bare_cpu = bare(port, args.count, args.threads, to, message)
         wait_for_count(counter, got + args.count)
         bare_mb = peak_mb()
         engine_rate, bare_rate = args.count / engine_seconds, args.count / seconds
@@ -275,9 +302,16 @@ def main() -> None:
         )
         print(
             f"bare smtplib:    {bare_rate:,.0f} messages/s ({seconds:.1f} s), bench process peak "
-            f"{bare_mb:.0f} MB (preparing the data included)"
+            f"{bare_mb:.0f} MB (preparing the data included), client CPU "
+            f"{bare_cpu * 1000 / args.count:.2f} ms a message"
         )
         print(f"ratio engine/bare: {engine_rate / bare_rate:.2f}")
+        per = 1000 / args.count
+        print(
+            f"CPU a message during the engine's run: worker {engine_cpu * per:.2f} ms, "
+            f"SMTP server {server_cpu * per:.2f} ms, PostgreSQL {postgres_cpu * per:.2f} ms "
+            f"({os.cpu_count()} cores)"
+        )
     finally:
         server.terminate()
         server.wait()

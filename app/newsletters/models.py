@@ -5,7 +5,7 @@ mailbox of the demo."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.clock import UTCDateTime, utcnow
@@ -97,8 +97,18 @@ class EmailStatus(StrEnum):
 class OutboundEmail(SQLModel, table=True):
     """One e-mail to one address; the delivery engine claims pending rows whose due_at has come."""
 
+    # A queue's status changes on every row several times: indexed, each change would leave a dead
+    # entry that later claims and lookups wade through. So the claim reads an index of pending rows
+    # only, in the order they are taken, and in-flight rows are found by id or by their lease.
     __table_args__ = (
-        Index("ix_outboundemail_due", "status", "due_at", "id"),
+        Index(
+            "ix_outboundemail_pending",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_outboundemail_lease", "lease_until"),
         UniqueConstraint("newsletter_id", "contact_id"),
     )
 

@@ -66,15 +66,18 @@ def _owned(job: EmailJob):
 _RELEASED = {"claimed_by": None, "lease_until": None}
 
 
-# `record_sent_many` on PostgreSQL: the rows still under their claims, written at once.
+# `record_sent_many` on PostgreSQL: the rows still under their claims, written at once. Rows are
+# found by id (the primary key); each row's claim and server answer are read from the arrays at
+# its id's position, so no join depends on what the planner guesses of the table.
 _SENT_MANY = text(
     """
     UPDATE outboundemail AS m
-    SET status = 'sent', sent_at = :now, remote_id = v.remote, error = NULL, smtp_code = NULL,
-        claimed_by = NULL, lease_until = NULL, needs_reconcile = false, next_attempt_at = NULL
-    FROM unnest(CAST(:ids AS integer[]), CAST(:claims AS varchar[]), CAST(:remotes AS varchar[]))
-         AS v(id, claim, remote)
-    WHERE m.id = v.id AND m.claimed_by = v.claim AND m.status = 'sending'
+    SET status = 'sent', sent_at = :now,
+        remote_id = (CAST(:remotes AS varchar[]))[array_position(CAST(:ids AS integer[]), m.id)],
+        error = NULL, smtp_code = NULL, claimed_by = NULL, lease_until = NULL,
+        needs_reconcile = false, next_attempt_at = NULL
+    WHERE m.id = ANY(CAST(:ids AS integer[])) AND m.status = 'sending'
+      AND m.claimed_by = (CAST(:claims AS varchar[]))[array_position(CAST(:ids AS integer[]), m.id)]
     RETURNING m.id
     """
 ).bindparams(bindparam("now", type_=UTCDateTime()))
