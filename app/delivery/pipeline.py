@@ -6,8 +6,8 @@ and no connection is held while a provider answers:
 1. claim as many as there is room for in flight (one statement, SKIP LOCKED on PostgreSQL);
 2. re-check a chunk of them together, after the claim and right before their requests go out
    (`still_wanted_many` when the kind has it, else `still_wanted` one by one on one connection);
-3. send each: a coroutine (`send_async`) or a blocking call in a thread pool as large as the
-   kind's concurrency, spaced by the kind's rate limiter;
+3. send each: a coroutine (`send_async`), or a blocking call in one of the kind's sender threads,
+   each thread taking a chunk's messages one after another; spaced by the kind's rate limiter;
 4. record what went out in batches (`record_sent_many`, else `record_sent` one by one on one
    connection); a failure is decided (`engine.decide`) and written on its own.
 
@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -119,9 +120,9 @@ class Flow:
         self.own_senders = senders is None and self.send_async is None
         # A blocking send needs a thread of its own while it waits on the provider; a kind whose
         # threads each hold a connection (SMTP) says how many (`threads`), the rest wait their turn.
+        self.threads = min(getattr(kind, "threads", None) or concurrency, concurrency)
         if self.own_senders:
-            threads = getattr(kind, "threads", None) or concurrency
-            senders = ThreadPoolExecutor(min(threads, concurrency), thread_name_prefix=kind.name)
+            senders = ThreadPoolExecutor(self.threads, thread_name_prefix=kind.name)
         self.senders = senders
         # Messages that may have gone out are looked up and settled a few at a time, in claim order.
         self.careful = ThreadPoolExecutor(
@@ -216,40 +217,82 @@ class Flow:
             wanted = await self.in_db(still_wanted_many, self.kind, chunk)
             for _unwanted in range(len(chunk) - len(wanted)):
                 self._settled(None)
-            for job in wanted:
-                delay = self.limiter.reserve() if self.limiter is not None else 0.0
-                self._start(self._send(job, delay))
+            if self.send_async is not None:
+                for job in wanted:
+                    delay = self.limiter.reserve() if self.limiter is not None else 0.0
+                    self._start(self._send(job, delay))
+                continue
+            # Blocking sends: each sender thread takes the chunk's messages one after another, so
+            # a thread is handed work once per share of a chunk, not once per message.
+            queue = deque(wanted)
+            for _share in range(min(self.threads, len(wanted))):
+                self._start(self._send_from(queue))
 
     async def _send(self, job: Any, delay: float) -> None:
-        outcome: str | None = None
-        sent = False
+        """One message through the kind's coroutine (`send_async`)."""
+        if delay > 0:
+            await asyncio.sleep(delay)
         try:
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                if self.send_async is not None:
-                    result = await self.send_async(job)
-                else:
-                    loop = asyncio.get_running_loop()
-                    result = await loop.run_in_executor(self.senders, self.kind.send, job)
-            except ChannelError as error:
-                failure = engine.decide(
-                    error, attempts=self.kind.attempts(job), needs_reconcile=False, now=utcnow()
-                )
-                outcome = await self.in_db(self.kind.record_failure, job, error, failure)
-            else:
-                self.sent.append((job, result))
-                self.unrecorded.set()
-                sent = True  # the recorder settles it
+            result = await self.send_async(job)
         except Exception as error:  # noqa: BLE001 - one bad message must not stop the others
-            # The claim stays in `sending` until its lease runs out, then it is looked up, never
-            # resent blindly.
+            # An unexpected error leaves the claim in `sending` until its lease runs out; then
+            # it is looked up, never resent blindly.
+            self._settled(await self._failed(job, error))
+        else:
+            self.sent.append((job, result))
+            self.unrecorded.set()  # the recorder settles it
+
+    def _send_blocking(self, queue: deque, done: list) -> None:
+        """In a sender thread: send the queue's messages until it is empty, each spaced by the rate
+        limiter; what became of each goes to `done` as (job, result, error)."""
+        while True:
+            try:
+                job = queue.popleft()
+            except IndexError:
+                return
+            if self.limiter is not None:
+                self.limiter.wait()
+            try:
+                done.append((job, self.kind.send(job), None))
+            except Exception as error:  # noqa: BLE001 - one bad message must not stop the others
+                done.append((job, None, error))
+
+    async def _send_from(self, queue: deque) -> None:
+        """One sender thread's share of a chunk, then what became of each message."""
+        done: list[tuple[Any, Any, Exception | None]] = []
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self.senders, self._send_blocking, queue, done)
+        except Exception as error:  # noqa: BLE001 - the pool could not take them: claims run out
+            log.error("%s: sending stopped: %s", self.kind.name, type(error).__name__)
+            while True:
+                try:
+                    queue.popleft()
+                except IndexError:
+                    break
+                self._settled("error")
+        sent = [(job, result) for job, result, error in done if error is None]
+        if sent:
+            self.sent.extend(sent)
+            self.unrecorded.set()  # the recorder settles them
+        for job, _result, error in done:
+            if error is not None:
+                self._settled(await self._failed(job, error))
+
+    async def _failed(self, job: Any, error: Exception) -> str:
+        """A send that raised: a provider's refusal is decided and written; anything else is logged
+        and the claim left to run out (then looked up, never resent blindly)."""
+        if not isinstance(error, ChannelError):
             log.error("%s: unexpected %s", self.kind.name, type(error).__name__)
-            log.debug("%s", self.kind.name, exc_info=True)
-            outcome = "error"
-        finally:
-            if not sent:
-                self._settled(outcome)
+            return "error"
+        failure = engine.decide(
+            error, attempts=self.kind.attempts(job), needs_reconcile=False, now=utcnow()
+        )
+        try:
+            return await self.in_db(self.kind.record_failure, job, error, failure)
+        except Exception as failed:  # noqa: BLE001 - as an unexpected error in `_send`
+            log.error("%s: unexpected %s", self.kind.name, type(failed).__name__)
+            return "error"
 
     async def _careful(self, job: Any) -> None:
         loop = asyncio.get_running_loop()
