@@ -353,12 +353,13 @@ def may_send_many(
         ConsentRecord.channel == channel,
         col(ConsentRecord.at) <= now,
     )
+    order: dict[tuple[int, Purpose], tuple] = {}
     for record in db.exec(records) if contact_ids else []:
-        key = (record.contact_id, record.purpose)
-        known = latest.get(key)
+        record_id, contact_id, purpose, _action, at = record
+        key = (contact_id, purpose)
         # `latest_choice`'s order: the latest `at`, then the highest id.
-        if known is None or (record.at, record.id) > (known.at, known.id):
-            latest[key] = record
+        if key not in order or (at, record_id) > order[key]:
+            order[key], latest[key] = (at, record_id), record
     decisions = []
     for contact, purpose in asked:
         if purpose == Purpose.service:

@@ -5,8 +5,10 @@ import binascii
 import html
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 from urllib.parse import quote
 
 import css_inline
@@ -277,6 +279,12 @@ def digest(
     return _one_link(practice, language, subject, told, label, url, (footer_html, footer_text))
 
 
+@lru_cache(maxsize=4)
+def _date(second: int) -> str:
+    """The Date header's value for a second (thousands of messages share one)."""
+    return format_datetime(datetime.fromtimestamp(second, UTC))
+
+
 def _header(name: str, value: str) -> bytes:
     """One header line, RFC 2047-encoded when it is not plain ASCII, folded when long."""
     if value.isascii() and len(name) + len(value) < 76:
@@ -327,7 +335,7 @@ def message(
         f"From: {formataddr((practice.from_name, practice.from_address), 'utf-8')}\r\n".encode(),
         _header("To", to),
         _header("Subject", subject),
-        f"Date: {format_datetime(utcnow())}\r\nMessage-ID: <{token}@{domain}>\r\n".encode(),
+        f"Date: {_date(int(utcnow().timestamp()))}\r\nMessage-ID: <{token}@{domain}>\r\n".encode(),
     ]
     if practice.reply_to:
         head.append(_header("Reply-To", practice.reply_to))
