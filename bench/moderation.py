@@ -1,6 +1,7 @@
 """Moderation classifier on the public data in ../shared/data and on the blind set.
 
     python bench/moderation.py [--data ../shared/data] [--no-blind | --blind-only | --corpus]
+    python bench/moderation.py --added phi_pairs,spam_pairs   # what these corpus files add
 
 For each data set: train carepost's classifier on train.csv, report weighted F1 and per-class
 precision/recall/F1 on val.csv, training time, prediction throughput on one core (texts/s, rules
@@ -195,6 +196,48 @@ def corpus_cross_validated(folds: int = 4) -> None:
     blind_report(f"all ({len(texts)})", truth, flags)
 
 
+def corpus_files_added(added: list[str], folds: int = 4) -> None:
+    """What some corpus files add: the other files cross-validated in `folds` folds, each fold's
+    model trained without and then with the `added` files; per language F1 and benign flags."""
+    from sklearn.model_selection import KFold
+
+    from moderation.model import LABELS, Classifier
+    from moderation.text import language
+    from moderation.training import CORPUS_DIR, per_label_figures
+
+    files = sorted(CORPUS_DIR.glob("*.csv"))
+    unknown = set(added) - {f.stem for f in files}
+    if unknown:
+        raise SystemExit(f"no such corpus file: {', '.join(sorted(unknown))}")
+    texts, truth, _ = read_labelled([f for f in files if f.stem not in added])
+    extra, extra_truth, _ = read_labelled([f for f in files if f.stem in added])
+    languages = [language(t) or "other" for t in texts]
+    print(f"{len(texts)} rows cross-validated, {len(extra)} rows added to each fold's training")
+    print(
+        "\n| language | training | "
+        + " | ".join(f"{label} F1" for label in LABELS)
+        + " | benign flagged |"
+    )
+    print("| --- | --- |" + " --- |" * (len(LABELS) + 1))
+    for name, more, more_truth in (("without", [], []), ("with", extra, extra_truth)):
+        flags: list[set[str]] = [set() for _ in texts]
+        for train, test in KFold(folds, shuffle=True, random_state=7).split(texts):
+            model = Classifier.train(
+                [texts[i] for i in train] + more, [truth[i] for i in train] + more_truth
+            )
+            for i, scored in zip(test, model.score([texts[i] for i in test]), strict=True):
+                flags[i] = set(scored.flags)
+        for code in ("en", "es"):
+            chosen = [i for i, found in enumerate(languages) if found == code]
+            figures = per_label_figures(
+                [truth[i] for i in chosen], [flags[i] for i in chosen], LABELS
+            )
+            benign = [i for i in chosen if not truth[i]]
+            rate = _percent(sum(bool(flags[i]) for i in benign), len(benign))
+            cells = " | ".join(f"{figures[label]['f1']:.3f}" for label in LABELS)
+            print(f"| {code} | {name} | {cells} | {rate} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -216,7 +259,16 @@ def main() -> None:
         action="store_true",
         help="only the shipped corpus, cross-validated in 4 folds, per language",
     )
+    parser.add_argument(
+        "--added",
+        metavar="FILES",
+        help="comma-separated corpus files (names without .csv): cross-validate the others, "
+        "training each fold without and with these files",
+    )
     args = parser.parse_args()
+    if args.added:
+        corpus_files_added([name.strip() for name in args.added.split(",") if name.strip()])
+        return
     if args.corpus:
         corpus_cross_validated()
         return
