@@ -12,6 +12,7 @@ from app.contacts.models import Contact, MessageChannel, Purpose
 from app.contacts.segments import Segment, reachable
 from app.database import among
 from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.i18n import N_, Message
 from app.newsletters import tokens
 from app.newsletters.models import (
     EmailKind,
@@ -39,12 +40,26 @@ def list_newsletters(*, db: Session) -> list[Newsletter]:
     return list(db.exec(select(Newsletter).order_by(col(Newsletter.id).desc())))
 
 
-def _checked_status(data: NewsletterIn) -> tuple[NewsletterStatus, list[str]]:
-    """Health claims, and anything the moderation pre-check flags, wait for a clinician."""
-    from moderation import rules
+PHI_REFUSED = N_(
+    "it reads as health data about a person ({reasons}); a newsletter goes to many people and "
+    "never carries anyone's health data"
+)
 
-    hits = rules.check(f"{data.subject}\n{data.preheader}\n{data.body}")
-    flags = sorted({hit.label for hit in hits})
+
+def _checked_status(data: NewsletterIn) -> tuple[NewsletterStatus, list[str]]:
+    """The moderation pre-check, as for posts: the classifier and its rules read the subject, the
+    preheader and the body. Health data about a person is refused (nothing about anyone's care
+    goes out by e-mail); health claims and anything else flagged wait for a clinician."""
+    # Imported here: the classifier loads scikit-learn, which the delivery workers never need.
+    from app.review import scoring
+
+    results = scoring.score([text for text in (data.subject, data.preheader, data.body) if text])
+    if any("phi" in result.flags for result in results):
+        found = [reason for result in results for reason in result.reasons.get("phi", [])]
+        raise InvalidInput(
+            Message(PHI_REFUSED, reasons="; ".join(found[:2]) or "phi"), field="body"
+        )
+    flags = sorted({flag for result in results for flag in result.flags})
     if data.health_claim or flags:
         return NewsletterStatus.awaiting_approval, flags
     return NewsletterStatus.approved, flags
