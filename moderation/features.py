@@ -88,7 +88,7 @@ FIRST_PERSON = frozenset("i im my me mine yo mi mis estoy tengo".split())
 # A given name and a surname (or two): capitalised words in a row, not opening a sentence. Titles,
 # greetings and public bodies that look like names are not someone's name.
 FULL_NAME = re.compile(
-    r"(?<![.!?:]\s)(?<![.!?:])(?<!^)\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+    r"(?<![.!?:]\s)(?<![.!?:@])(?<!^)\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
     r"(?:\s(?:de\s|del\s|de\sla\s|y\s)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){1,3}\b"
 )
 NOT_NAMES = frozenset(

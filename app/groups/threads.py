@@ -24,7 +24,7 @@ from app.groups.models import (
     SupportGroup,
     search_text,
 )
-from app.i18n import N_, Message
+from app.i18n import N_, Message, label
 from app.notifications import service as notifications
 from app.review import service as review
 from app.review import strikes
@@ -437,7 +437,10 @@ def _context(db: Session, post: GroupPost) -> dict:
     people = authors(db, [post, *around])
     thread = around[0] if post.parent_id else post
     return {
-        "where": Message("{group} ({visibility})", group=group.name, visibility=group.visibility),
+        # label(): the visibility read in the reader's language, whether it comes as an enum or text.
+        "where": Message(
+            "{group} ({visibility})", group=group.name, visibility=label(group.visibility)
+        ),
         # A held thread is a 404 for everyone but its author: no link that leads nowhere.
         "link": f"/groups/{group.id}/posts/{thread_id}"
         if thread and thread.status == ContentStatus.visible

@@ -131,3 +131,12 @@ def test_the_shipped_model_finds_every_emergency_in_cases_it_never_saw(shipped_m
             assert sum(found) >= 0.6 * len(found), (path.name, label)
         benign = [f for f, t in zip(flags, truth, strict=True) if not t]
         assert sum(bool(f) for f in benign) <= 0.25 * len(benign), path.name
+
+
+def test_a_full_name_is_a_cue_but_a_mention_of_a_pseudonym_is_not():
+    from moderation.features import FULL_NAME
+
+    assert [m.group(0) for m in FULL_NAME.finditer("mi tía Carmen López tiene diabetes")] == [
+        "Carmen López"
+    ]
+    assert not list(FULL_NAME.finditer("¡Qué rica, @Luz del Norte!"))
