@@ -55,26 +55,28 @@ def serve(port: int, counter_path: str) -> None:
         controller.stop()
 
 
+def _cpu_ticks(stat: Path, children: bool) -> tuple[str, int]:
+    """A process's name and CPU ticks (utime and stime, and its waited-for children's too)."""
+    name, values = stat.read_text().rsplit(")", 1)
+    fields = values.split()[11 : 15 if children else 13]
+    return name.split("(", 1)[1], sum(int(v) for v in fields)
+
+
 def cpu_seconds(name: str) -> float:
     """CPU time so far of every process called `name` (its `comm`), with what finished children
     left to their parents: PostgreSQL's backends come and go, the postmaster keeps their time."""
-    tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)
+            found, ticks = _cpu_ticks(stat, children=True)
         except OSError:
             continue
-        if fields[0].split("(", 1)[1] != name:
-            continue
-        values = fields[1].split()
-        total += sum(int(v) for v in values[11:15])  # utime, stime, cutime, cstime
-    return total / tick
+        total += ticks if found == name else 0
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def process_cpu(pid: int) -> float:
-    values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in values[11:13]) / os.sysconf("SC_CLK_TCK")
+    return _cpu_ticks(Path(f"/proc/{pid}/stat"), children=False)[1] / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:

@@ -118,8 +118,8 @@ class Flow:
         self.limiter: engine.RateLimiter | None = getattr(kind, "limiter", None)
         self.db = ThreadPoolExecutor(DB_THREADS, thread_name_prefix=f"{kind.name}-db")
         self.own_senders = senders is None and self.send_async is None
-        # A blocking send needs a thread of its own while it waits on the provider; a kind whose
-        # threads each hold a connection (SMTP) says how many (`threads`), the rest wait their turn.
+        # A blocking send holds a thread while it waits on the provider: as many sender threads as
+        # the kind says (`threads`: SMTP, a connection each) or as its concurrency.
         self.threads = min(getattr(kind, "threads", None) or concurrency, concurrency)
         if self.own_senders:
             senders = ThreadPoolExecutor(self.threads, thread_name_prefix=kind.name)

@@ -217,9 +217,7 @@ class EmailMessages:
             subject, html_part, text_part = page.subject, page.html, page.text
         else:
             letter = self._rendered[job.newsletter_id]
-            subject = letter.subject
-            for placeholder in render.PLACEHOLDERS:
-                subject = subject.replace(placeholder, job.name)
+            subject = render.personal_subject(letter.subject, job.name)
             mine = {"name": job.name, "token": job.token, "base_url": self.base_url}
             html_part, text_part = (
                 render.fill(letter.html, **mine),

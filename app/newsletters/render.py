@@ -125,17 +125,26 @@ def _own_links(token: str, base_url: str) -> dict[str, str]:
     return {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
 
 
-def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tuple[str, str, str]:
-    """This recipient's subject, HTML and text: names filled in, links tracked and signed."""
+def _tracked(url: str, token: str, base_url: str) -> str:
+    """A link's href for one recipient: through the signed redirect that counts the click."""
+    signature = tokens.link_signature(token, url)
+    return f'href="{base_url}/c/{token}?u={quote(url, safe="")}&amp;s={signature}"'
 
-    def tracked(match: re.Match) -> str:
-        url = html.unescape(match.group(1))
-        signature = tokens.link_signature(token, url)
-        return f'href="{base_url}/c/{token}?u={quote(url, safe="")}&amp;s={signature}"'
 
-    subject, text, page_html = rendered.subject, rendered.text, _LINK.sub(tracked, rendered.html)
+def personal_subject(subject: str, name: str) -> str:
     for placeholder in PLACEHOLDERS:
         subject = subject.replace(placeholder, name)
+    return subject
+
+
+def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tuple[str, str, str]:
+    """This recipient's subject, HTML and text: names filled in, links tracked and signed."""
+    text = rendered.text
+    page_html = _LINK.sub(
+        lambda match: _tracked(html.unescape(match.group(1)), token, base_url), rendered.html
+    )
+    subject = personal_subject(rendered.subject, name)
+    for placeholder in PLACEHOLDERS:
         text = text.replace(placeholder, name)
         page_html = page_html.replace(placeholder, html.escape(name))
     for marker, url in _own_links(token, base_url).items():
@@ -206,8 +215,7 @@ def fill(part: Encoded, *, name: str, token: str, base_url: str) -> bytes:
     out = [part.pieces[0]]
     for (kind, value), piece in zip(part.slots, part.pieces[1:], strict=True):
         if kind == "link":
-            signature = tokens.link_signature(token, value)
-            value = f'href="{base_url}/c/{token}?u={quote(value, safe="")}&amp;s={signature}"'
+            value = _tracked(value, token, base_url)
         elif kind == "name":
             value = shown_name
         else:
