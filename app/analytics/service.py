@@ -201,8 +201,9 @@ def _email(db: Session, days: list[date], weeks: list[str]) -> list[EmailWeek]:
     for index, kind, number in events:
         if index >= 0:
             row = totals[week_of(days[index])]
-            name = EMAIL_EVENTS[EmailEventKind(kind)]
-            setattr(row, name, getattr(row, name) + number)
+            name = EMAIL_EVENTS.get(EmailEventKind(kind))  # opens are not a weekly figure
+            if name:
+                setattr(row, name, getattr(row, name) + number)
     return list(totals.values())
 
 

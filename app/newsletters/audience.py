@@ -161,6 +161,27 @@ def click(*, db: Session, token: str, url: str, signature: str, now: datetime) -
     return url
 
 
+def opened(*, db: Session, token: str, now: datetime) -> None:
+    """A newsletter's tracking image was loaded: its recipient's first open is counted, once."""
+    row = db.exec(select(OutboundEmail).where(OutboundEmail.token == token[:32])).first()
+    if row is None or row.newsletter_id is None:
+        return
+    seen = db.exec(
+        select(EmailEvent.id)
+        .where(EmailEvent.outbound_id == row.id, EmailEvent.kind == EmailEventKind.open)
+        .limit(1)
+    ).first()
+    if seen is None:
+        db.add(
+            EmailEvent(
+                outbound_id=row.id,
+                newsletter_id=row.newsletter_id,
+                kind=EmailEventKind.open,
+                at=now,
+            )
+        )
+
+
 def sign_up(
     *, db: Session, data: SignupIn, text_shown: str, ip: str | None, now: datetime
 ) -> NewsletterSignup:

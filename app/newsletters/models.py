@@ -38,6 +38,7 @@ class EmailSettings(SQLModel, table=True):
     rate_per_second: float = 10.0
     rate_per_hour: int = 0  # 0: no hourly cap
     soft_bounce_limit: int = 3
+    track_opens: bool = False  # a tracking pixel in each newsletter: off unless the practice asks
     # The mailbox bounces, complaints and unsubscribe e-mails arrive in, read over IMAP with TLS.
     imap_host: str | None = Field(default=None, max_length=255)
     imap_port: int = 993
@@ -166,6 +167,7 @@ class EmailEventKind(StrEnum):
     complaint = "complaint"
     unsubscribe = "unsubscribe"
     click = "click"
+    open = "open"  # a recipient's first open, when the practice tracks opens
 
 
 class EmailEvent(SQLModel, table=True):

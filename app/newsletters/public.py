@@ -143,6 +143,19 @@ def click(
     )
 
 
+# The smallest transparent GIF: what a mail program shows for the tracking image.
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+@pages.get("/o/{token}.gif", name="newsletter_opened")
+def opened(db: SessionDep, token: Token):
+    """A newsletter's tracking image (only in newsletters of practices that track opens)."""
+    audience.opened(db=db, token=token, now=utcnow())
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
 @pages.post("/webhooks/email/bounces/{secret}", name="email_bounces")
 async def returned(request: Request, db: SessionDep, secret: Annotated[str, Path(max_length=64)]):
     """The mail server (or a relay) posts each message that came back to bounces+…@ here, raw."""

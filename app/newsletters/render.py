@@ -23,7 +23,7 @@ from app.newsletters.signing import Signer
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 _LINK = re.compile(r'href="(https?://[^"]+)"')
 PLACEHOLDERS = ("{name}", "{nombre}")
-UNSUBSCRIBE, PREFERENCES = "%%unsubscribe%%", "%%preferences%%"
+UNSUBSCRIBE, PREFERENCES, OPENED = "%%unsubscribe%%", "%%preferences%%", "%%opened%%"
 SIGNED_HEADERS = [
     b"From",
     b"To",
@@ -105,6 +105,8 @@ def render(
 ) -> Rendered:
     """The newsletter's HTML (CSS inlined) and text, with the footer's identity and unsubscribe link."""
     footer_html, footer_text = _footer(practice, language, unsubscribe=True)
+    if practice.track_opens:  # one image per recipient, counted at its first load
+        footer_html += f'<img src="{OPENED}" width="1" height="1" alt="">'
     body_html = _markdown.render(body)
     text = f"{body.strip()}\n\n-- \n{footer_text}\n"
     return Rendered(
@@ -122,7 +124,11 @@ def render(
 
 def _own_links(token: str, base_url: str) -> dict[str, str]:
     """The recipient's unsubscribe and preference pages, for the footer's markers."""
-    return {UNSUBSCRIBE: f"{base_url}/u/{token}", PREFERENCES: f"{base_url}/p/{token}"}
+    return {
+        UNSUBSCRIBE: f"{base_url}/u/{token}",
+        PREFERENCES: f"{base_url}/p/{token}",
+        OPENED: f"{base_url}/o/{token}.gif",
+    }
 
 
 def _tracked(url: str, token: str, base_url: str) -> str:
@@ -157,7 +163,7 @@ def personal(rendered: Rendered, *, name: str, token: str, base_url: str) -> tup
 # `personal` replaces them: a placeholder inside a link's address stays part of the link.
 _SLOT = re.compile(
     r'href="(https?://[^"]+)"|'
-    + "|".join(re.escape(p) for p in (*PLACEHOLDERS, UNSUBSCRIBE, PREFERENCES))
+    + "|".join(re.escape(p) for p in (*PLACEHOLDERS, UNSUBSCRIBE, PREFERENCES, OPENED))
 )
 _SOFT_BREAK = b"=\r\n"
 

@@ -1,4 +1,5 @@
-"""A newsletter's results: how many were sent, bounced, unsubscribed, complained and clicked."""
+"""A newsletter's results: how many were sent, bounced, unsubscribed, complained, clicked and
+(when the practice tracks opens) opened."""
 
 from collections import defaultdict
 
@@ -7,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.newsletters.models import EmailEvent, EmailKind, EmailStatus, OutboundEmail
 
-EVENTS = ("sent", "hard_bounce", "soft_bounce", "complaint", "unsubscribe", "click")
+EVENTS = ("sent", "hard_bounce", "soft_bounce", "complaint", "unsubscribe", "click", "open")
 
 
 def figures(*, db: Session, newsletter_id: int) -> dict[str, int]:
@@ -33,6 +34,7 @@ def figures(*, db: Session, newsletter_id: int) -> dict[str, int]:
         "unsubscribed": counts.get("unsubscribe", 0),
         "complaints": counts.get("complaint", 0),
         "clicks": counts.get("click", 0),
+        "opens": counts.get("open", 0),
     }
 
 

@@ -26,6 +26,7 @@ class EmailSettingsIn(BaseModel):
     rate_per_second: float = Field(default=10.0, gt=0, le=10_000)
     rate_per_hour: int = Field(default=0, ge=0, le=10_000_000)
     soft_bounce_limit: int = Field(default=3, ge=1, le=20)
+    track_opens: bool = False
     imap_host: str | None = Field(default=None, max_length=255, pattern=HOST_PATTERN)
     imap_port: int = Field(default=993, ge=1, le=65535)
     imap_username: str | None = Field(default=None, max_length=255)

@@ -183,3 +183,34 @@ def test_settings_page_shows_dns_records_and_keeps_secrets_encrypted(practice, l
     with session_scope() as db:
         row = db.get(EmailSettings, 1)
     assert "BEGIN" not in row.dkim_key_encrypted
+
+
+def test_opens_are_counted_only_when_the_practice_turns_tracking_on_and_once_a_recipient(
+    practice, smtp, app
+):
+    from app.newsletters import config, results
+    from tests.newsletters.conftest import practice_settings
+
+    token = sent_to_lucia(practice)
+    [first] = smtp.received
+    assert "/o/" not in first.message.get_body(("html",)).get_content()  # off by default
+
+    with session_scope() as db:
+        on = practice_settings(host="127.0.0.1", port=smtp.port, track_opens=True)
+        config.save(db=db, data=on, actor=practice)
+    subscriber("Pablo Ruiz", "pablo@example.org")
+    letter = newsletter(practice)
+    send_newsletter(practice, letter)
+    engine.tick(worker="test", only=[email_kind()])
+    second = smtp.received[-1]
+    token = second.mail_from.split("+", 1)[1].split("@", 1)[0]  # bounces+TOKEN@
+    assert f'src="https://clinic.example/o/{token}.gif"' in (
+        second.message.get_body(("html",)).get_content()
+    )
+    with TestClient(app) as mail_program:
+        for _ in range(2):
+            image = mail_program.get(f"/o/{token}.gif")
+            assert image.status_code == 200 and image.headers["content-type"] == "image/gif"
+        assert mail_program.get("/o/" + "A" * 22 + ".gif").status_code == 200  # nobody's
+    with session_scope() as db:
+        assert results.figures(db=db, newsletter_id=letter)["opens"] == 1
