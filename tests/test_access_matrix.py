@@ -371,6 +371,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/u/{token}"): same(404, anon=404),
     ("GET", "/p/{token}"): same(404, anon=404),
     ("POST", "/p/{token}"): same(404, anon=404),
+    ("POST", "/p/{token}/pause"): same(422, anon=422),
     ("GET", "/c/{token}"): same(422, anon=422),
     ("GET", "/o/{token}.gif"): same(200, anon=200),  # an image for any token: it tells nothing
     ("POST", "/webhooks/email/bounces/{secret}"): same(404, anon=404),

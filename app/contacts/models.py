@@ -79,6 +79,10 @@ class Contact(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # The person paused the newsletter from its preference page: none is sent before this time.
+    newsletter_paused_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
 
 
 class ConsentRecord(SQLModel, table=True):

@@ -4,7 +4,7 @@ Every public step is reached by a token from an e-mail; a GET only shows a page,
 scanners follow links, and must not confirm or unsubscribe anyone).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -140,6 +140,36 @@ def resubscribe(*, db: Session, token: str, now: datetime, ip: str | None, text:
             text=text,
             confirmed=True,
         )
+
+
+PAUSES = (1, 3, 6)  # months a person may pause the newsletter for
+
+
+def paused_until(db: Session, row: OutboundEmail, now: datetime) -> datetime | None:
+    """Until when the newsletter's recipient paused it (None: not paused)."""
+    contact = db.get(Contact, row.contact_id) if row.kind == EmailKind.newsletter else None
+    until = contact.newsletter_paused_until if contact is not None else None
+    return until if until is not None and until > now else None
+
+
+def pause(*, db: Session, token: str, months: int, now: datetime) -> None:
+    """From the preference page: no newsletter for `months` (0 resumes now); consent is kept."""
+    row = by_token(db, token)
+    if row.kind != EmailKind.newsletter:
+        raise InvalidInput("only the newsletter can be paused")
+    if months not in (0, *PAUSES):
+        raise InvalidInput("choose a pause of 1, 3 or 6 months")
+    contact = db.get(Contact, row.contact_id)
+    contact.newsletter_paused_until = now + timedelta(days=30 * months) if months else None
+    db.add(contact)
+    audit.record(
+        db,
+        actor=None,
+        action="newsletter.pause",
+        object_type="contact",
+        object_id=contact.id,
+        months=months,
+    )
 
 
 def click(*, db: Session, token: str, url: str, signature: str, now: datetime) -> str:

@@ -114,12 +114,31 @@ def unsubscribe(request: Request, db: SessionDep, token: Token):
 def preferences(request: Request, db: SessionDep, token: Token):
     row = audience.by_token(db, token)
     _speak(request, row.language)
-    on = audience.receiving(db, row, utcnow())
+    now = utcnow()
+    on = audience.receiving(db, row, now)
     return render(
         request,
         "newsletters/preferences.html",
-        {"token": token, "on": on, "digest": row.kind == EmailKind.digest},
+        {
+            "token": token,
+            "on": on,
+            "digest": row.kind == EmailKind.digest,
+            "paused_until": audience.paused_until(db, row, now),
+            "pauses": audience.PAUSES,
+        },
     )
+
+
+@pages.post("/p/{token}/pause", name="newsletter_pause")
+def pause(
+    request: Request,
+    db: SessionDep,
+    token: Token,
+    months: Annotated[int, Form(ge=0, le=12)],
+):
+    """Pause the newsletter for some months, or resume it (0)."""
+    audience.pause(db=db, token=token, months=months, now=utcnow())
+    return RedirectResponse(request.url_for("newsletter_preferences", token=token), status_code=303)
 
 
 @pages.post("/p/{token}", name="newsletter_preferences_post")

@@ -225,7 +225,7 @@ def still_wanted_many(db: Session, rows: list, now: datetime) -> dict[int, conta
     # Plain rows (id, email, phone), not ORM objects: the engine checks hundreds at a time.
     people = {}
     if contact_ids:
-        query = select(Contact.id, Contact.email, Contact.phone)
+        query = select(Contact.id, Contact.email, Contact.phone, Contact.newsletter_paused_until)
         people = {c.id: c for c in db.exec(query.where(among(db, col(Contact.id), contact_ids)))}
     allowed = contacts.may_send_to(
         db, list(people.values()), MessageChannel.email, Purpose.newsletters, now
@@ -253,6 +253,8 @@ def still_wanted_many(db: Session, rows: list, now: datetime) -> dict[int, conta
         contact = people.get(row.contact_id)
         if contact is None or (contact.email or "").lower() != row.to_address.lower():
             decisions[row.id] = contacts.Decision(False, "the contact's address changed")
+        elif contact.newsletter_paused_until and contact.newsletter_paused_until > now:
+            decisions[row.id] = contacts.Decision(False, "the person paused the newsletter")
         else:
             decisions[row.id] = allowed[contact.id]
     return decisions

@@ -214,3 +214,37 @@ def test_opens_are_counted_only_when_the_practice_turns_tracking_on_and_once_a_r
         assert mail_program.get("/o/" + "A" * 22 + ".gif").status_code == 200  # nobody's
     with session_scope() as db:
         assert results.figures(db=db, newsletter_id=letter)["opens"] == 1
+
+
+def test_a_paused_newsletter_skips_the_person_until_they_resume_and_keeps_the_consent(
+    practice, smtp, app
+):
+    token = sent_to_lucia(practice)
+    with TestClient(app, follow_redirects=False) as reader:
+        csrf = csrf_of(reader)
+        page = reader.get(f"/p/{token}")
+        assert page.status_code == 200 and f'action="/p/{token}/pause"' in page.text
+        assert (
+            reader.post(f"/p/{token}/pause", data={"csrf_token": csrf, "months": "7"}).status_code
+            == 422
+        )
+        assert reader.post(f"/p/{token}/pause", data={"months": "3"}).status_code in (400, 403)
+        paused = reader.post(f"/p/{token}/pause", data={"csrf_token": csrf, "months": "3"})
+        assert paused.status_code == 303
+        assert 'data-testid="paused"' in reader.get(f"/p/{token}").text
+    letter = newsletter(practice)
+    send_newsletter(practice, letter)
+    engine.tick(worker="test", only=[email_kind()])
+    assert len(smtp.received) == 1  # only the first newsletter, before the pause
+    assert may_mail()  # the consent stands: a pause is not an opt-out
+    skipped = [r for r in outbound() if r.newsletter_id == letter]
+    assert [(r.status, r.error) for r in skipped] == [
+        (EmailStatus.skipped, "the person paused the newsletter")
+    ]
+    with TestClient(app, follow_redirects=False) as reader:
+        csrf = csrf_of(reader)
+        reader.post(f"/p/{token}/pause", data={"csrf_token": csrf, "months": "0"})
+        assert 'data-testid="paused"' not in reader.get(f"/p/{token}").text
+    send_newsletter(practice, newsletter(practice, body="Otra vez, {nombre}."))
+    engine.tick(worker="test", only=[email_kind()])
+    assert len(smtp.received) == 2
