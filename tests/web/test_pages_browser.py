@@ -42,6 +42,7 @@ NOT_PAGES = {
     "newsletter_results_csv": "a CSV download",
     "analytics_csv": "a CSV download",
     "newsletter_click": "a tracked link's redirect, not a page",
+    "newsletter_opened": "a newsletter's tracking image, not a page",
     "newsletter_confirm": "opened from the confirmation e-mail's link; tests/newsletters drive it",
     "newsletter_unsubscribe": "opened from a newsletter's link; tests/newsletters drive it",
     "newsletter_preferences": "opened from a newsletter's link; tests/newsletters drive it",
