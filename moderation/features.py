@@ -85,17 +85,55 @@ PAIRS = (
     ("question", "first_person"),
 )
 FIRST_PERSON = frozenset("i im my me mine yo mi mis estoy tengo".split())
-# A given name and a surname (or two): capitalised words in a row, not opening a sentence. Titles,
-# greetings and public bodies that look like names are not someone's name.
+# A given name and a surname (or two): capitalised words in a row. Titles, greetings, public bodies
+# and the capitalised first words of a sentence ("The", "Vendo", "Does") are not someone's name.
 FULL_NAME = re.compile(
-    r"(?<![.!?:]\s)(?<![.!?:@])(?<!^)\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+    r"(?<![@\w])[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
     r"(?:\s(?:de\s|del\s|de\sla\s|y\s)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){1,3}\b"
 )
+_SENTENCE_START = re.compile(r"(?:^|[.!?:¡¿\n]\s*)$")
 NOT_NAMES = frozenset(
     "seguridad social sanidad salud doctor doctora dr dra nurse enfermera the el la los las mi my "
     "our nuestro nuestra hola hi dear buenos buenas good happy feliz centro hospital clinica "
     "clinic practice farmacia pharmacy app nhs".split()
 )
+# Words that open a sentence or name a place or body, never a person's given name.
+NOT_GIVEN = NOT_NAMES | frozenset(
+    "a an and at but by can could did do does for from how i if in is it of on or so that this "
+    "these those what when where which who why will with you your his her their we us last first "
+    "next every free buy join avoid honestly started tengo vendo compra tome uncle aunt grandma "
+    "grandad nana mum dad mom tio tia abuela abuelo mama papa un una en al del de y o que con por "
+    "para segun como cuando donde si su sus tu tus este esta ese esa dia mundial st saint san "
+    "sir dame pastor thanks gracias animo medicare medicaid national".split()
+)
+# A run with one of these words names a body, a place or a clinician, not a patient.
+BODIES = frozenset(
+    "dr dra doctor doctora nurse enfermera surgery pharmacy clinic centre center hospital foundation fundacion asociacion clinica "
+    "farmacia dental care home action scheme cross roja liga ayuntamiento advantage enrollment "
+    "medical health salud school colegio university universidad".split()
+)
+# Courtesy titles and introductions before a name ("Mrs. Farida Begum", "Soy Nuria Garcés"); a
+# doctor's title stays in NOT_NAMES: a clinician named in public is not a patient.
+TITLES = frozenset("mr mrs ms miss sr sra srta dna don dona smt shri pt soy patient paciente".split())
+_TITLE_DOT = re.compile(r"\b(Mr|Mrs|Ms|Sr|Sra|Srta|Dña|Smt|Shri|Pt)\.")
+
+
+def full_name(text: str) -> bool:
+    """Whether text names someone: a given name and a surname, after a courtesy title or not."""
+    text = _TITLE_DOT.sub(r"\1", text)
+    for match in FULL_NAME.finditer(text):
+        words = [normalise(w) for w in match.group(0).split()]
+        titled = words[0] in TITLES
+        while words and words[0] in TITLES:
+            words = words[1:]
+        if len(words) < 2 or not BODIES.isdisjoint(words):
+            continue
+        opening = not titled and _SENTENCE_START.search(text[: match.start()])
+        if words[0] not in (NOT_GIVEN if opening else NOT_NAMES):
+            return True
+    return False
+
+
 DRUG = Lexicon(
     r"\b(?:paracetamol|calpol|apiretal|ibuprofen\w*|nurofen|dalsy|amoxi\w*|aspirin\w*|codeine|co-codamol|"
     r"tramadol|morphine|oramorph|sertralin\w*|citalopram|escitalopram|fluoxetin\w*|metformin\w*|insulin\w*|"
@@ -149,10 +187,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             found.add("first_person")
         if rules.exposed(folded):
             found.add("identifier")
-        if any(
-            normalise(match.group(0).split()[0]) not in NOT_NAMES
-            for match in FULL_NAME.finditer(text)
-        ):
+        if full_name(text):
             found.add("full_name")
         return frozenset(found)
 

@@ -135,15 +135,31 @@ HEALTH_TERMS = _any(
     r"\b(?:tratamiento|treatment|medicacion|medication|quimio|chemo|radioterap|radiotherap|dialys|dialis|biops)",
     r"\b(?:metadona|methadone|metformin|levotirox|sertralin|warfarin|sintrom|apixaban|oncolog|cardiac|cardio)",
     r"\b(?:paciente|patient|historia clinica|medical record|informe medico|analitica|blood test|bloods|results|resultados)\b",
-    r"\b(?:ingresad|internad|hospitaliz|admitted|ward|uci|icu|(?<!gp )(?<!doctors )(?<!doctor's )surgery|cirugia|operacion|bypass|stent)",
+    r"\b(?:ingresad|internad|hospitaliz|admitted|ward|uci|icu|(?<!gp )(?<!doctors )(?<!doctor's )(?<!the )(?<!a )(?<!new )(?<!change )(?<!our )(?<!your )(?<!same )(?<!local )surgery|cirugia|operacion|bypass|stent)",
     r"\b(?:epilep|alzheimer|parkinson|esclerosis|sclerosis|demencia|dementia|asma|asthma|ictus|stroke|infarto)",
     r"\b(?:ulcera|ulcer|pressure sore|fever|fiebre|temp \d|mri|resonancia|scan|baja por|signed off|incapacidad)",
     r"\bvirus\b",
+    r"\b(?:self[- ]?harm|autolesi|overdose|sobredosis|rehab\b|desintox|adiccion|addiction)",
+    r"\b(?:hpv|vph|clamidia|chlamydia|gonorr|sifilis|syphilis|herpes|sti|std|uti|infeccion urinaria)\b",
+    r"\b(?:alergi|allerg|anafilax|anaphyla|epipen|celiac|coeliac|crohn|colitis|psoriasis|lupus|artritis|arthritis)",
+    r"\b(?:fractur|protesis|apendicitis|appendicitis|kidney stone|trasplant|transplant|amputa|displasia|dysplasia)",
+    r"\b(?:metotrexat|methotrexat|fentanil|fentanyl|morfina|opioid|mamograf|mastograf|mammogra|citologia|smear test)",
+    r"\b(?:colposcop|antigeno prostatico|viral load|carga viral|tested positive|dio positivo|dado positivo|positivo en)",
 )
+# Phone numbers of Spain, the UK, the US and Latin America (ten digits in groups of 2-4-4 or 3-3-4).
 PHONE = re.compile(
     r"(?<!\d)(?:\+?34[\s.-]?)?[6789]\d{2}[\s.-]?\d{2,3}[\s.-]?\d{2,3}(?:[\s.-]?\d{2})?(?!\d)"
     r"|(?<!\d)\+\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,4}[\s.-]?\d{0,4}(?!\d)"
-    r"|(?<!\d)07\d{3}\s?\d{6}(?!\d)"
+    r"|(?<!\d)07\d{3}\s?(?:\d{6}|\d{3}\s\d{3})(?!\d)"
+    r"|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}(?!\d)"
+    r"|(?<![\d-])(?:\d{2}[\s.-]?\d{4}|\d{3}[\s.-]?\d{3})[\s.-]?\d{4}(?![\d-])"
+)
+# A phone number given by a business to be called (a practice, a shop, a scam) is nobody's health data.
+BUSINESS_CONTACT = _any(
+    r"\b(?:call|ring|phone|text|contact) (?:us|the|our|now|today|from|\d|1-8)",
+    r"\b(?:will call|to book|to schedule|book (?:on|online|now|at|your)|front desk|reception)",
+    r"\b(?:llam(?:anos|a al|e al|ar al|en al)|pide cita|pedidos|reservas|envios|informes al|info al)",
+    r"\b(?:whats(?:app)?|wa\.me|telegram)\b",
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 DNI = re.compile(r"\b(\d{8})[\s-]?([a-z])\b")
@@ -190,7 +206,8 @@ IDENTIFIERS = {
 }
 # A number shown as an example in instructions, or made of a run of digits, is nobody's.
 EXAMPLE = re.compile(
-    r"\b(?:e\.?\s?g\.?|for example|for instance|example|such as|like|looks like|format|formato|ejemplo|p\.?\s?ej\.?|por ejemplo|tipo|sample|muestra|test patient|paciente de prueba|ficticio|dummy|training)\b[^.\n]{0,60}$"
+    r"(?:\be\.\s?g\.|\bp\.\s?ej\.)\s?[^.\n]{0,60}$"
+    r"|\b(?:eg|for example|for instance|example|such as|like|looks like|format|formato|ejemplo|pej|por ejemplo|tipo|sample|muestra|test patient|paciente de prueba|ficticio|dummy|training)\b[^.\n]{0,60}$"
 )
 SAMPLES = frozenset({"123456789", "1234567890", "0781051120"})
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
@@ -289,6 +306,11 @@ def _placeholder(number: str) -> bool:
     return len(set(digits)) <= 1 or digits in SAMPLES or bool(re.search(r"x{3}|a{4}0{6}", number))
 
 
+def _real(folded: str, match: re.Match) -> bool:
+    """A number that is not shown as an example in instructions, nor a placeholder."""
+    return not EXAMPLE.search(folded[: match.start()]) and not _placeholder(match.group(0))
+
+
 def _quoted(text: str, start: int) -> bool:
     """Whether position start lies inside quotation marks."""
     before = text[:start]
@@ -330,23 +352,20 @@ def exposed(folded: str) -> list[str]:
     if len(folded) - len(folded.translate(_NO_DIGITS)) < 4:  # every identifier has 4 digits or more
         return found
 
-    def real(match: re.Match) -> bool:
-        return not EXAMPLE.search(folded[: match.start()]) and not _placeholder(match.group(0))
-
-    if any(_valid_dni(m[1], m[2]) and real(m) for m in DNI.finditer(folded)):
+    if any(_valid_dni(m[1], m[2]) and _real(folded, m) for m in DNI.finditer(folded)):
         found.append("a Spanish DNI")
-    if any(_valid_nie(m[1], m[2], m[3]) and real(m) for m in NIE.finditer(folded)):
+    if any(_valid_nie(m[1], m[2], m[3]) and _real(folded, m) for m in NIE.finditer(folded)):
         found.append("a Spanish NIE")
-    if any(_valid_nhs(m[1] + m[2] + m[3]) and real(m) for m in NHS.finditer(folded)):
+    if any(_valid_nhs(m[1] + m[2] + m[3]) and _real(folded, m) for m in NHS.finditer(folded)):
         found.append("an NHS number")
-    if any(_valid_cuil(m[1], m[2], m[3]) and real(m) for m in CUIL.finditer(folded)):
+    if any(_valid_cuil(m[1], m[2], m[3]) and _real(folded, m) for m in CUIL.finditer(folded)):
         found.append("an Argentine CUIL")
-    if any(_valid_ppsn(m[1], m[2], m[3]) and real(m) for m in PPSN.finditer(folded)):
+    if any(_valid_ppsn(m[1], m[2], m[3]) and _real(folded, m) for m in PPSN.finditer(folded)):
         found.append("an Irish PPS number")
-    if any(_valid_aadhaar(m[1] + m[2] + m[3]) and real(m) for m in AADHAAR.finditer(folded)):
+    if any(_valid_aadhaar(m[1] + m[2] + m[3]) and _real(folded, m) for m in AADHAAR.finditer(folded)):
         found.append("an Aadhaar number")
     for name, pattern in IDENTIFIERS.items():
-        if any(real(m) for m in pattern.finditer(folded)):
+        if any(_real(folded, m) for m in pattern.finditer(folded)):
             found.append(name)
     return found
 
@@ -360,9 +379,14 @@ def phi_hits(folded: str) -> list[Hit]:
         else Hit("phi", f"{name}, no health information", forced=False)
         for name in exposed(folded)
     ]
-    if health and len(folded) - len(folded.translate(_NO_DIGITS)) >= 6 and PHONE.search(folded):
+    if (
+        health
+        and len(folded) - len(folded.translate(_NO_DIGITS)) >= 6
+        and any(_real(folded, m) for m in PHONE.finditer(folded))
+        and not BUSINESS_CONTACT.search(folded)
+    ):
         hits.append(Hit("phi", f"a phone number + health information (“{health.group(0)}”)"))
-    if health and "@" in folded and EMAIL.search(folded):
+    if health and "@" in folded and EMAIL.search(folded) and not BUSINESS_CONTACT.search(folded):
         hits.append(Hit("phi", f"an e-mail address + health information (“{health.group(0)}”)"))
     return hits
 

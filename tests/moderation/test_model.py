@@ -140,3 +140,22 @@ def test_a_full_name_is_a_cue_but_a_mention_of_a_pseudonym_is_not():
         "Carmen López"
     ]
     assert not list(FULL_NAME.finditer("¡Qué rica, @Luz del Norte!"))
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("I am Mrs. Farida Begum, my husband had a stroke", True),
+        ("Informamos a los familiares de Dña. Asunción Prieto de que", True),
+        ("Sarah Okafor started radiotherapy on Monday", True),
+        ("Soy Ulises Carrillo, me operaron el sábado", True),
+        ("The King has cancer, the palace says", False),
+        ("Vendo Ozempic barato", False),
+        ("Farmacia La Avenida informa de su horario", False),
+        ("Ask Dr. Mehra about it", False),
+    ],
+)
+def test_a_name_after_a_courtesy_title_or_opening_a_sentence_is_a_full_name(text, named):
+    from moderation.features import full_name
+
+    assert full_name(text) is named

@@ -170,6 +170,33 @@ def test_numbers_failing_their_check_or_without_health_information_are_not_force
 @pytest.mark.parametrize(
     "text",
     [
+        "yo this is Devontae, (979) 555-0120, i got a positive on my chlamydia test",
+        "Hola soy Dayana, mi cel 304 828 9466, tengo una infección urinaria",
+        "Lucy Partridge, 07700 918 253. The lab letter says HPV positive",
+        "Dan in year 10 is self-harming, his mum is Lisa 07788 554433",
+    ],
+)
+def test_a_personal_phone_number_of_any_country_with_health_information_is_phi(text):
+    assert "phi" in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Flu vaccines are in! Free for over 60s with a long-term condition. Ring the surgery on 021 555 4410",
+        "Mammogram results are mailed within 10 days; a nurse will call from 408-555-0199",
+        "Campaña de gripe para embarazadas y crónicos: pide cita en la app o en el 925 330 210",
+        "Moving house, NHS number 422 534 5262, is there a form to change surgery?",
+        "For a sample letter, e.g. 07700 900123, write 'diagnosis' in the subject",
+    ],
+)
+def test_a_business_phone_a_sample_number_or_the_surgery_as_a_place_is_not_forced(text):
+    assert "phi" not in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "On the form, enter your Social Security number in the format XXX-XX-XXXX",
         "Your NHS number is 10 digits long, for example 123 456 7890",
         "La CURP tiene 18 caracteres, por ejemplo AAAA000000HDFXXX00",
