@@ -114,7 +114,9 @@ BODIES = frozenset(
 )
 # Courtesy titles and introductions before a name ("Mrs. Farida Begum", "Soy Nuria Garcés"); a
 # doctor's title stays in NOT_NAMES: a clinician named in public is not a patient.
-TITLES = frozenset("mr mrs ms miss sr sra srta dna don dona smt shri pt soy patient paciente".split())
+TITLES = frozenset(
+    "mr mrs ms miss sr sra srta dna don dona smt shri pt soy patient paciente".split()
+)
 _TITLE_DOT = re.compile(r"\b(Mr|Mrs|Ms|Sr|Sra|Srta|Dña|Smt|Shri|Pt)\.")
 
 

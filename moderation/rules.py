@@ -362,7 +362,9 @@ def exposed(folded: str) -> list[str]:
         found.append("an Argentine CUIL")
     if any(_valid_ppsn(m[1], m[2], m[3]) and _real(folded, m) for m in PPSN.finditer(folded)):
         found.append("an Irish PPS number")
-    if any(_valid_aadhaar(m[1] + m[2] + m[3]) and _real(folded, m) for m in AADHAAR.finditer(folded)):
+    if any(
+        _valid_aadhaar(m[1] + m[2] + m[3]) and _real(folded, m) for m in AADHAAR.finditer(folded)
+    ):
         found.append("an Aadhaar number")
     for name, pattern in IDENTIFIERS.items():
         if any(_real(folded, m) for m in pattern.finditer(folded)):
