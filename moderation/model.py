@@ -2,7 +2,7 @@
 
 Scores are calibrated probabilities; each label has its own threshold, chosen on out-of-fold scores
 when the model is trained (emergency: the highest that keeps recall at EMERGENCY_RECALL; the others:
-the highest within half a point of the best F1). Reasons name the rule, the context or the cues behind a flag.
+the middle of those within two points of the best F1). Reasons name the rule, the context or the cues behind a flag.
 """
 
 import json
@@ -22,10 +22,10 @@ from moderation.reasons import explain
 LABELS = ("misinformation", "unsafe_consultation", "emergency", "phi", "spam")
 THRESHOLD = 0.5
 EMERGENCY_RECALL = 0.97
-# The F1 curve is flat near its best: of the thresholds within half a point of the best F1, the
-# highest flags as many true cases with fewer false alarms (cross-validated on the corpus, the
-# benign texts flagged fell from 12 to 11 %, F1 unchanged; docs/benchmarks.md).
-F1_TOLERANCE = 0.005
+# Out-of-fold F1 is flat and noisy near its best: the middle of the thresholds within two points
+# of the best F1 is steadier than the single best one (cross-validated on the corpus: F1 unchanged,
+# benign texts flagged 12.2 → 11.6 %; Constraint validation 0.9645 → 0.9668; docs/benchmarks.md).
+F1_TOLERANCE = 0.02
 # The SVMs' regularisation, chosen by cross-validation on the corpus (docs/benchmarks.md).
 C = 3.0
 
@@ -74,8 +74,8 @@ def choose_threshold(
     label: str, target: np.ndarray, scores: np.ndarray, forced: np.ndarray
 ) -> float:
     """Emergency: the highest threshold whose flags (with the forced rules) keep recall at
-    EMERGENCY_RECALL; other labels: the highest threshold whose F1 is within F1_TOLERANCE of the
-    best. Chosen on out-of-fold scores."""
+    EMERGENCY_RECALL; other labels: the middle of the thresholds whose F1 is within F1_TOLERANCE
+    of the best. Chosen on out-of-fold scores."""
     candidates = np.round(np.arange(0.05, 0.91, 0.01), 2)
     positives = max(1, int(target.sum()))
     if label == "emergency":
@@ -91,7 +91,7 @@ def choose_threshold(
             for t in candidates
         ]
     )
-    return float(candidates[f1 >= f1.max() - F1_TOLERANCE].max())
+    return float(np.median(candidates[f1 >= f1.max() - F1_TOLERANCE]))
 
 
 @dataclass
