@@ -35,9 +35,12 @@ CONTEXTS = (
         r"\bwhen (?:i|he|she|we|they|my \w+) (?:was|were|had) (?:a |little|young|\d)",
         r"\bas a (?:kid|child|teen|teenager)\b",
         r"\b(?:throwback|years on|ever since|used to)\b",
-        r"\b(?:survived|saved (?:his|her|my|their) life|recovered|is (?:fine|ok|okay) now)\b",
+        r"\b(?:survived|saved (?:his|her|my|their) life|recovered|(?:is|'s) (?:fine|ok|okay) now)\b",
+        r"\b(?:it'?s gone now|it was (?:just|only) \w+|turned out to be|thankfully it was)\b",
+        r"\b(?:seizure|fit)[- ]free\b",
         r"\bel (?:ano|mes) pasado\b",
-        r"\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|unos|unas|varios|varias|muchos) (?:anos?|mes(?:es)?|decadas?)\b",
+        r"\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|quince|veinte|unos|unas|varios|varias|muchos) (?:anos?|mes(?:es)?|decadas?)\b",
+        r"\b(?:ya se (?:me |le )?(?:ha )?pasado|al final (?:era|fue)|menos mal que (?:era|fue|solo))\b",
         r"\bcuando (?:mi|su|tu) \w+ (?:tuvo|era|tenia|estaba)\b",
         r"\bno (?:ha vuelto|volvio) a\b",
         r"\ben (?:el )?(?:19|20)\d\d\b",
@@ -69,7 +72,7 @@ CONTEXTS = (
     _cue(
         "news",
         "news, fiction or a documentary",
-        r"\b(?:news|breaking|headline|reported|according to|police said|statement)\b",
+        r"\b(?:news|breaking|headline|reported|according to|police said|statement|inquest|coroner|jury)\b",
         r"\b(?:man|woman|teen|teenager|boy|girl|child|toddler|footballer|player) (?:\w+ )?(?:dies|died|has died|collapses|treated in hospital)\b",
         r"\b(?:noticia|segun (?:la|el|fuentes)|informa|ha fallecido|fallece|muere|murio)\b",
         r"\b(?:un|una) (?:hombre|mujer|joven|nino|nina|menor|futbolista|jugador) (?:de \d+ anos )?(?:muere|fallece|se desploma|hospitalizad|ingresad)",
@@ -79,7 +82,9 @@ CONTEXTS = (
     _cue(
         "about",
         "question about a condition, or awareness",
-        r"\bwhat (?:are|is) (?:the )?(?:signs?|symptoms?|warning signs|difference)\b",
+        r"\bwhat(?: are| is|'s) (?:the )?(?:signs?|symptoms?|warning signs|difference)\b",
+        r"\b(?:training|scenario|simulacro|simulation|drill|instructor|formacion|for (?:new )?staff|para los (?:mir|residentes))\b",
+        r"\b(?:sensibilizacion|they say|people say|dicen que|hay quien dice)\b",
         r"\bhow (?:do you|can you|do i|to) (?:know|tell|recogni[sz]e|spot)\b",
         r"\bwhat to do (?:if|when)\b",
         r"\b(?:signs|symptoms) (?:of|to)\b",
@@ -102,12 +107,14 @@ CONTEXTS = (
         r"\b(?:casi me da (?:un infarto|algo|un patatus)|me dio un patatus|me voy a morir de)\b",
         r"\b(?:is killing me|are killing me|killing me with|dying to|died laughing|death of me|dead inside)\b",
         r"\b(?:nearly|almost) (?:had a heart attack|died)\b",
-        r"\b(?:lol|lmao|jaja\w*|haha\w*)\b",
+        r"\b(?:lol|lmao|jaja\w*|haha\w*|de (?:la )?(?:risa|verguenza))\b",
+        "[\U0001f602\U0001f923\U0001f480\U0001f648\U0001f926\U0001f605\U0001f606]",
     ),
     _cue(
         "care",
         "already in care",
         r"\b(?:admitted|in hospital|on the ward|discharged|ingresad[oa]|internad[oa]|dad[oa] de alta)\b",
+        r"\b(?:in (?:the )?(?:icu|intensive care)|en la (?:uci|clinica)|en el hospital)\b",
     ),
 )
 # What keeps a match forcing its flag whatever the context: danger now, or intent.
@@ -124,8 +131,13 @@ NOW = _cue(
     "now",
     "happening now",
     *_URGENT,
-    r"\b(?:at the moment|currently|ambulance|999|911|112)\b",
-    r"\b(?:ayuda|ambulancia|urgente)\b",
+    r"\b(?:at the moment|currently)\b",
+    # An ambulance that came, a number rung in a story, or help others are told to seek, is not now.
+    r"\bambulance\b(?! (?:came|arrived|took))",
+    r"(?<!called )(?<!rang )(?<!phoned )(?<!llame al )(?<!llamamos al )\b(?:999|911|112)\b",
+    r"(?<!pide )(?<!pedir )(?<!busca )\bayuda\b",
+    r"(?<!vino la )(?<!llego la )\bambulancia\b",
+    r"\burgente\b",
 )
 INTENT = _cue(
     "intent",

@@ -86,7 +86,8 @@ def choose_threshold(
         return float(candidates[0])
     f1 = np.array(
         [
-            2 * int(((forced | (scores >= t)) & (target == 1)).sum())
+            2
+            * int(((forced | (scores >= t)) & (target == 1)).sum())
             / max(1, int((forced | (scores >= t)).sum()) + positives)
             for t in candidates
         ]

@@ -42,6 +42,11 @@ EMERGENCY = {
         r"\b(?:cartas de despedida|mejor sin mi|nadie (?:me|la|lo) (?:va a )?extran)",
         r"\b(?:hacer dano|hacerle dano) a mis hijos",
         r"\bpastillas (?:contadas|preparadas|alineadas)",
+        r"\bcontra (?:si|mi) mism[oa]",
+        r"\bme (?:las|los) (?:tomo|voy a tomar|tomare) tod[ao]s",
+        r"\bvoces que me (?:dicen|piden|mandan|ordenan)",
+        r"\bhaga dano a (?:mis hijos|mi hij[oa]|mi bebe|alguien)",
+        r"\bno me busquen\b",
     ),
     "self-harm (en)": _any(
         r"\b(?:kill|hurt|harm) myself",
@@ -57,6 +62,10 @@ EMERGENCY = {
         r"\b(?:pills|tablets) (?:lined up|counted|ready)",
         r"\bhurt my (?:children|kids|baby)",
         r"\b(?:goodbye letters?|written the letters|said goodbye to everyone|nobody would miss)",
+        r"\b(?:use|turn|point) (?:it|the gun|the knife) on (?:myself|himself|herself)",
+        r"\bvoices (?:are )?(?:telling|tell|that tell) me to",
+        r"\btake them all (?:tonight|today|now)",
+        r"\bdon'?t (?:come )?look(?:ing)? for me\b",
     ),
     "acute emergency (es)": _any(
         r"\bno (?:puedo|puede) respirar",
@@ -92,6 +101,10 @@ EMERGENCY = {
         r"\bhabla arrastrando",
         r"\bmanch\w+ que no (?:se van|desaparecen)",
         r"\bse (?:le|me) (?:hunden|marcan) las costillas",
+        r"\b(?:calefon|calentador|estufa|brasero|caldera|monoxido)\b.{0,80}(?:duele la cabeza|dolor de cabeza|mare|dormid|vomit)",
+        r"\b(?:embarazad[ao]|semanas de embarazo)\b.{0,80}(?:dolor (?:muy )?fuerte|me desmay|sangr\w* mucho)",
+        r"\bcoagulos (?:como|grandes|enormes|del tamano)",
+        r"\bya (?:viene|sale|asoma) el bebe|\bse (?:ve|asoma) la cabeza del bebe|\besta naciendo\b",
     ),
     "acute emergency (en)": _any(
         r"\bcan'?t breathe",
@@ -122,6 +135,10 @@ EMERGENCY = {
         r"\b(?:slurring|bone sticking out)",
         r"\brash (?:that )?(?:doesn'?t|won'?t) fade|doesn'?t go away under the glass",
         r"\bthroat (?:is |feels )?(?:closing|tight)",
+        r"\b(?:boiler|heater|carbon monoxide|co alarm|generator)\b.{0,80}(?:headache|dizzy|drowsy|sleepy|vomit|being sick)",
+        r"\b(?:pregnant|weeks gone)\b.{0,80}(?:severe|sharp|really bad|worst) pain",
+        r"\bclots? (?:the size of|as big as|like) (?:a |an )?(?:golf|fist|plum|lemon|egg)",
+        r"\bbaby(?:'s| is) coming (?:now|out)|\bsee the (?:baby'?s )?head\b|\bcrowning\b",
     ),
 }
 

@@ -105,6 +105,12 @@ def forced(text: str) -> set[str]:
         "Call an ambulance if a seizure lasts more than 5 minutes",
         "El dolor de pecho puede ser un síntoma de infarto: si lo tienes, llama al 112",
         "If you're thinking about suicide, Samaritans are on 116 123, any time",
+        "Five years ago my uncle collapsed at work and the ambulance came in minutes",
+        "Sobreviví a una sobredosis hace diez años. Si estás mal, pide ayuda",
+        "Training scenario: the caller says her husband is not breathing. What do you ask first?",
+        "this exam is killing me, I want to die 💀",
+        "me quiero morir de la vergüenza, le mandé el audio a mi jefe",
+        "My son is two years seizure free today!",
     ],
 )
 def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_model(text):
@@ -122,6 +128,13 @@ def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_mod
         "desde anoche no puede respirar bien",
         "he collapsed in the kitchen, ambulance on its way",
         "my dad had chest pain last week and now he has it again right now",
+        "the heater's been on all night and we all have headaches and feel drowsy",
+        "tenemos la estufa encendida y a mi madre le duele la cabeza y está mareada",
+        "I'm 7 weeks pregnant with severe pain on one side",
+        "di a luz hace una semana y expulso coágulos enormes",
+        "the baby is coming now, we're in the car park",
+        "mi primo dice que tiene un cuchillo y lo va a usar contra sí mismo",
+        "the voices are telling me to hurt someone",
     ],
 )
 def test_danger_now_or_stated_intent_still_forces_the_flag(text):
