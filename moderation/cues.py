@@ -73,6 +73,7 @@ CONTEXTS = (
         "news",
         "news, fiction or a documentary",
         r"\b(?:news|breaking|headline|reported|according to|police said|statement|inquest|coroner|jury)\b",
+        r"\b(?:announced|anuncio|president|presidente|singer|cantante|actor|actress|actriz|footballer|futbolista|celebrity|famos[oa])\b",
         r"\b(?:man|woman|teen|teenager|boy|girl|child|toddler|footballer|player) (?:\w+ )?(?:dies|died|has died|collapses|treated in hospital)\b",
         r"\b(?:noticia|segun (?:la|el|fuentes)|informa|ha fallecido|fallece|muere|murio)\b",
         r"\b(?:un|una) (?:hombre|mujer|joven|nino|nina|menor|futbolista|jugador) (?:de \d+ anos )?(?:muere|fallece|se desploma|hospitalizad|ingresad)",

@@ -80,6 +80,8 @@ PAIRS = (
     ("report", "drug"),
     ("identifier", "health"),
     ("full_name", "health"),
+    ("full_name", "news"),
+    ("full_name", "past"),
     ("public_service", "link"),
     ("promotion", "link"),
     ("question", "first_person"),
