@@ -7,6 +7,7 @@ about a named medicine"). Patterns run on normalised text (lower case, accents f
 "urltoken").
 """
 
+import functools
 from dataclasses import dataclass
 
 from moderation.text import Lexicon
@@ -267,18 +268,20 @@ EVERY = (*CONTEXTS, NOW, INTENT, *ASKING, *TELLING, *STANCE, *SPAM)
 BY_NAME = {cue.name: cue for cue in EVERY}
 
 
-def found(folded: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def found(folded: str) -> frozenset[str]:
     """Names of the cues present in a normalised text."""
-    return {cue.name for cue in EVERY if cue.pattern.search(folded)}
+    return frozenset(cue.name for cue in EVERY if cue.pattern.search(folded))
 
 
 def context_of(folded: str) -> Cue | None:
     """The context that lowers a lexicon match (past, hypothetical, news…), unless danger is now or
     intended. An emergency number alone ("call 999 if…") does not make general advice or news an
     emergency now; "right now", "help me" or "I just took" still do."""
-    if INTENT.pattern.search(folded) or URGENT.pattern.search(folded):
+    present = found(folded)
+    if "intent" in present or URGENT.pattern.search(folded):
         return None
-    context = next((cue for cue in CONTEXTS if cue.pattern.search(folded)), None)
-    if context is not None and context.name not in ("about", "news") and NOW.pattern.search(folded):
+    context = next((cue for cue in CONTEXTS if cue.name in present), None)
+    if context is not None and context.name not in ("about", "news") and "now" in present:
         return None
     return context

@@ -178,10 +178,10 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     @functools.lru_cache(maxsize=4096)
     def present(text: str) -> frozenset[str]:
         folded = normalise(text)
-        found = cues.found(folded)
-        if any(p.search(folded) for p in rules.EMERGENCY.values()):
+        found = set(cues.found(folded))
+        if rules.danger(folded):
             found.add("danger")
-        if rules.HEALTH_TERMS.search(folded):
+        if rules.health_term(folded):
             found.add("health")
         if DRUG.search(folded):
             found.add("drug")

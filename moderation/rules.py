@@ -7,6 +7,7 @@ Texts are matched accent-folded and in lower case, because people in distress ty
 accents and with typos.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -342,32 +343,25 @@ def emergency_hits(folded: str) -> list[Hit]:
     """Lexicon matches; forced unless the context lowers them (and the danger is not now or intended)."""
     hits = []
     context = None
-    for name, pattern in EMERGENCY.items():
-        match = pattern.search(folded)
-        if not match:
-            continue
+    for name, words, start in danger(folded):
         if context is None:
             context = cues.context_of(folded)
-        if (
-            context is None
-            and _quoted(folded, match.start())
-            and not cues.INTENT.pattern.search(folded)
-        ):
+        if context is None and _quoted(folded, start) and not cues.INTENT.pattern.search(folded):
             context = cues.Cue("quotation", "quotation", cues.NOW.pattern)
         if context is None:
-            hits.append(Hit("emergency", f"{name}: “{match.group(0)}”"))
+            hits.append(Hit("emergency", f"{name}: “{words}”"))
         else:
-            hits.append(
-                Hit("emergency", f"{context.reason}: “{match.group(0)}” lowered", forced=False)
-            )
+            hits.append(Hit("emergency", f"{context.reason}: “{words}” lowered", forced=False))
     return hits
 
 
-def exposed(folded: str) -> list[str]:
+# The features and the rules both ask these of the same text: each answer is computed once.
+@functools.lru_cache(maxsize=4096)
+def exposed(folded: str) -> tuple[str, ...]:
     """What identifies someone in the text: valid identifier numbers, not examples or placeholders."""
     found: list[str] = []
     if len(folded) - len(folded.translate(_NO_DIGITS)) < 4:  # every identifier has 4 digits or more
-        return found
+        return ()
 
     if any(_valid_dni(m[1], m[2]) and _real(folded, m) for m in DNI.finditer(folded)):
         found.append("a Spanish DNI")
@@ -386,14 +380,31 @@ def exposed(folded: str) -> list[str]:
     for name, pattern in IDENTIFIERS.items():
         if any(_real(folded, m) for m in pattern.finditer(folded)):
             found.append(name)
-    return found
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def health_term(folded: str) -> str | None:
+    """The first health term in the text, if any."""
+    match = HEALTH_TERMS.search(folded)
+    return match.group(0) if match else None
+
+
+@functools.lru_cache(maxsize=4096)
+def danger(folded: str) -> tuple[tuple[str, str, int], ...]:
+    """Each emergency lexicon's first match: (lexicon, words, position)."""
+    return tuple(
+        (name, match.group(0), match.start())
+        for name, pattern in EMERGENCY.items()
+        if (match := pattern.search(folded))
+    )
 
 
 def phi_hits(folded: str) -> list[Hit]:
     """An identifier or contact next to health information forces phi; an identifier alone is lowered."""
-    health = HEALTH_TERMS.search(folded)
+    health = health_term(folded)
     hits = [
-        Hit("phi", f"{name} + health information (“{health.group(0)}”)")
+        Hit("phi", f"{name} + health information (“{health}”)")
         if health
         else Hit("phi", f"{name}, no health information", forced=False)
         for name in exposed(folded)
@@ -404,9 +415,9 @@ def phi_hits(folded: str) -> list[Hit]:
         and any(_real(folded, m) for m in PHONE.finditer(folded))
         and not BUSINESS_CONTACT.search(folded)
     ):
-        hits.append(Hit("phi", f"a phone number + health information (“{health.group(0)}”)"))
+        hits.append(Hit("phi", f"a phone number + health information (“{health}”)"))
     if health and "@" in folded and EMAIL.search(folded) and not BUSINESS_CONTACT.search(folded):
-        hits.append(Hit("phi", f"an e-mail address + health information (“{health.group(0)}”)"))
+        hits.append(Hit("phi", f"an e-mail address + health information (“{health}”)"))
     return hits
 
 

@@ -45,7 +45,7 @@ def language(text: str) -> str | None:
 
 _TOKEN = re.compile(r"[a-z0-9ñ]+")
 _LITERAL = re.compile(r"[a-z0-9ñ]+")
-_LOOKBEHIND = re.compile(r"^\(\?<[=!][^)]*\)")
+_LOOKBEHIND = re.compile(r"^(?:\(\?<[=!][^)]*\))+")  # one or more lookbehinds opening a pattern
 
 
 @functools.lru_cache(maxsize=4096)
@@ -55,6 +55,7 @@ def word_starts(folded: str) -> frozenset[str]:
     for word in _TOKEN.findall(folded):
         starts.add(word[:2])
         starts.add(word[:3])
+        starts.add(word[:4])
     return frozenset(starts)
 
 
@@ -107,7 +108,7 @@ def _starts(pattern: str) -> set[str] | None:
             word = word[:-1]
         if len(word) < 2:
             return None
-        options.add(word[:3])
+        options.add(word[:4])
     return options
 
 
@@ -157,10 +158,15 @@ class Lexicon:
         return self.always + planned if planned else self.always
 
     def search(self, folded: str) -> re.Match | None:
+        planned = _plan(folded).get(self.id)
+        if not planned and not self.always:  # most texts, for most lexicons
+            return None
         matches = [m for p in self._candidates(folded) if (m := p.search(folded))]
         if len(matches) > 1:
             return min(matches, key=lambda m: m.start())
         return matches[0] if matches else None
 
     def findall(self, folded: str) -> list[str]:
-        return [m.group(0) for p in self._candidates(folded) for m in p.finditer(folded)]
+        """Every match, in the order of the text."""
+        found = [m for p in self._candidates(folded) for m in p.finditer(folded)]
+        return [m.group(0) for m in sorted(found, key=lambda m: m.start())]
