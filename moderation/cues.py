@@ -188,6 +188,14 @@ ASKING = (
 )
 TELLING = (
     _cue(
+        "service_question",
+        "practical question about the service",
+        r"\b(?:repeat (?:prescription|meds|medication)s?|prescription (?:renewal|request)|on the app|opening hours|referral|sick note|fit note|waiting list|department|copy of|certificate|register|registration|travel insurance|bill)\b",
+        r"\b(?:how (?:do|can) (?:i|we) (?:get|book|order|request|renew|register|contact|change)|where do (?:i|we)|who do (?:i|we) (?:ask|contact|call))\b",
+        r"\b(?:receta (?:caducada|electronica)|renov\w+ (?:la|el|mi)? ?(?:receta|carnet|tarjeta)|la app|horario|derivacion|volante|factura|mutua|reclam\w+|formulario|copia|certificado|justificante|cartilla|lista de espera)\b",
+        r"\b(?:como (?:pido|me llegan|consigo|solicito|renuevo|cambio)|a quien (?:se reclama|llamo|pregunto|le pido)|donde (?:pido|llevo|dejo|tiro))\b",
+    ),
+    _cue(
         "report",
         "reports a clinician's decision",
         r"\b(?:my|her|his|our|the) (?:doctor|gp|consultant|endo|psychiatrist|nurse|pharmacist|midwife|paediatrician|pediatrician|specialist|team|clinic) (?:has )?(?:upped|raised|increased|lowered|reduced|changed|switched|moved|said|told|prescribed|referred|agreed|set|adjusted)\b",

@@ -19,9 +19,9 @@ SUPPORT = {
 # The cues that speak against it: shown so the reviewer sees what the model weighed.
 AGAINST = {
     "emergency": ("past", "hypothetical", "news", "about", "idiom", "care"),
-    "unsafe_consultation": ("report", "case"),
+    "unsafe_consultation": ("report", "case", "service_question"),
     "misinformation": ("refutation", "attribution", "rumour_question"),
-    "phi": (),
+    "phi": ("news",),
     "spam": ("warning",),
 }
 EXTRA = {
