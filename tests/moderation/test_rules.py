@@ -111,6 +111,8 @@ def forced(text: str) -> set[str]:
         "this exam is killing me, I want to die 💀",
         "me quiero morir de la vergüenza, le mandé el audio a mi jefe",
         "My son is two years seizure free today!",
+        "Reminder for ward staff: anaphylaxis gets IM adrenaline into the thigh",
+        "'Quiero desaparecer', decía el protagonista del libro que leímos en clase",
     ],
 )
 def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_model(text):
