@@ -2,9 +2,12 @@
 
 Scores are calibrated probabilities; each label has its own threshold, chosen on out-of-fold scores
 when the model is trained (emergency: the highest that keeps recall at EMERGENCY_RECALL; the others:
-the middle of those within two points of the best F1). Reasons name the rule, the context or the cues behind a flag.
+the middle of those within two points of the best F1). A gate model (anything to moderate at all?)
+must agree before a label other than emergency flags. Reasons name the rule, the context or the
+cues behind a flag.
 """
 
+import gc
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +29,10 @@ EMERGENCY_RECALL = 0.97
 # of the best F1 is steadier than the single best one (cross-validated on the corpus: F1 unchanged,
 # benign texts flagged 12.2 → 11.6 %; Constraint validation 0.9645 → 0.9668; docs/benchmarks.md).
 F1_TOLERANCE = 0.02
+# A second model asks whether a text needs a moderator at all (any label against none). A label's
+# flag also needs its score at GATE_KEEP: the highest threshold that keeps, on out-of-fold scores,
+# 98 % of each label's cases the model finds. Emergencies and forced rules are never gated.
+GATE_KEEP = 0.98
 # The SVMs' regularisation, chosen by cross-validation on the corpus (docs/benchmarks.md).
 C = 3.0
 
@@ -68,6 +75,19 @@ def _figures(target: np.ndarray, flagged: np.ndarray) -> dict:
         "f1": round(f1, 4),
         "support": int(target.sum()),
     }
+
+
+def choose_gate(
+    gate_scores: np.ndarray, found: dict[str, np.ndarray], keep: float = GATE_KEEP
+) -> float:
+    """The highest gate threshold keeping `keep` of each label's out-of-fold true flags (found)."""
+    best = 0.0
+    for g in np.round(np.arange(0.01, 0.91, 0.01), 2):
+        passed = gate_scores >= g
+        if any(hits.sum() and (hits & passed).sum() < keep * hits.sum() for hits in found.values()):
+            break
+        best = float(g)
+    return best
 
 
 def choose_threshold(
@@ -114,11 +134,14 @@ class Score:
 class Classifier:
     """Trained per-label models over one vectoriser; labels with a single class in the data are left out."""
 
-    def __init__(self, labels: list[str], vectoriser_, models: dict, meta: dict | None = None):
+    def __init__(
+        self, labels: list[str], vectoriser_, models: dict, meta: dict | None = None, gate=None
+    ):
         self.labels = labels
         self.vectoriser = vectoriser_
         self.models = models
         self.meta = meta or {}
+        self.gate = gate  # None in a model stored before the gate: no gating
         self._names = None
         self._weight_cache: dict[str, np.ndarray] = {}
 
@@ -131,7 +154,7 @@ class Classifier:
         if progress:
             progress(1)
         hits = [rules.check(text) for text in texts]
-        models, thresholds, figures = {}, {}, {}
+        models, thresholds, flagged, targets, found = {}, {}, {}, {}, {}
         for label in LABELS:
             target = np.array([label in labels for labels in label_sets], dtype=int)
             positives = int(target.sum())
@@ -143,13 +166,28 @@ class Classifier:
             model = PlattSVC(c, folds).fit(matrix, target)
             forced = np.array([any(h.label == label and h.forced for h in hs) for hs in hits])
             thresholds[label] = choose_threshold(label, target, model.out_of_fold, forced)
-            figures[label] = _figures(target, forced | (model.out_of_fold >= thresholds[label]))
+            by_model = model.out_of_fold >= thresholds[label]
+            flagged[label], targets[label] = (forced, by_model), target
+            if label != "emergency":
+                found[label] = by_model & ~forced & (target == 1)
             del model.out_of_fold
             models[label] = model
             if progress:
                 progress(1)
-        meta = {"thresholds": thresholds, "out_of_fold": figures}
-        return cls(list(models), features, models, meta)
+        gate, gate_threshold = None, 0.0
+        anything = np.array([bool(labels) for labels in label_sets], dtype=int)
+        if len(found) >= 2 and 0 < anything.sum() < len(anything):  # one label needs no gate
+            gate = PlattSVC(c, 3).fit(matrix, anything)
+            gate_threshold = choose_gate(gate.out_of_fold, found)
+            passed = gate.out_of_fold >= gate_threshold
+            del gate.out_of_fold
+        figures = {}
+        for label, (forced, by_model) in flagged.items():
+            if gate is not None and label != "emergency":
+                by_model = by_model & passed
+            figures[label] = _figures(targets[label], forced | by_model)
+        meta = {"thresholds": thresholds, "gate_threshold": gate_threshold, "out_of_fold": figures}
+        return cls(list(models), features, models, meta, gate)
 
     def probabilities(self, texts: list[str], matrix=None) -> dict[str, np.ndarray]:
         matrix = self.vectoriser.transform(texts) if matrix is None else matrix
@@ -195,13 +233,29 @@ class Classifier:
     def score(self, texts: list[str], thresholds: dict[str, float] | None = None) -> list[Score]:
         """Scores, flags and reasons for each text. A forced rule flags whatever the model says; a
         rule lowered by its context (a past event, news…) leaves the flag to the model."""
+        # Scoring makes many small objects and no reference cycles: the cycle collector would only
+        # walk the process's whole heap again and again (a fifth of the time in a large process).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._score(texts, thresholds)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _score(self, texts: list[str], thresholds: dict[str, float] | None) -> list[Score]:
         limits = self.thresholds(thresholds)
         matrix = self.vectoriser.transform(texts) if texts and self.models else None
         probabilities = self.probabilities(texts, matrix) if matrix is not None else {}
+        passed = self._passed(matrix, len(texts))
         results = []
         for index, text in enumerate(texts):
             scores = {label: round(float(p[index]), 4) for label, p in probabilities.items()}
-            flags = [label for label, p in scores.items() if p >= limits.get(label, THRESHOLD)]
+            flags = [
+                label
+                for label, p in scores.items()
+                if p >= limits.get(label, THRESHOLD) and (passed[index] or label == "emergency")
+            ]
             present = CueFeatures.present(text) if flags else set()
             reasons = {
                 label: explain(label, present, scores[label], self.top_words(matrix[index], label))
@@ -218,6 +272,12 @@ class Classifier:
             results.append(Score(text, scores, flags, reasons))
         return results
 
+    def _passed(self, matrix, count: int) -> np.ndarray:
+        """Whether each text passes the gate (all pass without one)."""
+        if self.gate is None or matrix is None:
+            return np.ones(count, dtype=bool)
+        return self.gate.predict_proba(matrix)[:, 1] >= self.meta.get("gate_threshold", 0.0)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         joblib.dump(
@@ -226,6 +286,8 @@ class Classifier:
                 "vectoriser": self.vectoriser,
                 "models": self.models,
                 "thresholds": self.meta.get("thresholds", {}),
+                "gate": self.gate,
+                "gate_threshold": self.meta.get("gate_threshold", 0.0),
             },
             folder / "model.joblib",
             compress=3,
@@ -243,4 +305,5 @@ class Classifier:
         meta_path = Path(folder) / "meta.json"
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         meta.setdefault("thresholds", data.get("thresholds", {}))
-        return cls(data["labels"], data["vectoriser"], data["models"], meta)
+        meta.setdefault("gate_threshold", data.get("gate_threshold", 0.0))
+        return cls(data["labels"], data["vectoriser"], data["models"], meta, data.get("gate"))

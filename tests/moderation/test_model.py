@@ -65,6 +65,25 @@ def test_training_learns_and_explains_in_words():
     assert "asserts a cure or a cause" in myth.reasons["misinformation"][0]
 
 
+def test_the_gate_is_trained_stored_and_loaded_and_an_older_model_scores_without_it(tmp_path):
+    import numpy as np
+
+    from moderation.model import choose_gate
+
+    texts, labels = [t for t, _ in rows()], [{lab} if lab else set() for _, lab in rows()]
+    model = Classifier.train(texts, labels)
+    assert model.gate is not None and 0 <= model.meta["gate_threshold"] < 1
+    model.save(tmp_path)
+    loaded = Classifier.load(tmp_path)
+    probe = ["dicen que el ajo cura el virus", "abrimos el sábado", "can I stop my thyroid pills"]
+    assert [s.flags for s in loaded.score(probe)] == [s.flags for s in model.score(probe)]
+    loaded.gate = None  # as a model stored before the gate
+    assert "misinformation" in loaded.score(probe)[0].flags
+    # The gate keeps 98 % of each label's true flags: here one of two would be lost above 0.3.
+    found = {"spam": np.array([True, True, False]), "phi": np.array([False, False, True])}
+    assert choose_gate(np.array([0.9, 0.3, 0.5]), found) == 0.3
+
+
 def test_rules_win_over_the_model():
     texts, labels = [t for t, _ in rows()], [{lab} if lab else set() for _, lab in rows()]
     model = Classifier.train(texts, labels)
