@@ -163,6 +163,9 @@ HEALTH_TERMS = _any(
     r"\b(?:fractur|protesis|apendicitis|appendicitis|kidney stone|trasplant|transplant|amputa|displasia|dysplasia)",
     r"\b(?:metotrexat|methotrexat|fentanil|fentanyl|morfina|opioid|mamograf|mastograf|mammogra|citologia|smear test)",
     r"\b(?:colposcop|antigeno prostatico|viral load|carga viral|tested positive|dio positivo|dado positivo|positivo en)",
+    r"\b(?:afib|fibrilacion|arrhythm|arritmia|cabg|cateterismo|catheteri[sz]|epidural|ivf|fiv|fecundacion in vitro)\b",
+    r"\b(?:eating disorder|trastorno (?:alimentario|de la conducta alimentaria)|anorexi|bulimi|hernia|sectioned|alcoholic|alcoholism)",
+    r"\b(?:lamotrigin|tranquimazin|alprazolam|hemorroid|haemorrhoid|hemorrhoid|therapy notes|enbrel|humira|\biud\b|\bdiu\b)",
 )
 # Phone numbers of Spain, the UK, the US and Latin America (ten digits in groups of 2-4-4 or 3-3-4).
 PHONE = re.compile(
@@ -195,7 +198,7 @@ IDENTIFIERS = {
     ),
     "an Argentine DNI": re.compile(r"\bdni\W{0,5}\d{1,2}\.?\d{3}\.?\d{3}\b(?![\s-]?[a-z]\b)"),
     "a health insurance member number": re.compile(
-        r"\b(?:afiliad[oa]|pami|obra social|member id|numero de afiliado|medicaid)\D{0,20}[a-z]{0,2}\d{6,}"
+        r"\b(?:afiliad[oa]|pami|obra social|member(?: id)?|numero de afiliado|medicaid)\D{0,20}[a-z]{0,2}\d{6,}"
     ),
     "a Colombian cedula": re.compile(
         r"\b(?:cedula|c\.\s?c\.?|cc|t\.?i\.?|nuip|tarjeta de identidad)\W{0,5}(?:\d{1,3}(?:\.\d{3}){1,3}|\d{6,10})\b"
@@ -210,11 +213,12 @@ IDENTIFIERS = {
         r"\b(?!qq)[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]\b"
     ),
     "a Spanish social security number": re.compile(
-        r"\b(?:seguridad social|nuss|naf)\D{0,20}\d{2}\s?\d{8}\s?\d{2}\b"
+        r"\b(?:seguridad social|nuss|naf|afiliacion)\D{0,20}\d{2}[\s/]?\d{8}[\s/]?\d{2}\b"
     ),
     "a medical record or health card number": re.compile(
         r"\b(?:nhc|n\.?\s?h\.?\s?c\.?|historia clinica|numero de historia|mrn|medical record (?:number|no\.?)|hospital number|n[ºo°]\s?de paciente|sip|cip|tarjeta sanitaria)\W{0,3}(?:n[ºo°.]?\s*)?:?\s*[a-z]{0,4}\d{4,}"
     ),
+    "a Spanish health card code (CIP)": re.compile(r"\b[a-z]{4}\d{12}\b"),
     "an ABHA health account number": re.compile(
         r"\babha\b\D{0,20}\d{2}[\s-]?\d{4}[\s-]?\d{4}[\s-]?\d{4}\b"
     ),

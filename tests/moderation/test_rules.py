@@ -198,6 +198,19 @@ def test_a_personal_phone_number_of_any_country_with_health_information_is_phi(t
 @pytest.mark.parametrize(
     "text",
     [
+        "Mi madre, tarjeta BBBB480305117002, tiene fibrilación auricular",
+        "número de afiliación 28/12345678/40, estoy de baja por una hernia",
+        "my wife, member #A73921045, is 38 weeks and they won't cover the epidural",
+        "my colleague (date of birth 02/11/1990) is going through IVF",
+    ],
+)
+def test_more_identifiers_and_health_terms(text):
+    assert "phi" in forced(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Flu vaccines are in! Free for over 60s with a long-term condition. Ring the surgery on 021 555 4410",
         "Mammogram results are mailed within 10 days; a nurse will call from 408-555-0199",
         "Campaña de gripe para embarazadas y crónicos: pide cita en la app o en el 925 330 210",
