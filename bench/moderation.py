@@ -5,7 +5,7 @@
 
 For each data set: train carepost's classifier on train.csv, report weighted F1 and per-class
 precision/recall/F1 on val.csv, training time, prediction throughput on one core (texts/s, rules
-included, each validation text scored once) and the time to load the stored model. The texts are read where they lie; none is copied.
+included, each validation text once, best of three runs) and the time to load the stored model. The texts are read where they lie; none is copied.
 
 --blind (on whenever moderation/corpus/blind exists): the default model made exactly as carepost
 makes it on first use (trained from the shipped corpus into a fresh data folder and activated),
@@ -33,6 +33,23 @@ from moderation.training import read_labelled  # noqa: E402
 BLIND_DIR = Path(__file__).resolve().parents[1] / "moderation" / "corpus" / "blind"
 
 
+def forget_texts() -> None:
+    """Empty the per-text caches of the cues and rules, as for texts never seen."""
+    from moderation import cues, rules, text
+    from moderation.features import CueFeatures
+
+    for cached in (
+        CueFeatures.present,
+        cues.found,
+        rules.exposed,
+        rules.danger,
+        rules.health_term,
+        text.word_starts,
+        text._plan,
+    ):
+        cached.cache_clear()
+
+
 def run(folder: Path) -> None:
     texts, labels, _ = read_labelled([folder / "train.csv"])
     val_texts, val_labels, _ = read_labelled([folder / "val.csv"])
@@ -43,9 +60,13 @@ def run(folder: Path) -> None:
     # Scored as the app scores (thresholds, gate and rules), each text once: a repeated text would
     # find its cues and rules already worked out.
     batch = list(dict.fromkeys(val_texts))
-    started = time.perf_counter()
-    flagged = {s.text for s in model.score(batch) if "misinformation" in s.flags}
-    throughput = len(batch) / (time.perf_counter() - started)
+    seconds = []
+    for _ in range(3):  # the best of three, each with nothing remembered from the last
+        forget_texts()
+        started = time.perf_counter()
+        flagged = {s.text for s in model.score(batch) if "misinformation" in s.flags}
+        seconds.append(time.perf_counter() - started)
+    throughput = len(batch) / min(seconds)
     truth = [int("misinformation" in s) for s in val_labels]
     predicted = [int(text in flagged) for text in val_texts]
     weighted = f1_score(truth, predicted, average="weighted")

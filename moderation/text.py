@@ -163,7 +163,7 @@ class Lexicon:
             return None
         matches = [m for p in self._candidates(folded) if (m := p.search(folded))]
         if len(matches) > 1:
-            return min(matches, key=lambda m: m.start())
+            return min(matches, key=lambda m: (m.start(), -m.end()))
         return matches[0] if matches else None
 
     def findall(self, folded: str) -> list[str]:

@@ -84,6 +84,24 @@ def test_the_gate_is_trained_stored_and_loaded_and_an_older_model_scores_without
     assert choose_gate(np.array([0.9, 0.3, 0.5]), found) == 0.3
 
 
+def test_scoped_words_tell_a_denied_or_asked_claim_from_an_asserted_one():
+    from sklearn.feature_extraction import FeatureHasher
+
+    from moderation.features import ScopedWords
+
+    scoped = ScopedWords(weight=1.0, n_features=2**10)
+    hasher = FeatureHasher(2**10, input_type="string", alternate_sign=False)
+
+    def has(text: str, word: str) -> bool:
+        column = hasher.transform([[word]]).indices[0]
+        return scoped.transform([text])[0, column] > 0
+
+    assert has("Vaccines do not cause autism.", "not_cause")
+    assert not has("Vaccines cause autism.", "not_cause")
+    assert has("¿La vacuna causa autismo?", "ask_causa")
+    assert has("la vacuna no causa autismo", "not_causa")
+
+
 def test_rules_win_over_the_model():
     texts, labels = [t for t, _ in rows()], [{lab} if lab else set() for _, lab in rows()]
     model = Classifier.train(texts, labels)
