@@ -111,12 +111,13 @@ NOT_GIVEN = NOT_NAMES | frozenset(
 )
 # A run with one of these words names a body, a place or a clinician, not a patient.
 BODIES = frozenset(
-    "dr dra doctor doctora nurse enfermera surgery pharmacy clinic centre center hospital foundation fundacion asociacion clinica "
-    "farmacia dental care home action scheme cross roja liga ayuntamiento advantage enrollment "
-    "medical health salud school colegio university universidad".split()
+    "dr dra doctor doctora nurse enfermera surgery pharmacy clinic centre center hospital "
+    "foundation fundacion asociacion clinica farmacia dental care home action scheme cross roja "
+    "liga ayuntamiento advantage enrollment medical health salud school colegio university "
+    "universidad".split()
 )
 # Courtesy titles and introductions before a name ("Mrs. Farida Begum", "Soy Nuria Garcés"); a
-# doctor's title stays in NOT_NAMES: a clinician named in public is not a patient.
+# doctor's title is in BODIES: a clinician named in public is not a patient.
 TITLES = frozenset(
     "mr mrs ms miss sr sra srta dna don dona smt shri pt soy patient paciente".split()
 )

@@ -165,7 +165,7 @@ HEALTH_TERMS = _any(
     r"\b(?:colposcop|antigeno prostatico|viral load|carga viral|tested positive|dio positivo|dado positivo|positivo en)",
     r"\b(?:afib|fibrilacion|arrhythm|arritmia|cabg|cateterismo|catheteri[sz]|epidural|ivf|fiv|fecundacion in vitro)\b",
     r"\b(?:eating disorder|trastorno (?:alimentario|de la conducta alimentaria)|anorexi|bulimi|hernia|sectioned|alcoholic|alcoholism)",
-    r"\b(?:lamotrigin|tranquimazin|alprazolam|hemorroid|haemorrhoid|hemorrhoid|therapy notes|enbrel|humira|\biud\b|\bdiu\b)",
+    r"\b(?:lamotrigin|tranquimazin|alprazolam|hemorroid|haemorrhoid|hemorrhoid|therapy notes|enbrel|humira|iud\b|diu\b)",
 )
 # Phone numbers of Spain, the UK, the US and Latin America (ten digits in groups of 2-4-4 or 3-3-4).
 PHONE = re.compile(

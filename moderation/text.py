@@ -50,7 +50,7 @@ _LOOKBEHIND = re.compile(r"^(?:\(\?<[=!][^)]*\))+")  # one or more lookbehinds o
 
 @functools.lru_cache(maxsize=4096)
 def word_starts(folded: str) -> frozenset[str]:
-    """The first two and three characters of every word of a normalised text (and its short words)."""
+    """The first two, three and four characters of every word of a normalised text."""
     starts = set()
     for word in _TOKEN.findall(folded):
         starts.add(word[:2])
@@ -161,7 +161,8 @@ class Lexicon:
         planned = _plan(folded).get(self.id)
         if not planned and not self.always:  # most texts, for most lexicons
             return None
-        matches = [m for p in self._candidates(folded) if (m := p.search(folded))]
+        candidates = self.always + planned if planned else self.always
+        matches = [m for p in candidates if (m := p.search(folded))]
         if len(matches) > 1:
             return min(matches, key=lambda m: (m.start(), -m.end()))
         return matches[0] if matches else None
