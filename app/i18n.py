@@ -4,6 +4,7 @@ English text is the message id; `_("Welcome, {name}", name=...)` translates, the
 Services that cannot know the reader's language raise or store a `Message`, translated when shown.
 """
 
+import re
 from collections.abc import Iterable
 from enum import Enum
 from functools import cache
@@ -47,8 +48,47 @@ def _rebuild(msgid: str, english: str, values: dict[str, Any]) -> Message:
     return Message(msgid, english=english, **values)
 
 
+# Phrase lists by name (see Phrases): each phrase is a message id of its own.
+VOCABULARIES: dict[str, tuple[str, ...]] = {}
+
+
+def vocabulary(name: str, phrases: Iterable[str]) -> None:
+    """Register the phrases that text made by a program (a moderation reason) is built from."""
+    VOCABULARIES[name] = tuple(sorted(set(phrases), key=len, reverse=True))
+
+
+class Phrases(Message):
+    """English text a program composed from the phrases of a vocabulary (a moderation reason):
+    translated phrase by phrase when shown; words in quotation marks, numbers and anything the
+    vocabulary does not know stay as written."""
+
+    vocabulary: str
+
+    def __new__(cls, text: str, vocabulary: str) -> "Phrases":
+        phrased = super().__new__(cls, text)
+        phrased.vocabulary = vocabulary
+        return phrased
+
+    def __reduce__(self):
+        return (Phrases, (str(self), self.vocabulary))
+
+
+# What a translation of Phrases leaves alone: text in quotation marks (a writer's own words).
+_QUOTED = re.compile(r"(“[^”]*”?|\"[^\"]*\"?|«[^»]*»?)")
+
+
+@cache
+def _phrase_pattern(vocabulary: str) -> re.Pattern | None:
+    phrases = VOCABULARIES.get(vocabulary)
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
+
+
 def to_data(value: Any) -> Any:
     """A Message (its id and values, nested) or an enum as JSON, to be shown later in a language."""
+    if isinstance(value, Phrases):
+        return {"phrases": str(value), "vocabulary": value.vocabulary}
     if isinstance(value, Message):
         values = {key: to_data(item) for key, item in value.values.items()}
         return {"msgid": value.msgid, "english": str(value), "values": values}
@@ -59,6 +99,8 @@ def to_data(value: Any) -> Any:
 
 def from_data(data: Any) -> Any:
     """The Message or label that to_data stored."""
+    if isinstance(data, dict) and "phrases" in data:
+        return Phrases(str(data["phrases"]), str(data.get("vocabulary", "")))
     if isinstance(data, dict) and "msgid" in data:
         values = {key: from_data(item) for key, item in (data.get("values") or {}).items()}
         return Message(str(data["msgid"]), english=data.get("english"), **values)
@@ -263,9 +305,22 @@ class Translator:
         return self.gettext(message, **values)
 
     def gettext(self, message: str, **values: Any) -> str:
+        if isinstance(message, Phrases):
+            return self.phrases(message, message.vocabulary)
         if isinstance(message, Message):
             values, message = {**message.values, **values}, message.msgid
         return self._fill(self._catalogue.gettext(str(message)), values)
+
+    def phrases(self, text: str, vocabulary: str) -> str:
+        """text, composed from the phrases of vocabulary, with each phrase translated."""
+        pattern = _phrase_pattern(vocabulary)
+        if pattern is None or self.locale == "en":
+            return str(text)
+        swap = lambda match: self._catalogue.gettext(match[0])  # noqa: E731
+        return "".join(
+            part if index % 2 else pattern.sub(swap, part)
+            for index, part in enumerate(_QUOTED.split(str(text)))
+        )
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         values.setdefault("n", n)

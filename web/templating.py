@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 from app.clock import to_local
 from app.deps import csrf_token
 from app.i18n import LOCALES, N_, translator
+from app.review import reasons
 from app.settings import get_settings
 from web.flash import pop_flashes
 from web.icons import channel_icon
@@ -25,6 +26,8 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.newstyle_gettext = True  # type: ignore[attr-defined]
 templates.env.globals["N_"] = N_
 templates.env.globals["channel_icon"] = channel_icon
+# A moderation reason, translated phrase by phrase: {{ _(moderation_reason(text)) }}.
+templates.env.globals["moderation_reason"] = reasons.shown
 
 
 def request_locale(request: Request) -> str:

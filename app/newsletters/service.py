@@ -51,13 +51,13 @@ def _checked_status(data: NewsletterIn) -> tuple[NewsletterStatus, list[str]]:
     preheader and the body. Health data about a person is refused (nothing about anyone's care
     goes out by e-mail); health claims and anything else flagged wait for a clinician."""
     # Imported here: the classifier loads scikit-learn, which the delivery workers never need.
-    from app.review import scoring
+    from app.review import reasons, scoring
 
     results = scoring.score([text for text in (data.subject, data.preheader, data.body) if text])
     if any("phi" in result.flags for result in results):
         found = [reason for result in results for reason in result.reasons.get("phi", [])]
         raise InvalidInput(
-            Message(PHI_REFUSED, reasons="; ".join(found[:2]) or "phi"), field="body"
+            Message(PHI_REFUSED, reasons=reasons.shown("; ".join(found[:2]) or "phi")), field="body"
         )
     flags = sorted({flag for result in results for flag in result.flags})
     if data.health_claim or flags:

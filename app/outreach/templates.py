@@ -64,13 +64,15 @@ def screen(texts: list[str], field: str = "text_es") -> list[str]:
     """The moderation classifier's flags for the texts; health data or misinformation is refused
     (flags meant for what patients write, such as emergency, only inform the approver)."""
     # Imported here: the classifier loads scikit-learn, which the delivery workers never need.
-    from app.review import scoring
+    from app.review import reasons, scoring
 
     results = scoring.score(texts)
     for flag, reason in REFUSED.items():
         found = [r for result in results for r in result.reasons.get(flag, [])]
         if any(flag in result.flags for result in results):
-            raise InvalidInput(Message(reason, reasons="; ".join(found[:2]) or flag), field=field)
+            raise InvalidInput(
+                Message(reason, reasons=reasons.shown("; ".join(found[:2]) or flag)), field=field
+            )
     return sorted({flag for result in results for flag in result.flags})
 
 
