@@ -196,3 +196,28 @@ def test_a_name_after_a_courtesy_title_or_opening_a_sentence_is_a_full_name(text
     from moderation.features import full_name
 
     assert full_name(text) is named
+
+
+def test_a_threshold_sits_on_the_f1_plateau_highest_for_several_labels_middle_for_one():
+    import numpy as np
+
+    from moderation.model import F1_TOLERANCE, choose_threshold
+
+    rng = np.random.default_rng(0)
+    target = (rng.random(2000) < 0.2).astype(int)
+    scores = np.clip(0.35 * target + rng.normal(0.3, 0.15, 2000), 0, 1)
+    forced = np.zeros(2000, dtype=bool)
+
+    def f1(t: float) -> float:
+        flagged = scores >= t
+        return 2 * (flagged & (target == 1)).sum() / (flagged.sum() + target.sum())
+
+    best = max(f1(t) for t in np.round(np.arange(0.05, 0.91, 0.01), 2))
+    middle = choose_threshold("spam", target, scores, forced, 0.5)
+    highest = choose_threshold("spam", target, scores, forced, 1.0)
+    assert middle < highest
+    for t in (middle, highest):
+        assert f1(t) >= best - F1_TOLERANCE - 0.01
+    assert f1(highest + 0.01) < best - F1_TOLERANCE  # nothing higher is on the plateau
+    # Fewer false alarms at the highest: what a model of several labels adds up.
+    assert ((scores >= highest) & (target == 0)).sum() < ((scores >= middle) & (target == 0)).sum()
