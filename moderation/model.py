@@ -188,11 +188,12 @@ class Classifier:
         # The SVMs are independent and liblinear lets go of the interpreter while it trains: one
         # thread per core fits them side by side.
         with ThreadPoolExecutor(max(1, min(len(targets) + gated, os.cpu_count() or 1))) as pool:
+            # The gate first: the slowest fit (half the rows are positive) should not start last.
+            gate_fit = pool.submit(PlattSVC(c, 3).fit, matrix, anything) if gated else None
             fitting = {
                 label: pool.submit(cls._fit_one, matrix, target, c)
                 for label, target in targets.items()
             }
-            gate_fit = pool.submit(PlattSVC(c, 3).fit, matrix, anything) if gated else None
             models, thresholds, flagged, found = {}, {}, {}, {}
             for label, target in targets.items():
                 model = fitting[label].result()
