@@ -19,7 +19,9 @@ def _item_day(page, post_id: int) -> str:
 
 
 def test_queue_then_drag_and_keyboard_move_on_the_calendar(browser, live_server):
-    page = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}).new_page()
+    # Tall enough that the month fits: a drag that has to scroll the page to reach its target can
+    # start on whatever item the scroll brought under the pointer.
+    page = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 1400}).new_page()
     log_in(page, live_server, "marketing", PASSWORDS["marketing"])
     page.wait_for_selector("[data-testid=whoami]")
 
