@@ -73,20 +73,21 @@ def _prepare_database() -> None:
         upgrade()
 
 
-def _ensure_model() -> None:
-    """Train the default moderation model from the shipped corpus the first time (a few seconds).
+def _ensure_model(force: bool = False) -> None:
+    """Train the default moderation model from the shipped corpus the first time (about ten
+    seconds; `carepost moderation build` does it ahead), or anew with force.
 
     Only commands that score text call this, so the others never import scikit-learn.
     """
     from app.review import scoring
     from moderation.training import active_model_folder
 
-    if active_model_folder(scoring.models_root()) is not None:
+    if active_model_folder(scoring.models_root()) is not None and not force:
         return
     with click.progressbar(
         length=6, label="training the default moderation model", file=sys.stderr
     ) as bar:
-        folder = scoring.ensure_default_model(progress=bar.update)
+        folder = scoring.ensure_default_model(progress=bar.update, force=force)
     if folder is not None:
         click.echo(f"moderation model ready: {folder.name}")
 
@@ -345,6 +346,21 @@ def moderation_train(data, out, folds, activate) -> None:
     if activate:
         make_active(folder)
         click.echo("now active")
+
+
+@moderation.command("build")
+@click.option("--force", is_flag=True, help="train a new default model even when one is active")
+def moderation_build(force: bool) -> None:
+    """Make the default model from the shipped corpus now: a deployment's build step (a container
+    image), after which `serve`, `demo` and `moderate` start at once."""
+    from app.review import scoring
+    from moderation.training import active_model_folder
+
+    folder = active_model_folder(scoring.models_root())
+    if folder is not None and folder.exists() and not force:
+        click.echo(f"moderation model already active: {folder.name}")
+        return
+    _ensure_model(force=force)
 
 
 @moderation.command("retrain")

@@ -215,3 +215,29 @@ def test_processes_starting_together_on_a_fresh_database_migrate_it_once(fresh_d
         "member1",
         "member2",
     ]
+
+
+def test_moderation_build_makes_the_default_model_once_and_anew_with_force(
+    tmp_path, monkeypatch, capsys
+):
+    from app.review import scoring
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CAREPOST_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    # A small corpus keeps the test quick: the command is what is tested, not the model.
+    small = tmp_path / "small.csv"
+    rows = (scoring.CORPUS_DIR / "es.csv").read_text(encoding="utf-8").splitlines()[:400]
+    small.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(scoring, "corpus_files", lambda: [small])
+
+    code, out, err = carepost(capsys, "moderation", "build")
+    assert code == 0 and "moderation model ready" in out, err
+    first = (tmp_path / "models" / "ACTIVE").read_text()
+    code, out, _ = carepost(capsys, "moderation", "build")
+    assert code == 0 and f"already active: {first}" in out
+    made = json.loads((tmp_path / "models" / first / "meta.json").read_text())["created_at"]
+    code, out, err = carepost(capsys, "moderation", "build", "--force")
+    assert code == 0 and "moderation model ready" in out, err
+    active = (tmp_path / "models" / "ACTIVE").read_text()
+    assert json.loads((tmp_path / "models" / active / "meta.json").read_text())["created_at"] > made

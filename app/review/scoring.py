@@ -48,14 +48,17 @@ def active() -> Classifier | None:
         return _loaded[folder]
 
 
-def ensure_default_model(progress: Callable[[int], None] | None = None) -> Path | None:
-    """Train and activate the default model from the shipped corpus when no model exists yet."""
+def ensure_default_model(
+    progress: Callable[[int], None] | None = None, force: bool = False
+) -> Path | None:
+    """Train and activate the default model from the shipped corpus when no model exists yet (or
+    always, with force)."""
     root = models_root()
     folder = active_model_folder(root)
-    if folder is not None and folder.exists():
+    if folder is not None and folder.exists() and not force:
         return None
     # No k-fold pass: the thresholds and figures come from the training's out-of-fold scores, so
-    # the first start takes one training (a few seconds), not four.
+    # the first start takes one training (about ten seconds), not four.
     folder = train_and_store(corpus_files(), root, folds=0, progress=progress)
     activate(folder)
     return folder
