@@ -48,13 +48,15 @@ def _rebuild(msgid: str, english: str, values: dict[str, Any]) -> Message:
     return Message(msgid, english=english, **values)
 
 
-# Phrase lists by name (see Phrases): each phrase is a message id of its own.
-VOCABULARIES: dict[str, tuple[str, ...]] = {}
+# Each vocabulary's phrases (see Phrases), as one pattern: the longest phrase first, so that "no
+# health information" is one phrase, not "no" and "health information". Each is a message id.
+VOCABULARIES: dict[str, re.Pattern] = {}
 
 
 def vocabulary(name: str, phrases: Iterable[str]) -> None:
     """Register the phrases that text made by a program (a moderation reason) is built from."""
-    VOCABULARIES[name] = tuple(sorted(set(phrases), key=len, reverse=True))
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    VOCABULARIES[name] = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
 
 
 class Phrases(Message):
@@ -75,14 +77,6 @@ class Phrases(Message):
 
 # What a translation of Phrases leaves alone: text in quotation marks (a writer's own words).
 _QUOTED = re.compile(r"(“[^”]*”?|\"[^\"]*\"?|«[^»]*»?)")
-
-
-@cache
-def _phrase_pattern(vocabulary: str) -> re.Pattern | None:
-    phrases = VOCABULARIES.get(vocabulary)
-    if not phrases:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
 
 
 def to_data(value: Any) -> Any:
@@ -313,12 +307,15 @@ class Translator:
 
     def phrases(self, text: str, vocabulary: str) -> str:
         """text, composed from the phrases of vocabulary, with each phrase translated."""
-        pattern = _phrase_pattern(vocabulary)
+        pattern = VOCABULARIES.get(vocabulary)
         if pattern is None or self.locale == "en":
             return str(text)
-        swap = lambda match: self._catalogue.gettext(match[0])  # noqa: E731
+
+        def translated(match: re.Match) -> str:
+            return self._catalogue.gettext(match[0])
+
         return "".join(
-            part if index % 2 else pattern.sub(swap, part)
+            part if index % 2 else pattern.sub(translated, part)
             for index, part in enumerate(_QUOTED.split(str(text)))
         )
 
