@@ -151,6 +151,11 @@ def test_posts_import_reports_problems_and_exit_code_2(
 
 
 def test_moderate_in_a_fresh_folder_trains_the_shipped_model_first(tmp_path, monkeypatch, capsys):
+    from app.review import scoring
+
+    # Part of the shipped corpus keeps it quick (the whole one trains once per run for the others).
+    part = [scoring.CORPUS_DIR / name for name in ("en.csv", "es.csv", "es_situations.csv")]
+    monkeypatch.setattr(scoring, "corpus_files", lambda: part)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CAREPOST_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)

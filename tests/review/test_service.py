@@ -134,8 +134,11 @@ def test_reports_add_up_and_the_reporter_learns_the_outcome(community):
         assert db.get(GroupPost, post.id).status == ContentStatus.visible
 
 
-def test_a_retrain_learns_from_decisions(community, db_url, shipped_model):
+def test_a_retrain_learns_from_decisions(community, db_url, shipped_model, monkeypatch):
     people, group_ids = community
+    # Part of the shipped corpus keeps the retraining quick; the decisions are what is tested.
+    part = [scoring.CORPUS_DIR / name for name in ("en.csv", "es.csv", "en_myths.csv")]
+    monkeypatch.setattr(scoring, "corpus_files", lambda: part)
     claims = [
         "Zorblax crystals under the pillow cure diabetes overnight",
         "Doctors hide that zorblax water reverses cancer",
