@@ -97,3 +97,12 @@ def test_the_item_page_gives_the_reasons_in_the_reviewers_language(login_as, wit
         author.locale = "en"
         db.add(author)
     assert "rule: a Spanish DNI + health information" in client.get(f"/review/{item.id}").text
+
+
+def test_a_writers_quoted_words_are_escaped_on_the_page():
+    from web.templating import templates
+
+    page = templates.env.from_string("{{ _(moderation_reason(reason)) }}").render(
+        _=translator("es"), reason="rule: a phone number (“<img src=x onerror=alert(1)>”)"
+    )
+    assert page == "regla: un número de teléfono (“&lt;img src=x onerror=alert(1)&gt;”)"
