@@ -43,3 +43,6 @@ def test_health_data_about_a_person_is_refused_in_the_readers_language(practice,
         )
     spanish = refused.value.translated(translator("es"))
     assert "un boletín llega a muchas personas" in spanish
+    # The reasons inside it read in Spanish too, not in the engine's English.
+    assert "nombre completo + información de salud" in spanish
+    assert "health information" not in spanish
