@@ -3,9 +3,9 @@
 Scores are calibrated probabilities; each label has its own threshold, chosen on out-of-fold scores
 when the model is trained (emergency: the highest that keeps recall at EMERGENCY_RECALL; the others:
 on the plateau of thresholds within two points of the best F1, the highest when the model screens
-for several labels, the middle for phi and for a model of one label). A gate model (anything to moderate at all?) must agree
-before a label other than emergency flags. Reasons name the rule, the context or the cues behind a
-flag.
+for several labels, the middle for phi and for a model of one label). A gate model (anything to
+moderate at all?) must agree before a label other than emergency flags. Reasons name the rule, the
+context or the cues behind a flag.
 """
 
 import gc

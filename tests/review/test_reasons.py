@@ -71,32 +71,18 @@ def test_every_reason_the_shipped_model_gives_on_the_corpus_reads_in_spanish(shi
 def test_the_item_page_gives_the_reasons_in_the_reviewers_language(login_as, with_model):
     from app.accounts.models import Role, User
     from app.database import session_scope
-    from app.network import service as network
-    from app.network.models import NetworkPostCreate
-    from app.review import service as review
+    from tests.review.test_desk import held_case
 
     client, clinician, _token = login_as(Role.clinician, verified=True)
-    with session_scope() as db:
-        author = db.get(User, clinician.id)
-        post = network.create(
-            db=db,
-            author=author,
-            data=NetworkPostCreate(
-                kind="case",
-                title="Caso",
-                text="Paciente con DNI 12345678Z y diabetes tipo 2, ¿ajustamos la insulina?",
-            ),
-        )
-        item = review.item_for(db, "network_post", post.id)
-        author.locale = "es"
-        db.add(author)
-    page = client.get(f"/review/{item.id}").text
-    assert "regla: un DNI español + información de salud" in page
-    with session_scope() as db:
-        author = db.get(User, clinician.id)
-        author.locale = "en"
-        db.add(author)
-    assert "rule: a Spanish DNI + health information" in client.get(f"/review/{item.id}").text
+    item_id = held_case(clinician)  # a case with a DNI and a diagnosis
+
+    def read_in(locale: str) -> str:
+        with session_scope() as db:
+            db.get(User, clinician.id).locale = locale
+        return client.get(f"/review/{item_id}").text
+
+    assert "regla: un DNI español + información de salud" in read_in("es")
+    assert "rule: a Spanish DNI + health information" in read_in("en")
 
 
 def test_a_writers_quoted_words_are_escaped_on_the_page():
