@@ -59,6 +59,13 @@ CONTEXTS = (
         r"(?<!desde )\bhace (?:\d+|un|una|dos|tres|cuatro|cinco|unos|unas|varios|varias) (?:dias|semanas)\b",
         r"\ben (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b",
         r"\b(?:ya tiene|ahora tiene) \d+ anos\b",
+        # A month or a year gone by, a stage of someone's training or life told back.
+        r"\blast (?:january|february|march|april|may|june|july|august|september|october|november|december)\b",
+        r"\b(?:19\d\d|200\d|201\d)\b",
+        r"\b(?:in|during) my (?:\w+ )?(?:days|years|training|residency|rotation|placement)\b",
+        r"\b(?:worst|longest|scariest) (?:night|shift|day|minutes?) of my\b",
+        r"\ben mi (?:residencia|rotacion|epoca|primera guardia)\b",
+        r"\b(?:el|la|los|las) (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre) pasad[oa]s?\b",
     ),
     _cue(
         "hypothetical",
@@ -89,6 +96,13 @@ CONTEXTS = (
         "question about a condition, or awareness",
         r"\bwhat(?: are| is|'s) (?:the )?(?:signs?|symptoms?|warning signs|difference)\b",
         r"\b(?:training|scenario|simulacro|simulation|drill|instructor|formacion|for (?:\w+ )?staff|para los (?:mir|residentes)|jornada|reminder|recordatorio)\b",
+        # Teaching: a class, an exam station, material for students or new staff.
+        r"\b(?:for the (?:students|juniors|new \w+)|osce|exam station|quiz|case study|lecture|teaching)\b",
+        r"\b(?:escenario|examen|para (?:los|las) (?:nuev[oa]s|estudiantes|alumn[oa]s|residentes|enfermer[oa]s)|estudiantes|alumn[oa]s|clase de)\b",
+        r"\b(?:know the signs|act fast|conoce (?:los|las) (?:signos|senales))\b",
+        # What a medicine or a poison can do to anyone: a warning, not someone's emergency.
+        r"\b(?:can|may|could) (?:cause|trigger|lead to)\b",
+        r"\b(?:puede|pueden|podria) (?:causar|provocar|dar lugar a)\b|\b(?:ha|han) (?:causado|provocado)\b",
         r"\bpor que\b[^.?!]{0,60}\bes tan\b",
         r"\b(?:sensibilizacion|they say|people say|dicen que|hay quien dice)\b",
         r"\bhow (?:do you|can you|do i|to) (?:know|tell|recogni[sz]e|spot)\b",
@@ -113,6 +127,7 @@ CONTEXTS = (
         r"\b(?:casi me da (?:un infarto|algo|un patatus)|me dio un patatus|me voy a morir de)\b",
         r"\b(?:is killing me|are killing me|killing me with|dying to|died laughing|death of me|dead inside)\b",
         r"\b(?:nearly|almost) (?:had a heart attack|died)\b",
+        r"\boverdos\w* on (?:mince pies|chocolate|sugar|cake|coffee|caffeine|carbs|cheese|turkey|sweets|candy|netflix|tv|memes|christmas)\b",
         r"\b(?:lol|lmao|jaja\w*|haha\w*|de (?:la )?(?:risa|verguenza))\b",
         "[\U0001f602\U0001f923\U0001f480\U0001f648\U0001f926\U0001f605\U0001f606]",
     ),
@@ -211,6 +226,8 @@ TELLING = (
         "clinicians discussing a case",
         r"\b(?:colleagues|registrar|mdt|for the case|interesting case|companeros|residente|caso para|sesion clinica|protocolo del area)\b",
         r"\b(?:varon|mujer|paciente) de \d{2}\b",
+        # A clinician's shorthand for a patient: age and sex ("58M", "34 yo F").
+        r"\b[1-9]\d ?(?:m|f|yo ?[mf]|yom|yof)\b",
     ),
 )
 STANCE = (
@@ -276,6 +293,7 @@ SPAM = (
         r"\b(?:scam|fraud|phishing|fake|heads up|never ask|will never|estafa|fraude|timo|ojo|cuidado|nunca (?:os|te|le) (?:pedira|pide))\b",
     ),
 )
+CASE = TELLING[2]
 EVERY = (*CONTEXTS, NOW, INTENT, *ASKING, *TELLING, *STANCE, *SPAM)
 BY_NAME = {cue.name: cue for cue in EVERY}
 
@@ -286,14 +304,15 @@ def found(folded: str) -> frozenset[str]:
     return frozenset(cue.name for cue in EVERY if cue.pattern.search(folded))
 
 
-def context_of(folded: str) -> Cue | None:
-    """The context that lowers a lexicon match (past, hypothetical, news…), unless danger is now or
-    intended. An emergency number alone ("call 999 if…") does not make general advice or news an
-    emergency now; "right now", "help me" or "I just took" still do."""
+def context_of(folded: str, self_harm: bool = True) -> Cue | None:
+    """The context that lowers a lexicon match (past, hypothetical, news, clinicians discussing a
+    case…), unless danger is now or, for self-harm, intended. An emergency number alone ("call 999
+    if…") does not make general advice or news an emergency now; "right now", "help me" or "I just
+    took" still do. "Tonight" states intent beside self-harm words, not beside a documentary's."""
     present = found(folded)
-    if "intent" in present or URGENT.pattern.search(folded):
+    if (self_harm and "intent" in present) or URGENT.pattern.search(folded):
         return None
-    context = next((cue for cue in CONTEXTS if cue.name in present), None)
+    context = next((cue for cue in (*CONTEXTS, CASE) if cue.name in present), None)
     if context is not None and context.name not in ("about", "news") and "now" in present:
         return None
     return context

@@ -346,10 +346,9 @@ def _quoted(text: str, start: int) -> bool:
 def emergency_hits(folded: str) -> list[Hit]:
     """Lexicon matches; forced unless the context lowers them (and the danger is not now or intended)."""
     hits = []
-    context = None
     for name, words, start in danger(folded):
-        if context is None:
-            context = cues.context_of(folded)
+        self_harm = name.startswith("self-harm")
+        context = cues.context_of(folded, self_harm)
         if context is None and _quoted(folded, start) and not cues.INTENT.pattern.search(folded):
             context = cues.Cue("quotation", "quotation", cues.NOW.pattern)
         if context is None:

@@ -113,6 +113,14 @@ def forced(text: str) -> set[str]:
         "My son is two years seizure free today!",
         "Reminder for ward staff: anaphylaxis gets IM adrenaline into the thigh",
         "'Quiero desaparecer', decía el protagonista del libro que leímos en clase",
+        "For the students: 58M, crushing central chest pain for 2 hours. What are your next steps?",
+        "Escenario para residentes: una mamá dice que su bebé está como un trapo. ¿Qué preguntan?",
+        "Passenger collapsed on my flight to Boston last March, hypoglycaemia, all fine",
+        "My grandad's seizure on Christmas Day 2010 is why I became a paramedic",
+        "Documentary tonight on overdoses involving alcohol and sleeping pills",
+        "Overdosed on mince pies this Christmas, back to the walking group Monday",
+        "Heart attack: know the signs. Crushing chest pain? Call 999 straight away",
+        "La ivermectina veterinaria puede provocar convulsiones en personas",
     ],
 )
 def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_model(text):
@@ -137,6 +145,8 @@ def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_mod
         "the baby is coming now, we're in the car park",
         "mi primo dice que tiene un cuchillo y lo va a usar contra sí mismo",
         "the voices are telling me to hurt someone",
+        "I'm 34F with crushing chest pain right now, on my own at home",
+        "the documentary was too much, tonight I'm going to take all my pills",
     ],
 )
 def test_danger_now_or_stated_intent_still_forces_the_flag(text):
