@@ -177,7 +177,6 @@ class Classifier:
         matrix = features.fit_transform(texts)
         if progress:
             progress(1)
-        hits = [rules.check(text) for text in texts]
         targets = {
             label: np.array([label in labels for labels in label_sets], dtype=int)
             for label in LABELS
@@ -195,6 +194,8 @@ class Classifier:
                 label: pool.submit(cls._fit_one, matrix, target, c)
                 for label, target in targets.items()
             }
+            # The rules run in this thread while the SVMs train (Python beside liblinear's C).
+            hits = [rules.check(text) for text in texts]
             models, thresholds, flagged, found = {}, {}, {}, {}
             for label, target in targets.items():
                 model = fitting[label].result()
