@@ -122,7 +122,7 @@ def shipped_on_holdout() -> None:
 
 
 def _percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f} %" if whole else "–"
+    return f"{100 * part / whole:.1f} %" if whole else "–"
 
 
 def blind_report(language: str, truth: list[set[str]], flags: list[set[str]]) -> None:
