@@ -65,7 +65,12 @@ CONTEXTS = (
         r"\b(?:in|during) my (?:\w+ )?(?:days|years|training|residency|rotation|placement)\b",
         r"\b(?:worst|longest|scariest) (?:night|shift|day|minutes?) of my\b",
         r"\ben mi (?:residencia|rotacion|epoca|primera guardia)\b",
-        r"\b(?:el|la|los|las) (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre) pasad[oa]s?\b",
+        r"\b(?:el|la|los|las) (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|invierno|verano|otono|primavera) pasad[oa]s?\b",
+        r"\bcuando (?:yo|el|ella|mi \w+) (?:era|tenia|estaba|tuve|tuvo)\b",
+        r"\b(?:one|a|two|three|\d+) (?:years?|months?) (?:since|on from)\b|\bun ano (?:desde|de)\b",
+        # Told once it is over: the person is stable, home or well again.
+        r"\b(?:is|'s|are) (?:stable|home|back home|doing (?:well|fine|great|ok))\b",
+        r"(?<!no )\b(?:esta|estan) (?:perfect[oa]s?|estables?|en casa|de alta)\b",
     ),
     _cue(
         "hypothetical",
@@ -97,7 +102,9 @@ CONTEXTS = (
         r"\bwhat(?: are| is|'s) (?:the )?(?:signs?|symptoms?|warning signs|difference)\b",
         r"\b(?:training|scenario|simulacro|simulation|drill|instructor|formacion|for (?:\w+ )?staff|para los (?:mir|residentes)|jornada|reminder|recordatorio)\b",
         # Teaching: a class, an exam station, material for students or new staff.
-        r"\b(?:for the (?:students|juniors|new \w+)|osce|exam station|quiz|case study|lecture|teaching)\b",
+        r"\b(?:for the (?:students|juniors|residents|new \w+)|osce|exams?|quiz|case (?:study|report)|lecture|teaching|studying|med student)\b",
+        r"\b(?:signs|symptoms) (?:are|include)\b|\b(?:sintomas|signos) (?:son|incluyen)\b",
+        r"\bif (?:a|your) (?:child|baby|kid|toddler|person|friend)\b|\bsi (?:un|una|tu) (?:nino|nina|bebe|hijo|hija|persona|amig[oa])\b",
         r"\b(?:escenario|examen|para (?:los|las) (?:nuev[oa]s|estudiantes|alumn[oa]s|residentes|enfermer[oa]s)|estudiantes|alumn[oa]s|clase de)\b",
         r"\b(?:know the signs|act fast|conoce (?:los|las) (?:signos|senales))\b",
         # What a medicine or a poison can do to anyone: a warning, not someone's emergency.
@@ -312,7 +319,9 @@ def context_of(folded: str, self_harm: bool = True) -> Cue | None:
     present = found(folded)
     if (self_harm and "intent" in present) or URGENT.pattern.search(folded):
         return None
-    context = next((cue for cue in (*CONTEXTS, CASE) if cue.name in present), None)
-    if context is not None and context.name not in ("about", "news") and "now" in present:
-        return None
-    return context
+    # News and general advice name ambulances and emergency numbers too: an emergency number
+    # overrides the other contexts only.
+    found_contexts = [cue for cue in (*CONTEXTS, CASE) if cue.name in present]
+    if "now" in present:
+        found_contexts = [cue for cue in found_contexts if cue.name in ("about", "news")]
+    return found_contexts[0] if found_contexts else None

@@ -121,6 +121,13 @@ def forced(text: str) -> set[str]:
         "Overdosed on mince pies this Christmas, back to the walking group Monday",
         "Heart attack: know the signs. Crushing chest pain? Call 999 straight away",
         "La ivermectina veterinaria puede provocar convulsiones en personas",
+        "Cuando yo tenía 15 años me atraganté con un caramelo y mi profe me hizo la maniobra",
+        "El invierno pasado mi hijo tuvo una convulsión febril, ahora está perfecto",
+        "One year since my overdose. One year clean. Thank you, Jess",
+        "My dad collapsed at the golf club in 2019 and a member used the defib, he is back playing now",
+        "Watched the documentary about the ambulance service last night, the lad choking on a grape",
+        "If a child swallows a button battery, call 999 straight away",
+        "Update: the mum who collapsed in the car park is stable, whoever did CPR, thank you",
     ],
 )
 def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_model(text):
@@ -147,6 +154,8 @@ def test_a_match_in_a_story_hypothetical_news_or_quotation_is_lowered_to_the_mod
         "the voices are telling me to hurt someone",
         "I'm 34F with crushing chest pain right now, on my own at home",
         "the documentary was too much, tonight I'm going to take all my pills",
+        "mi hijo no está bien, está convulsionando ahora mismo",
+        "she collapsed an hour ago and she's still unconscious, the ambulance is not here yet, help",
     ],
 )
 def test_danger_now_or_stated_intent_still_forces_the_flag(text):
