@@ -67,9 +67,9 @@ CONTEXTS = (
         r"\ben mi (?:residencia|rotacion|epoca|primera guardia)\b",
         r"\b(?:el|la|los|las) (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|invierno|verano|otono|primavera) pasad[oa]s?\b",
         r"\bcuando (?:yo|el|ella|mi \w+) (?:era|tenia|estaba|tuve|tuvo)\b",
-        r"\b(?:one|a|two|three|\d+) (?:years?|months?) (?:since|on from)\b|\bun ano (?:desde|de)\b",
+        r"\b(?:years?|months?) (?:since|on from)\b|\bun ano (?:desde|de)\b",
         # Told once it is over: the person is stable, home or well again.
-        r"\b(?:is|'s|are) (?:stable|home|back home|doing (?:well|fine|great|ok))\b",
+        r"\b(?:is|are|she'?s|he'?s|they'?re|who'?s) (?:stable|home|back home|doing (?:well|fine|great|ok))\b",
         r"(?<!no )\b(?:esta|estan) (?:perfect[oa]s?|estables?|en casa|de alta)\b",
     ),
     _cue(
@@ -94,7 +94,7 @@ CONTEXTS = (
         r"\bhospitali[sz]ad[oa]s? (?:un|una|dos|tres|tras)\b",
         r"\b(?:documentary|documental|film|movie|pelicula|serie|series|episode|capitulo|novel|novela|the scene|la escena|podcast|song|cancion)\b",
         r"\b(?:book|libro|protagonist\w*|character|personaje|reportaje)\b",
-        r"\b(?:(?:the )?(?:county|hospital|police|council|family) (?:said|says)|dijo la policia|segun el hospital)\b",
+        r"\b(?:county|hospital|police|council|family) (?:said|says)\b|\b(?:dijo la policia|segun el hospital)\b",
     ),
     _cue(
         "about",
@@ -219,7 +219,8 @@ TELLING = (
         r"\b(?:repeat (?:prescription|meds|medication)s?|prescription (?:renewal|request)|on the app|opening hours|referral|sick note|fit note|waiting list|department|copy of|certificate|register|registration|travel insurance|bill)\b",
         r"\b(?:how (?:do|can) (?:i|we) (?:get|book|order|request|renew|register|contact|change)|where do (?:i|we)|who do (?:i|we) (?:ask|contact|call))\b",
         r"\b(?:receta (?:caducada|electronica)|renov\w+ (?:la|el|mi)? ?(?:receta|carnet|tarjeta)|la app|horario|derivacion|volante|factura|mutua|reclam\w+|formulario|copia|certificado|justificante|cartilla|lista de espera)\b",
-        r"\b(?:como (?:pido|me llegan|consigo|solicito|renuevo|cambio)|a quien (?:se reclama|llamo|pregunto|le pido)|donde (?:pido|llevo|dejo|tiro))\b",
+        r"\b(?:como (?:pido|me llegan|consigo|solicito|renuevo|cambio)|donde (?:pido|llevo|dejo|tiro))\b",
+        r"(?<=\ba )quien (?:se reclama|llamo|pregunto|le pido)\b",
     ),
     _cue(
         "report",
