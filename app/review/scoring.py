@@ -58,7 +58,7 @@ def ensure_default_model(
     if folder is not None and folder.exists() and not force:
         return None
     # No k-fold pass: the thresholds and figures come from the training's out-of-fold scores, so
-    # the first start takes one training (about ten seconds), not four.
+    # the first start takes one training, not four.
     folder = train_and_store(corpus_files(), root, folds=0, progress=progress)
     activate(folder)
     return folder
