@@ -81,34 +81,65 @@ def _split_top(pattern: str) -> list[str]:
     return [*parts, pattern[start:]]
 
 
+# Word starts so common that a pattern keyed by one runs on most texts: a pattern is keyed by a
+# later word it needs instead, where it has one.
+COMMON_STARTS = frozenset(
+    "a an and are as at be by can co do for he her his i in is it me my no of on or our she so "
+    "that the to we you your al de del el en es la las lo los mi se si su un una y que con por "
+    "para te tu ya".split()
+)
+
+
+def _group_end(alternative: str) -> int:
+    """Where the group opening alternative closes."""
+    depth = 0
+    for end, char in enumerate(alternative):  # noqa: B007 - end is read after the loop
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            break
+    return end
+
+
+def _required_words(alternative: str) -> list[set[str] | None]:
+    """Word starts of each word or group an alternative needs, in order, as far as it can be read:
+    literal words and non-optional groups separated by single spaces (each begins a word of the
+    text). None for a part whose starts cannot be told."""
+    parts: list[set[str] | None] = []
+    rest = alternative
+    while rest:
+        if rest.startswith("(?:"):
+            end = _group_end(rest)
+            inner, rest = rest[3:end], rest[end + 1 :]
+            if rest[:1] in ("?", "*", "{"):
+                break
+            parts.append(_starts(inner))
+        else:
+            literal = _LITERAL.match(rest)
+            if not literal:
+                break
+            word, rest = literal.group(0), rest[literal.end() :]
+            if rest[:1] in ("?", "*", "{"):
+                word = word[:-1]
+            parts.append({word[:4]} if len(word) >= 2 else None)
+            if rest[:1] in ("?", "*", "{"):
+                break
+        if not rest.startswith(" ") or rest.startswith(" ?"):
+            break
+        rest = rest[1:]
+    return parts
+
+
 def _starts(pattern: str) -> set[str] | None:
-    """Word starts one of which a text needs for pattern to match, or None when that cannot be told."""
+    """Word starts one of which a text needs for pattern to match, or None when that cannot be told.
+    Each alternative is keyed by the first word it needs, or by a later one when the first is as
+    common as "the" or "de"."""
     options = set()
     for alternative in _split_top(pattern):
         alternative = _LOOKBEHIND.sub("", alternative).removeprefix(r"\b")
-        if alternative.startswith("(?:"):
-            depth = 0
-            for end, char in enumerate(alternative):  # noqa: B007 - end is read after the loop
-                depth += (char == "(") - (char == ")")
-                if depth == 0:
-                    break
-            inner, rest = alternative[3:end], alternative[end + 1 :]
-            if rest[:1] in ("?", "*", "{"):
-                return None
-            found = _starts(inner)
-            if found is None:
-                return None
-            options |= found
-            continue
-        literal = _LITERAL.match(alternative)
-        if not literal:
+        known = [part for part in _required_words(alternative) if part]
+        if not known:
             return None
-        word = literal.group(0)
-        if alternative[len(word) : len(word) + 1] in ("?", "*", "{"):
-            word = word[:-1]
-        if len(word) < 2:
-            return None
-        options.add(word[:4])
+        options |= next((part for part in known if not part & COMMON_STARTS), known[0])
     return options
 
 
