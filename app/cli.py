@@ -74,8 +74,8 @@ def _prepare_database() -> None:
 
 
 def _ensure_model(force: bool = False) -> None:
-    """Train the default moderation model from the shipped corpus the first time (about ten
-    seconds; `carepost moderation build` does it ahead), or anew with force.
+    """Train the default moderation model from the shipped corpus the first time (15–20 seconds on
+    two cores; `carepost moderation build` does it ahead), or anew with force.
 
     Only commands that score text call this, so the others never import scikit-learn.
     """

@@ -1,5 +1,5 @@
 """The lexicon's word-start filter runs a pattern only on texts that hold a word it needs, and
-finds exactly what the plain pattern finds."""
+finds a match exactly when the plain pattern does."""
 
 import pytest
 
